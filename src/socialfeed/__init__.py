@@ -1,0 +1,53 @@
+"""socialfeed: the reusable core of an Instagram-like product.
+
+Build a :class:`SocialFeed` over a storage backend and use its services;
+listen to :mod:`socialfeed.signals` to react to what happens.
+"""
+
+from socialfeed.clock import Clock, ManualClock, SystemClock
+from socialfeed.errors import (
+    AlreadyFollowingError,
+    AuthenticationError,
+    ConflictError,
+    NotFollowingError,
+    NotFoundError,
+    PermissionDeniedError,
+    ReceiverError,
+    SocialFeedError,
+    StorageBusyError,
+    StorageConflictError,
+    StorageError,
+    ValidationError,
+)
+from socialfeed.facade import SocialFeed
+from socialfeed.models import Comment, FeedItem, LikeState, Page, Post, Session, User
+from socialfeed.security import PasswordHasher
+from socialfeed.settings import Settings
+
+__all__ = [
+    "AlreadyFollowingError",
+    "AuthenticationError",
+    "Clock",
+    "Comment",
+    "ConflictError",
+    "FeedItem",
+    "LikeState",
+    "ManualClock",
+    "NotFollowingError",
+    "NotFoundError",
+    "Page",
+    "PasswordHasher",
+    "PermissionDeniedError",
+    "Post",
+    "ReceiverError",
+    "Session",
+    "Settings",
+    "SocialFeed",
+    "SocialFeedError",
+    "StorageBusyError",
+    "StorageConflictError",
+    "StorageError",
+    "SystemClock",
+    "User",
+    "ValidationError",
+]

@@ -1,0 +1,175 @@
+"""The events socialfeed's signals carry: one frozen class per domain action.
+
+Each is named in the past tense and carries an ``event_id`` (unique, so a
+handler can ignore a redelivered event) and ``occurred_at`` (the time of the
+action, from the facade's clock).
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from attrs import field, frozen
+
+__all__ = [
+    "CommentAdded",
+    "CommentDeleted",
+    "Event",
+    "PasswordChanged",
+    "PostCreated",
+    "PostDeleted",
+    "PostEdited",
+    "PostLiked",
+    "PostUnliked",
+    "ProfileUpdated",
+    "SessionRevoked",
+    "UserDeactivated",
+    "UserDeleted",
+    "UserFollowed",
+    "UserLoggedIn",
+    "UserRegistered",
+    "UserUnfollowed",
+]
+
+
+@frozen(kw_only=True)
+class Event:
+    """What every event carries."""
+
+    occurred_at: datetime
+    event_id: uuid.UUID = field(factory=uuid.uuid4)
+
+
+@frozen(kw_only=True)
+class UserRegistered(Event):
+    """A user was created; ``has_password`` is false for an app-managed profile."""
+
+    user_id: int
+    username: str
+    has_password: bool
+
+
+@frozen(kw_only=True)
+class UserLoggedIn(Event):
+    """A user logged in and a session was issued."""
+
+    user_id: int
+
+
+@frozen(kw_only=True)
+class PasswordChanged(Event):
+    """A user changed their password."""
+
+    user_id: int
+
+
+@frozen(kw_only=True)
+class ProfileUpdated(Event):
+    """A user's profile fields changed; ``fields`` names the ones that were set."""
+
+    user_id: int
+    fields: tuple[str, ...]
+
+
+@frozen(kw_only=True)
+class UserDeactivated(Event):
+    """A user was deactivated: they can no longer log in, and their sessions ended."""
+
+    user_id: int
+
+
+@frozen(kw_only=True)
+class UserDeleted(Event):
+    """A user and everything that belonged to them were deleted."""
+
+    user_id: int
+    username: str
+
+
+@frozen(kw_only=True)
+class SessionRevoked(Event):
+    """One session (``all_sessions`` false) or all of a user's sessions ended."""
+
+    user_id: int
+    all_sessions: bool
+
+
+@frozen(kw_only=True)
+class PostCreated(Event):
+    """A post was created."""
+
+    post_id: int
+    author_id: int
+    content: str | None
+
+
+@frozen(kw_only=True)
+class PostEdited(Event):
+    """A post's content was changed by its author."""
+
+    post_id: int
+    author_id: int
+    content: str | None
+
+
+@frozen(kw_only=True)
+class PostDeleted(Event):
+    """A post was deleted, with its comments and likes."""
+
+    post_id: int
+    author_id: int
+
+
+@frozen(kw_only=True)
+class CommentAdded(Event):
+    """A comment was added to a post."""
+
+    comment_id: int
+    post_id: int
+    post_author_id: int
+    author_id: int
+    content: str
+
+
+@frozen(kw_only=True)
+class CommentDeleted(Event):
+    """A comment was deleted, by its author or by the post's author."""
+
+    comment_id: int
+    post_id: int
+    deleted_by: int
+
+
+@frozen(kw_only=True)
+class PostLiked(Event):
+    """A user liked a post that they had not liked before."""
+
+    user_id: int
+    post_id: int
+    post_author_id: int
+
+
+@frozen(kw_only=True)
+class PostUnliked(Event):
+    """A user took back their like of a post."""
+
+    user_id: int
+    post_id: int
+    post_author_id: int
+
+
+@frozen(kw_only=True)
+class UserFollowed(Event):
+    """``follower_id`` started following ``followee_id``."""
+
+    follower_id: int
+    followee_id: int
+
+
+@frozen(kw_only=True)
+class UserUnfollowed(Event):
+    """``follower_id`` stopped following ``followee_id``."""
+
+    follower_id: int
+    followee_id: int

@@ -1,0 +1,240 @@
+"""Accounts: registration, login, sessions, passwords, deactivation and deletion."""
+
+from __future__ import annotations
+
+import attrs
+
+from socialfeed import validation
+from socialfeed.errors import AuthenticationError, ConflictError
+from socialfeed.events import (
+    PasswordChanged,
+    SessionRevoked,
+    UserDeactivated,
+    UserDeleted,
+    UserLoggedIn,
+    UserRegistered,
+)
+from socialfeed.models import Session, User
+from socialfeed.security import hash_token, new_token
+from socialfeed.services._base import Service, require_user
+from socialfeed.settings import MAX_PASSWORD_LENGTH
+from socialfeed.storage.base import Credentials, NewUser, UnitOfWork
+
+__all__ = ["AccountService"]
+
+_INVALID_CREDENTIALS = "Invalid credentials"
+_INVALID_TOKEN = "Invalid token"
+
+
+class AccountService(Service):
+    """Who a user is and how they prove it.
+
+    Password hashing happens outside any transaction, so a slow hash never
+    holds a database lock.
+    """
+
+    def register(
+        self, username: str, email: str, password: str, *, full_name: str | None = None
+    ) -> User:
+        """Create an account that logs in with a password.
+
+        Raises :class:`ValidationError` for a bad username, email, password or
+        full name, and :class:`ConflictError` (``field`` ``"email"``, checked
+        first, or ``"username"``) when one is taken.
+        """
+        name = validation.username(username)
+        address = validation.email(email)
+        validation.password(
+            password,
+            min_length=self._settings.password_min_length,
+            max_length=MAX_PASSWORD_LENGTH,
+        )
+        full = validation.optional_text("full_name", full_name, validation.MAX_FULL_NAME_LENGTH)
+        new = NewUser(
+            username=name,
+            username_key=validation.identity_key(name),
+            email=address,
+            email_key=validation.identity_key(address),
+            password_hash=None,
+            full_name=full,
+            created_at=self._clock.now(),
+        )
+        # Refuse a taken name before paying for the hash; the database's unique
+        # constraints still decide a race between two registrations.
+        self._read(lambda uow: _check_available(uow, new))
+        new = attrs.evolve(new, password_hash=self._context.hasher.hash(password))
+        user = self._write(lambda uow: uow.users.add(new))
+        self._send(
+            UserRegistered(
+                occurred_at=new.created_at,
+                user_id=user.id,
+                username=user.username,
+                has_password=True,
+            )
+        )
+        return user
+
+    def create_profile(self, username: str, *, full_name: str | None = None) -> User:
+        """Create a user with no email and no password, for apps that own their accounts.
+
+        Such a user can post, follow and do everything else; only
+        :meth:`login` and :meth:`change_password` are not available to them.
+        """
+        name = validation.username(username)
+        full = validation.optional_text("full_name", full_name, validation.MAX_FULL_NAME_LENGTH)
+        new = NewUser(
+            username=name,
+            username_key=validation.identity_key(name),
+            email=None,
+            email_key=None,
+            password_hash=None,
+            full_name=full,
+            created_at=self._clock.now(),
+        )
+        user = self._write(lambda uow: uow.users.add(new))
+        self._send(
+            UserRegistered(
+                occurred_at=new.created_at,
+                user_id=user.id,
+                username=user.username,
+                has_password=False,
+            )
+        )
+        return user
+
+    def login(self, login: str, password: str) -> Session:
+        """Check a username or email and its password, and open a session.
+
+        Unknown accounts, wrong passwords, deactivated accounts and corrupt
+        stored hashes all raise the same :class:`AuthenticationError` after the
+        same hashing work.
+        """
+        if len(password) > MAX_PASSWORD_LENGTH:
+            raise AuthenticationError(_INVALID_CREDENTIALS)
+        key = validation.identity_key(login.strip())
+        credentials = self._read(lambda uow: uow.users.credentials_for_login(key))
+        user_id = self._verify(credentials, password)
+        rehashed = (
+            self._context.hasher.hash(password)
+            if credentials is not None
+            and credentials.password_hash is not None
+            and self._context.hasher.needs_rehash(credentials.password_hash)
+            else None
+        )
+        token = new_token()
+        now = self._clock.now()
+        expires_at = now + self._settings.session_lifetime
+
+        def work(uow: UnitOfWork) -> None:
+            if rehashed is not None:
+                uow.users.set_password_hash(user_id, rehashed)
+            uow.sessions.add(user_id, hash_token(token), now, expires_at)
+
+        self._write(work)
+        self._send(UserLoggedIn(occurred_at=now, user_id=user_id))
+        return Session(token=token, user_id=user_id, expires_at=expires_at)
+
+    def authenticate(self, token: str) -> int:
+        """Return the id of the user a session token belongs to.
+
+        Raises :class:`AuthenticationError` when the token is unknown, expired,
+        revoked, or belongs to a deactivated user.
+        """
+        now = self._clock.now()
+        user_id = self._read(lambda uow: uow.sessions.user_id_for(hash_token(token), now))
+        if user_id is None:
+            raise AuthenticationError(_INVALID_TOKEN)
+        return user_id
+
+    def revoke_session(self, token: str) -> None:
+        """End one session (log out). An unknown token raises :class:`AuthenticationError`."""
+        user_id = self._write(lambda uow: uow.sessions.delete(hash_token(token)))
+        if user_id is None:
+            raise AuthenticationError(_INVALID_TOKEN)
+        self._send(
+            SessionRevoked(occurred_at=self._clock.now(), user_id=user_id, all_sessions=False)
+        )
+
+    def revoke_all_sessions(self, user_id: int) -> int:
+        """End every session of a user and return how many there were."""
+
+        def work(uow: UnitOfWork) -> int:
+            require_user(uow, user_id)
+            return uow.sessions.delete_for_user(user_id)
+
+        count = self._write(work)
+        self._send(
+            SessionRevoked(occurred_at=self._clock.now(), user_id=user_id, all_sessions=True)
+        )
+        return count
+
+    def change_password(self, user_id: int, old_password: str, new_password: str) -> None:
+        """Replace a user's password after checking the old one.
+
+        Existing sessions stay valid; call :meth:`revoke_all_sessions` as well
+        to log the user out everywhere.
+        """
+        validation.password(
+            new_password,
+            min_length=self._settings.password_min_length,
+            max_length=MAX_PASSWORD_LENGTH,
+        )
+        credentials = self._read(lambda uow: _require_credentials(uow, user_id))
+        if len(old_password) > MAX_PASSWORD_LENGTH or not self._context.hasher.verify(
+            credentials.password_hash, old_password
+        ):
+            raise AuthenticationError(_INVALID_CREDENTIALS)
+        new_hash = self._context.hasher.hash(new_password)
+        self._write(lambda uow: uow.users.set_password_hash(user_id, new_hash))
+        self._send(PasswordChanged(occurred_at=self._clock.now(), user_id=user_id))
+
+    def deactivate(self, user_id: int) -> None:
+        """Deactivate a user: they cannot log in, and every session of theirs ends."""
+
+        def work(uow: UnitOfWork) -> bool:
+            was_active = require_user(uow, user_id).is_active
+            uow.users.deactivate(user_id)
+            uow.sessions.delete_for_user(user_id)
+            return was_active
+
+        if self._write(work):
+            self._send(UserDeactivated(occurred_at=self._clock.now(), user_id=user_id))
+
+    def delete(self, user_id: int) -> None:
+        """Delete a user and everything that belongs to them, in one transaction.
+
+        Their posts (with the comments and likes on them), their comments and
+        likes elsewhere, their follows both ways and their sessions go, and
+        every counter they touched is fixed.
+        """
+
+        def work(uow: UnitOfWork) -> User:
+            user = require_user(uow, user_id)
+            uow.users.delete(user_id)
+            return user
+
+        user = self._write(work)
+        self._send(
+            UserDeleted(occurred_at=self._clock.now(), user_id=user.id, username=user.username)
+        )
+
+    def _verify(self, credentials: Credentials | None, password: str) -> int:
+        stored = credentials.password_hash if credentials is not None else None
+        matches = self._context.hasher.verify(stored, password)
+        if credentials is None or not matches or not credentials.is_active:
+            raise AuthenticationError(_INVALID_CREDENTIALS)
+        return credentials.user_id
+
+
+def _check_available(uow: UnitOfWork, new: NewUser) -> None:
+    if new.email_key is not None and uow.users.email_taken(new.email_key):
+        raise ConflictError("Email already registered", field="email")
+    if uow.users.username_taken(new.username_key):
+        raise ConflictError("Username already taken", field="username")
+
+
+def _require_credentials(uow: UnitOfWork, user_id: int) -> Credentials:
+    require_user(uow, user_id)
+    credentials = uow.users.credentials(user_id)
+    assert credentials is not None
+    return credentials

@@ -1,0 +1,81 @@
+"""Comments on posts."""
+
+from __future__ import annotations
+
+from socialfeed import validation
+from socialfeed.errors import NotFoundError, PermissionDeniedError
+from socialfeed.events import CommentAdded, CommentDeleted
+from socialfeed.models import Comment, Page
+from socialfeed.pagination import DEFAULT_LIMIT, PageRequest, Position, page_of
+from socialfeed.services._base import Service, require_user
+from socialfeed.services.posts import require_post
+from socialfeed.storage.base import UnitOfWork
+
+__all__ = ["CommentService"]
+
+
+class CommentService(Service):
+    """Adding, listing and deleting comments."""
+
+    def add(self, post_id: int, author_id: int, content: str) -> Comment:
+        """Comment on a post: 1 to 2,200 characters once trimmed."""
+        text = validation.comment_content(content)
+        now = self._clock.now()
+
+        def work(uow: UnitOfWork) -> tuple[Comment, int]:
+            post = require_post(uow, post_id)
+            require_user(uow, author_id)
+            return uow.comments.add(post_id, author_id, text, now), post.author_id
+
+        comment, post_author_id = self._write(work)
+        self._send(
+            CommentAdded(
+                occurred_at=now,
+                comment_id=comment.id,
+                post_id=post_id,
+                post_author_id=post_author_id,
+                author_id=author_id,
+                content=text,
+            )
+        )
+        return comment
+
+    def for_post(
+        self,
+        post_id: int,
+        *,
+        limit: int = DEFAULT_LIMIT,
+        cursor: str | None = None,
+        offset: int = 0,
+    ) -> Page[Comment]:
+        """Return a post's comments, newest first."""
+        page = PageRequest.build(limit, cursor, offset)
+
+        def work(uow: UnitOfWork) -> list[Comment]:
+            require_post(uow, post_id)
+            return uow.comments.for_post(post_id, page)
+
+        return page_of(self._read(work), page, lambda c: Position(c.created_at, c.id))
+
+    def delete(self, comment_id: int, user_id: int) -> None:
+        """Delete a comment. Its author and the post's author may."""
+
+        def work(uow: UnitOfWork) -> Comment:
+            comment = uow.comments.get(comment_id)
+            if comment is None:
+                raise NotFoundError("comment")
+            post = require_post(uow, comment.post_id)
+            if user_id not in (comment.author_id, post.author_id):
+                raise PermissionDeniedError("Not your comment")
+            uow.comments.delete(comment_id)
+            return comment
+
+        comment = self._write(work)
+        self._send(
+            CommentDeleted(
+                occurred_at=self._clock.now(),
+                comment_id=comment_id,
+                post_id=comment.post_id,
+                deleted_by=user_id,
+            )
+        )

@@ -1,0 +1,60 @@
+"""Likes: like, unlike, toggle, and "liked by me" for a page of posts."""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+
+from socialfeed.events import PostLiked, PostUnliked
+from socialfeed.models import LikeState
+from socialfeed.services._base import Service, require_user
+from socialfeed.services.posts import require_post
+from socialfeed.storage.base import UnitOfWork
+
+__all__ = ["LikeService"]
+
+
+class LikeService(Service):
+    """Likes on posts. Liking twice is not an error and never makes a second like."""
+
+    def like(self, user_id: int, post_id: int) -> LikeState:
+        """Like a post; a post already liked stays liked, and no signal is sent."""
+        return self._change(user_id, post_id, like=True)
+
+    def unlike(self, user_id: int, post_id: int) -> LikeState:
+        """Take back a like; a post not liked stays not liked, and no signal is sent."""
+        return self._change(user_id, post_id, like=False)
+
+    def toggle(self, user_id: int, post_id: int) -> LikeState:
+        """Like the post if the user does not like it yet, otherwise unlike it, atomically."""
+        return self._change(user_id, post_id, like=None)
+
+    def liked_post_ids(self, user_id: int, post_ids: Collection[int]) -> frozenset[int]:
+        """Return which of ``post_ids`` the user likes, in one query however many there are."""
+        return frozenset(self._read(lambda uow: uow.likes.liked_post_ids(user_id, post_ids)))
+
+    def _change(self, user_id: int, post_id: int, *, like: bool | None) -> LikeState:
+        now = self._clock.now()
+
+        def work(uow: UnitOfWork) -> tuple[LikeState, bool, int]:
+            post = require_post(uow, post_id)
+            require_user(uow, user_id)
+            if like is not False:
+                count = uow.likes.add(user_id, post_id, now)
+                if count is not None:
+                    return LikeState(True, count), True, post.author_id
+                if like is True:
+                    return LikeState(True, post.like_count), False, post.author_id
+            count = uow.likes.remove(user_id, post_id)
+            if count is None:
+                return LikeState(False, post.like_count), False, post.author_id
+            return LikeState(False, count), True, post.author_id
+
+        state, changed, author_id = self._write(work)
+        if changed:
+            event_type = PostLiked if state.liked else PostUnliked
+            self._send(
+                event_type(
+                    occurred_at=now, user_id=user_id, post_id=post_id, post_author_id=author_id
+                )
+            )
+        return state

@@ -1,0 +1,95 @@
+"""Posts: create, read, edit and delete, and a user's own posts."""
+
+from __future__ import annotations
+
+from socialfeed import validation
+from socialfeed.errors import NotFoundError, PermissionDeniedError
+from socialfeed.events import PostCreated, PostDeleted, PostEdited
+from socialfeed.models import Page, Post
+from socialfeed.pagination import DEFAULT_LIMIT, PageRequest, Position, page_of
+from socialfeed.services._base import Service, require_user
+from socialfeed.storage.base import UnitOfWork
+
+__all__ = ["PostService", "post_position", "require_post"]
+
+
+class PostService(Service):
+    """Posts and their authors' rights over them."""
+
+    def create(
+        self, author_id: int, *, content: str | None = None, image_url: str | None = None
+    ) -> Post:
+        """Publish a post with content (at most 2,200 characters), an image URL, or both."""
+        text, url = validation.post_body(content, image_url)
+        now = self._clock.now()
+
+        def work(uow: UnitOfWork) -> Post:
+            require_user(uow, author_id)
+            return uow.posts.add(author_id, text, url, now)
+
+        post = self._write(work)
+        self._send(PostCreated(occurred_at=now, post_id=post.id, author_id=author_id, content=text))
+        return post
+
+    def get(self, post_id: int) -> Post:
+        """Return a post; :class:`NotFoundError` if there is none."""
+        return self._read(lambda uow: require_post(uow, post_id))
+
+    def edit(self, post_id: int, editor_id: int, content: str | None) -> Post:
+        """Replace a post's content. Only its author may; a post keeps content or an image."""
+        now = self._clock.now()
+
+        def work(uow: UnitOfWork) -> Post:
+            post = require_post(uow, post_id)
+            if post.author_id != editor_id:
+                raise PermissionDeniedError("Not your post")
+            text, _ = validation.post_body(content, post.image_url)
+            return uow.posts.set_content(post_id, text, now)
+
+        post = self._write(work)
+        self._send(
+            PostEdited(occurred_at=now, post_id=post_id, author_id=editor_id, content=post.content)
+        )
+        return post
+
+    def delete(self, post_id: int, user_id: int) -> None:
+        """Delete a post with its comments and likes. Only its author may."""
+
+        def work(uow: UnitOfWork) -> None:
+            post = require_post(uow, post_id)
+            if post.author_id != user_id:
+                raise PermissionDeniedError("Not your post")
+            uow.posts.delete(post_id)
+
+        self._write(work)
+        self._send(PostDeleted(occurred_at=self._clock.now(), post_id=post_id, author_id=user_id))
+
+    def by_author(
+        self,
+        author_id: int,
+        *,
+        limit: int = DEFAULT_LIMIT,
+        cursor: str | None = None,
+        offset: int = 0,
+    ) -> Page[Post]:
+        """Return a user's posts, newest first."""
+        page = PageRequest.build(limit, cursor, offset)
+
+        def work(uow: UnitOfWork) -> list[Post]:
+            require_user(uow, author_id)
+            return uow.posts.by_author(author_id, page)
+
+        return page_of(self._read(work), page, post_position)
+
+
+def require_post(uow: UnitOfWork, post_id: int) -> Post:
+    """Return the post, or raise NotFoundError("post")."""
+    post = uow.posts.get(post_id)
+    if post is None:
+        raise NotFoundError("post")
+    return post
+
+
+def post_position(post: Post) -> Position:
+    """Where a post stands in a newest-first list."""
+    return Position(post.created_at, post.id)

@@ -1,0 +1,126 @@
+"""Every signal socialfeed sends, one per domain action.
+
+Each signal is sent **after** its action's transaction committed, never for an
+action that rolled back. The sender is the :class:`~socialfeed.SocialFeed`
+facade that ran the action, and the only keyword argument is ``event``, a
+frozen event from :mod:`socialfeed.events`::
+
+    from socialfeed import signals
+    from socialfeed.events import PostLiked
+
+    @signals.post_liked.connect
+    def on_post_liked(sender: object, event: PostLiked) -> None:
+        print(f"user {event.user_id} liked post {event.post_id}")
+
+Connect with ``signals.post_liked.connect_via(feed)`` to hear one facade
+only. Every receiver runs even when another raised; errors are logged on the
+``socialfeed`` logger (see ``Settings.raise_receiver_errors``).
+"""
+
+from __future__ import annotations
+
+from blinker import NamedSignal, Namespace
+
+from socialfeed import events
+
+__all__ = [
+    "comment_added",
+    "comment_deleted",
+    "password_changed",
+    "post_created",
+    "post_deleted",
+    "post_edited",
+    "post_liked",
+    "post_unliked",
+    "profile_updated",
+    "session_revoked",
+    "signal_for",
+    "user_deactivated",
+    "user_deleted",
+    "user_followed",
+    "user_logged_in",
+    "user_registered",
+    "user_unfollowed",
+]
+
+_signals = Namespace()
+
+user_registered = _signals.signal(
+    "user-registered", doc="A user was created. Event: :class:`~socialfeed.events.UserRegistered`."
+)
+user_logged_in = _signals.signal(
+    "user-logged-in", doc="A user logged in. Event: :class:`~socialfeed.events.UserLoggedIn`."
+)
+password_changed = _signals.signal(
+    "password-changed",
+    doc="A user changed their password. Event: :class:`~socialfeed.events.PasswordChanged`.",
+)
+profile_updated = _signals.signal(
+    "profile-updated",
+    doc="A user's profile changed. Event: :class:`~socialfeed.events.ProfileUpdated`.",
+)
+user_deactivated = _signals.signal(
+    "user-deactivated",
+    doc="A user was deactivated. Event: :class:`~socialfeed.events.UserDeactivated`.",
+)
+user_deleted = _signals.signal(
+    "user-deleted",
+    doc="A user and all they owned were deleted. Event: :class:`~socialfeed.events.UserDeleted`.",
+)
+session_revoked = _signals.signal(
+    "session-revoked",
+    doc="One or all of a user's sessions ended. Event: :class:`~socialfeed.events.SessionRevoked`.",
+)
+post_created = _signals.signal(
+    "post-created", doc="A post was created. Event: :class:`~socialfeed.events.PostCreated`."
+)
+post_edited = _signals.signal(
+    "post-edited", doc="A post's content changed. Event: :class:`~socialfeed.events.PostEdited`."
+)
+post_deleted = _signals.signal(
+    "post-deleted", doc="A post was deleted. Event: :class:`~socialfeed.events.PostDeleted`."
+)
+comment_added = _signals.signal(
+    "comment-added", doc="A comment was added. Event: :class:`~socialfeed.events.CommentAdded`."
+)
+comment_deleted = _signals.signal(
+    "comment-deleted",
+    doc="A comment was deleted. Event: :class:`~socialfeed.events.CommentDeleted`.",
+)
+post_liked = _signals.signal(
+    "post-liked", doc="A post got a new like. Event: :class:`~socialfeed.events.PostLiked`."
+)
+post_unliked = _signals.signal(
+    "post-unliked", doc="A like was taken back. Event: :class:`~socialfeed.events.PostUnliked`."
+)
+user_followed = _signals.signal(
+    "user-followed", doc="A user followed another. Event: :class:`~socialfeed.events.UserFollowed`."
+)
+user_unfollowed = _signals.signal(
+    "user-unfollowed",
+    doc="A user unfollowed another. Event: :class:`~socialfeed.events.UserUnfollowed`.",
+)
+
+_SIGNAL_FOR_EVENT: dict[type[events.Event], NamedSignal] = {
+    events.UserRegistered: user_registered,
+    events.UserLoggedIn: user_logged_in,
+    events.PasswordChanged: password_changed,
+    events.ProfileUpdated: profile_updated,
+    events.UserDeactivated: user_deactivated,
+    events.UserDeleted: user_deleted,
+    events.SessionRevoked: session_revoked,
+    events.PostCreated: post_created,
+    events.PostEdited: post_edited,
+    events.PostDeleted: post_deleted,
+    events.CommentAdded: comment_added,
+    events.CommentDeleted: comment_deleted,
+    events.PostLiked: post_liked,
+    events.PostUnliked: post_unliked,
+    events.UserFollowed: user_followed,
+    events.UserUnfollowed: user_unfollowed,
+}
+
+
+def signal_for(event_type: type[events.Event]) -> NamedSignal:
+    """Return the signal that carries events of ``event_type``."""
+    return _SIGNAL_FOR_EVENT[event_type]

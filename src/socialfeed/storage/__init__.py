@@ -1,0 +1,11 @@
+"""Storage backends and the protocols they implement.
+
+:class:`MemoryStorage` keeps everything in memory; :class:`SQLStorage` keeps
+it in SQLite or PostgreSQL. Both implement :class:`Storage`.
+"""
+
+from socialfeed.storage.base import Storage, UnitOfWork
+from socialfeed.storage.memory import MemoryStorage
+from socialfeed.storage.sql import SQLStorage
+
+__all__ = ["MemoryStorage", "SQLStorage", "Storage", "UnitOfWork"]

@@ -1,0 +1,140 @@
+"""The SQL backends: SQLAlchemy on SQLite (the embedded default) and on PostgreSQL.
+
+The application hands in a URL or an engine; nothing connects before the
+first transaction. On SQLite every connection gets foreign keys, WAL and a
+busy timeout, and write transactions start with ``BEGIN IMMEDIATE``: a
+deferred transaction that reads and then writes can fail at once with
+"database is locked" when another writer got in between, which no timeout
+can cure; taking the write lock up front makes writers queue instead.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager, nullcontext
+from typing import Any
+
+from sqlalchemy import Connection, Engine, create_engine, event, make_url
+from sqlalchemy.engine import URL
+from sqlalchemy.exc import DBAPIError, IntegrityError, SQLAlchemyError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
+from sqlalchemy.pool import StaticPool
+
+from socialfeed.errors import StorageBusyError, StorageConflictError, StorageError
+from socialfeed.storage.base import UnitOfWork
+from socialfeed.storage.sql.repositories import SQLUnitOfWork
+from socialfeed.storage.sql.schema import metadata
+
+__all__ = ["SQLStorage"]
+
+_WRITE = "socialfeed_write"
+# PostgreSQL SQLSTATEs where running the transaction again can succeed.
+_PG_RETRYABLE = {"40001", "40P01"}  # serialization_failure, deadlock_detected
+_PG_BUSY = {"55P03", "57014"}  # lock_not_available, query_canceled (statement timeout)
+
+
+class SQLStorage:
+    """Storage in a SQL database through SQLAlchemy: SQLite or PostgreSQL.
+
+    Build it with :meth:`from_url`, or hand in an :class:`~sqlalchemy.Engine`
+    you configured yourself. The storage does not own a handed-in engine's
+    lifetime beyond :meth:`close`, which disposes of its pool.
+    """
+
+    def __init__(self, engine: Engine, *, sqlite_busy_timeout: float = 30.0) -> None:
+        if engine.dialect.name not in ("sqlite", "postgresql"):
+            raise ValueError(
+                f"socialfeed supports SQLite and PostgreSQL, not {engine.dialect.name}"
+            )
+        self.engine = engine
+        self._serialize: threading.Lock | None = None
+        if engine.dialect.name == "sqlite":
+            _configure_sqlite(engine, sqlite_busy_timeout)
+            if isinstance(engine.pool, StaticPool):
+                # One shared connection (an in-memory database): one transaction at a time.
+                self._serialize = threading.Lock()
+
+    @classmethod
+    def from_url(cls, url: str | URL, **engine_options: Any) -> SQLStorage:
+        """Build a storage from a database URL.
+
+        ``sqlite:///path/to/file.db`` is an embedded file, ``sqlite://`` a
+        private in-memory database, and ``postgresql://user@host/db`` uses
+        psycopg 3 (install the ``postgresql`` extra). Extra keyword arguments
+        go to :func:`sqlalchemy.create_engine`.
+        """
+        parsed = make_url(url)
+        if parsed.drivername == "postgresql":
+            parsed = parsed.set(drivername="postgresql+psycopg")
+        if parsed.get_backend_name() == "sqlite" and parsed.database in (None, "", ":memory:"):
+            engine_options.setdefault("poolclass", StaticPool)
+            engine_options.setdefault("connect_args", {"check_same_thread": False})
+        return cls(create_engine(parsed, **engine_options))
+
+    @contextmanager
+    def transaction(self, *, write: bool = True) -> Iterator[UnitOfWork]:
+        """Run the block in one database transaction on one connection."""
+        with self._serialize or nullcontext():
+            try:
+                with self.engine.connect() as conn:
+                    conn.execution_options(**{_WRITE: write})
+                    with conn.begin():
+                        yield SQLUnitOfWork(conn)
+            except DBAPIError as error:
+                raise _translate(error) from error
+            except PoolTimeoutError as error:
+                raise StorageBusyError("no database connection became free in time") from error
+            except SQLAlchemyError as error:
+                raise StorageError(f"the database failed: {type(error).__name__}") from error
+
+    def create_schema(self) -> None:
+        """Create socialfeed's tables and indexes where they are missing."""
+        try:
+            metadata.create_all(self.engine)
+        except SQLAlchemyError as error:
+            raise StorageError(f"could not create the schema: {type(error).__name__}") from error
+
+    def drop_schema(self) -> None:
+        """Drop socialfeed's tables and everything in them."""
+        metadata.drop_all(self.engine)
+
+    def close(self) -> None:
+        """Close every pooled connection."""
+        self.engine.dispose()
+
+
+def _configure_sqlite(engine: Engine, busy_timeout: float) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Let SQLAlchemy's "begin" event below issue BEGIN itself instead of
+        # the driver's implicit, deferred one.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys = ON")
+        cursor.execute(f"PRAGMA busy_timeout = {int(busy_timeout * 1000)}")
+        cursor.execute("PRAGMA journal_mode = WAL")
+        cursor.execute("PRAGMA synchronous = NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Connection) -> None:
+        writes = conn.get_execution_options().get(_WRITE, True)
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if writes else "BEGIN")
+
+
+def _translate(error: DBAPIError) -> StorageError:
+    """Turn a driver error into the library's error, saying whether a retry can help."""
+    if isinstance(error, IntegrityError):
+        # The ordinary duplicates are handled by the repositories; what is left
+        # is a race with a concurrent delete, which a retry sees clearly.
+        return StorageConflictError("a concurrent change conflicted with this action")
+    sqlstate = getattr(error.orig, "sqlstate", None)
+    if sqlstate in _PG_RETRYABLE:
+        return StorageConflictError("a concurrent transaction conflicted with this action")
+    if sqlstate in _PG_BUSY:
+        return StorageBusyError("the database stayed locked past its timeout")
+    message = str(error.orig).lower()
+    if "database is locked" in message or "database is busy" in message:
+        return StorageBusyError("the database stayed locked past its timeout")
+    return StorageError(f"the database failed: {type(error.orig).__name__}")

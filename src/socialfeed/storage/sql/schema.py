@@ -1,0 +1,150 @@
+"""The tables of the SQL backends, as SQLAlchemy Core metadata.
+
+Uniqueness (usernames, emails, likes, follows) is enforced here, by the
+database, so a lost race is caught by a constraint rather than by luck.
+Foreign keys cascade, so a deleted row never leaves dangling children; the
+repositories still delete children first where counters must be fixed.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    Column,
+    DateTime,
+    Dialect,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    TypeDecorator,
+)
+
+__all__ = ["comments", "follows", "likes", "metadata", "posts", "sessions", "users"]
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """A timestamp that always comes back timezone-aware in UTC.
+
+    PostgreSQL stores ``timestamptz``; SQLite has no time zones, so the value
+    is stored as naive UTC and the zone is put back on the way out.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("socialfeed stores only timezone-aware datetimes")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        assert isinstance(value, datetime)
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+# SQLite only auto-increments a column declared exactly INTEGER PRIMARY KEY.
+Id = BigInteger().with_variant(Integer(), "sqlite")
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "ck": "ck_%(table_name)s_%(constraint_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+
+def _counter(name: str) -> Column[int]:
+    return Column(name, Integer, nullable=False, default=0)
+
+
+users = Table(
+    "socialfeed_users",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("username", String(30), nullable=False),
+    Column("username_key", String(120), nullable=False, unique=True),
+    Column("email", String(254)),
+    Column("email_key", String(1000), unique=True),
+    Column("password_hash", String(255)),
+    Column("full_name", String(100)),
+    Column("bio", Text),
+    Column("profile_image_url", Text),
+    Column("is_active", Boolean, nullable=False, default=True),
+    Column("created_at", UTCDateTime, nullable=False),
+    _counter("post_count"),
+    _counter("follower_count"),
+    _counter("following_count"),
+)
+
+sessions = Table(
+    "socialfeed_sessions",
+    metadata,
+    Column("token_hash", String(64), primary_key=True),
+    Column("user_id", Id, ForeignKey(users.c.id, ondelete="CASCADE"), nullable=False, index=True),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("expires_at", UTCDateTime, nullable=False),
+)
+
+posts = Table(
+    "socialfeed_posts",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("author_id", Id, ForeignKey(users.c.id, ondelete="CASCADE"), nullable=False),
+    Column("content", Text),
+    Column("image_url", Text),
+    _counter("like_count"),
+    _counter("comment_count"),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("edited_at", UTCDateTime),
+    CheckConstraint("content IS NOT NULL OR image_url IS NOT NULL", name="has_body"),
+    # A user's posts and the pull feed both walk this index newest first.
+    Index(None, "author_id", "created_at", "id"),
+)
+
+comments = Table(
+    "socialfeed_comments",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("post_id", Id, ForeignKey(posts.c.id, ondelete="CASCADE"), nullable=False),
+    Column("author_id", Id, ForeignKey(users.c.id, ondelete="CASCADE"), nullable=False, index=True),
+    Column("content", Text, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Index(None, "post_id", "created_at", "id"),
+)
+
+likes = Table(
+    "socialfeed_likes",
+    metadata,
+    Column("user_id", Id, ForeignKey(users.c.id, ondelete="CASCADE"), primary_key=True),
+    Column("post_id", Id, ForeignKey(posts.c.id, ondelete="CASCADE"), primary_key=True),
+    Column("created_at", UTCDateTime, nullable=False),
+    Index(None, "post_id"),
+)
+
+follows = Table(
+    "socialfeed_follows",
+    metadata,
+    Column("follower_id", Id, ForeignKey(users.c.id, ondelete="CASCADE"), primary_key=True),
+    Column("followee_id", Id, ForeignKey(users.c.id, ondelete="CASCADE"), primary_key=True),
+    Column("created_at", UTCDateTime, nullable=False),
+    CheckConstraint("follower_id <> followee_id", name="not_self"),
+    Index(None, "follower_id", "created_at"),
+    Index(None, "followee_id", "created_at"),
+)

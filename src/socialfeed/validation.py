@@ -1,0 +1,133 @@
+"""The rules every input must pass before anything is written.
+
+Each rule raises :class:`~socialfeed.errors.ValidationError` naming the field,
+and returns the value in the form socialfeed stores.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from urllib.parse import urlsplit
+
+from socialfeed.errors import ValidationError
+
+__all__ = [
+    "MAX_BIO_LENGTH",
+    "MAX_COMMENT_LENGTH",
+    "MAX_FULL_NAME_LENGTH",
+    "MAX_POST_LENGTH",
+    "MAX_URL_LENGTH",
+    "MAX_USERNAME_LENGTH",
+    "comment_content",
+    "email",
+    "identity_key",
+    "optional_text",
+    "optional_url",
+    "password",
+    "post_body",
+    "username",
+]
+
+MAX_USERNAME_LENGTH = 30
+MAX_EMAIL_LENGTH = 254
+MAX_POST_LENGTH = 2200
+MAX_COMMENT_LENGTH = 2200
+MAX_FULL_NAME_LENGTH = 100
+MAX_BIO_LENGTH = 150
+MAX_URL_LENGTH = 2048
+
+_EMAIL_DOMAIN_LABEL = re.compile(r"^(?!-)[^\s@.]{1,63}(?<!-)$")
+
+
+def _normal(text: str) -> str:
+    return unicodedata.normalize("NFKC", text)
+
+
+def username(value: str) -> str:
+    """Return the username in NFKC form: 1-30 letters, digits, ``.`` or ``_``."""
+    name = _normal(value)
+    if not 1 <= len(name) <= MAX_USERNAME_LENGTH:
+        raise ValidationError("username", f"must be 1 to {MAX_USERNAME_LENGTH} characters")
+    if not all(ch.isalnum() or ch in "._" for ch in name):
+        raise ValidationError("username", "may contain only letters, digits, '.' and '_'")
+    return name
+
+
+def identity_key(value: str) -> str:
+    """Return the key under which a username or email is unique and looked up.
+
+    NFKC folds compatibility forms (full-width letters, ligatures), then case folding
+    makes the comparison case-insensitive; a second NFKC pass settles the few
+    characters that case folding takes out of normal form.
+    """
+    return _normal(_normal(value).casefold())
+
+
+def email(value: str) -> str:
+    """Return the email address, trimmed, if it looks deliverable."""
+    address = _normal(value.strip())
+    local, at, domain = address.rpartition("@")
+    labels = domain.split(".")
+    if (
+        not at
+        or len(address) > MAX_EMAIL_LENGTH
+        or not 1 <= len(local) <= 64
+        or any(ch.isspace() or ch in '@"<>()[],;:\\' for ch in local)
+        or len(labels) < 2
+        or not all(_EMAIL_DOMAIN_LABEL.match(label) for label in labels)
+    ):
+        raise ValidationError("email", "is not a valid email address")
+    return address
+
+
+def password(value: str, *, min_length: int, max_length: int) -> str:
+    """Check a password's length; it is returned exactly as given.
+
+    Passwords are neither trimmed nor normalised nor case-folded: what the
+    user typed is what gets hashed. The maximum is checked before hashing so
+    that a huge input cannot be used to burn CPU.
+    """
+    if len(value) < min_length:
+        raise ValidationError("password", f"must be at least {min_length} characters")
+    if len(value) > max_length:
+        raise ValidationError("password", f"must be at most {max_length} characters")
+    return value
+
+
+def optional_text(field: str, value: str | None, max_length: int) -> str | None:
+    """Return trimmed text, ``None`` when blank; longer than ``max_length`` is an error."""
+    if value is None:
+        return None
+    text = value.strip()
+    if len(text) > max_length:
+        raise ValidationError(field, f"must be at most {max_length} characters")
+    return text or None
+
+
+def optional_url(field: str, value: str | None) -> str | None:
+    """Return an http(s) URL, trimmed, or ``None`` when blank."""
+    url = optional_text(field, value, MAX_URL_LENGTH)
+    if url is None:
+        return None
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc or any(c.isspace() for c in url):
+        raise ValidationError(field, "must be an http or https URL")
+    return url
+
+
+def post_body(content: str | None, image_url: str | None) -> tuple[str | None, str | None]:
+    """Return a post's content and image URL; at least one must be given."""
+    text = optional_text("content", content, MAX_POST_LENGTH)
+    url = optional_url("image_url", image_url)
+    if text is None and url is None:
+        raise ValidationError("content", "a post needs content or an image_url")
+    return text, url
+
+
+def comment_content(content: str) -> str:
+    """Return a comment's text: 1 to 2,200 characters once trimmed."""
+    text = optional_text("content", content, MAX_COMMENT_LENGTH)
+    if text is None:
+        raise ValidationError("content", "must not be empty")
+    return text
