@@ -24,6 +24,7 @@ from blinker import NamedSignal, Namespace
 from socialfeed import events
 
 __all__ = [
+    "ALL_SIGNALS",
     "comment_added",
     "comment_deleted",
     "password_changed",
@@ -119,6 +120,9 @@ _SIGNAL_FOR_EVENT: dict[type[events.Event], NamedSignal] = {
     events.UserFollowed: user_followed,
     events.UserUnfollowed: user_unfollowed,
 }
+
+#: Every signal socialfeed sends, for receivers that want to hear them all.
+ALL_SIGNALS: tuple[NamedSignal, ...] = tuple(_SIGNAL_FOR_EVENT.values())
 
 
 def signal_for(event_type: type[events.Event]) -> NamedSignal:

@@ -1,0 +1,90 @@
+"""What the tests share: recording events and proving that nothing changed."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any, TypeVar
+
+from sqlalchemy import select
+
+from socialfeed import SocialFeed
+from socialfeed.events import Event
+from socialfeed.signals import ALL_SIGNALS
+from socialfeed.storage import MemoryStorage, SQLStorage, Storage
+from socialfeed.storage.sql.schema import metadata
+
+E = TypeVar("E", bound=Event)
+
+
+class EventRecorder:
+    """Records every event one facade sends, in order."""
+
+    def __init__(self, feed: SocialFeed) -> None:
+        self.feed = feed
+        self.events: list[Event] = []
+
+    def __call__(self, sender: object, *, event: Event) -> None:
+        assert sender is self.feed, "events are sent by the facade that ran the action"
+        self.events.append(event)
+
+    def connect(self) -> None:
+        for signal in ALL_SIGNALS:
+            signal.connect(self, sender=self.feed, weak=False)
+
+    def disconnect(self) -> None:
+        for signal in ALL_SIGNALS:
+            signal.disconnect(self, sender=self.feed)
+
+    def of_type(self, event_type: type[E]) -> list[E]:
+        """Return the recorded events of one type."""
+        return [event for event in self.events if isinstance(event, event_type)]
+
+    def only(self, event_type: type[E]) -> E:
+        """Return the single event recorded, checking that it is of ``event_type``."""
+        assert len(self.events) == 1, f"expected one event, got {self.events!r}"
+        event = self.events[0]
+        assert isinstance(event, event_type), f"expected {event_type.__name__}, got {event!r}"
+        return event
+
+    def clear(self) -> None:
+        self.events.clear()
+
+
+def dump(storage: Storage) -> dict[str, Any]:
+    """Return every row of every table, to compare a storage before and after an action."""
+    if isinstance(storage, MemoryStorage):
+        tables = storage._tables
+        assert tables is not None
+        return {
+            name: dict(getattr(tables, name))
+            for name in (
+                "users",
+                "password_hashes",
+                "username_keys",
+                "email_keys",
+                "sessions",
+                "posts",
+                "comments",
+                "likes",
+                "follows",
+            )
+        }
+    assert isinstance(storage, SQLStorage)
+    with storage.engine.connect() as conn:
+        return {
+            table.name: sorted(
+                (tuple(row) for row in conn.execute(select(table))), key=repr
+            )
+            for table in metadata.sorted_tables
+        }
+
+
+@contextmanager
+def unchanged(feed: SocialFeed, recorder: EventRecorder) -> Iterator[None]:
+    """Check that the block changes no row or counter and sends no signal."""
+    before = dump(feed.storage)
+    sent = len(recorder.events)
+    yield
+    assert dump(feed.storage) == before, "the failed action changed stored data"
+    assert recorder.events[sent:] == [], "the failed action sent a signal"
