@@ -73,9 +73,7 @@ def dump(storage: Storage) -> dict[str, Any]:
     assert isinstance(storage, SQLStorage)
     with storage.engine.connect() as conn:
         return {
-            table.name: sorted(
-                (tuple(row) for row in conn.execute(select(table))), key=repr
-            )
+            table.name: sorted((tuple(row) for row in conn.execute(select(table))), key=repr)
             for table in metadata.sorted_tables
         }
 

@@ -8,6 +8,7 @@ nothing behind, exactly as on a database. Data lives as long as the object.
 
 from __future__ import annotations
 
+import collections
 import itertools
 import threading
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
@@ -44,7 +45,10 @@ class _Tables:
     comments: dict[int, Comment] = attrs.Factory(dict)
     likes: dict[tuple[int, int], datetime] = attrs.Factory(dict)
     follows: dict[tuple[int, int], datetime] = attrs.Factory(dict)
-    ids: Iterator[int] = attrs.Factory(lambda: itertools.count(1))
+    # Each table numbers its own rows from 1, as the SQL backends do.
+    ids: collections.defaultdict[str, Iterator[int]] = attrs.Factory(
+        lambda: collections.defaultdict(lambda: itertools.count(1))
+    )
 
 
 class _Journal:
@@ -112,7 +116,7 @@ class _Users(_Repositories):
             raise ConflictError("Email already registered", field="email")
         if new.username_key in self._t.username_keys:
             raise ConflictError("Username already taken", field="username")
-        user_id = next(self._t.ids)
+        user_id = next(self._t.ids["users"])
         user = User(
             id=user_id,
             username=new.username,
@@ -220,7 +224,7 @@ class _Posts(_Repositories):
         self, author_id: int, content: str | None, image_url: str | None, created_at: datetime
     ) -> Post:
         post = Post(
-            id=next(self._t.ids),
+            id=next(self._t.ids["posts"]),
             author_id=author_id,
             author_username=self._t.users[author_id].username,
             content=content,
@@ -267,7 +271,7 @@ class _Posts(_Repositories):
 class _Comments(_Repositories):
     def add(self, post_id: int, author_id: int, content: str, created_at: datetime) -> Comment:
         comment = Comment(
-            id=next(self._t.ids),
+            id=next(self._t.ids["comments"]),
             post_id=post_id,
             author_id=author_id,
             author_username=self._t.users[author_id].username,
