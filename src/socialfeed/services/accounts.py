@@ -126,6 +126,10 @@ class AccountService(Service):
         expires_at = now + self._settings.session_lifetime
 
         def work(uow: UnitOfWork) -> None:
+            # The account may have been deactivated or deleted since it was checked.
+            current = uow.users.credentials(user_id)
+            if current is None or not current.is_active:
+                raise AuthenticationError(_INVALID_CREDENTIALS)
             if rehashed is not None:
                 uow.users.set_password_hash(user_id, rehashed)
             uow.sessions.add(user_id, hash_token(token), now, expires_at)
@@ -167,6 +171,15 @@ class AccountService(Service):
             SessionRevoked(occurred_at=self._clock.now(), user_id=user_id, all_sessions=True)
         )
         return count
+
+    def purge_expired_sessions(self) -> int:
+        """Delete the sessions that have expired and return how many there were.
+
+        Expired tokens are already refused; this only reclaims their rows.
+        Run it from a periodic job.
+        """
+        now = self._clock.now()
+        return self._write(lambda uow: uow.sessions.delete_expired(now))
 
     def change_password(self, user_id: int, old_password: str, new_password: str) -> None:
         """Replace a user's password after checking the old one.

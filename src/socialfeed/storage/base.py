@@ -146,6 +146,10 @@ class SessionRepository(Protocol):
         """Delete every session of a user and return how many there were."""
         ...
 
+    def delete_expired(self, now: datetime) -> int:
+        """Delete every session that expired at or before ``now``; return how many."""
+        ...
+
 
 class PostRepository(Protocol):
     """Posts, the author's post count, and the home feed."""

@@ -213,7 +213,13 @@ class _Sessions(_Repositories):
         return session[0]
 
     def delete_for_user(self, user_id: int) -> int:
-        hashes = [h for h, (owner, _) in self._t.sessions.items() if owner == user_id]
+        return self._delete_where(lambda owner, _: owner == user_id)
+
+    def delete_expired(self, now: datetime) -> int:
+        return self._delete_where(lambda _, expires_at: expires_at <= now)
+
+    def _delete_where(self, condition: Callable[[int, datetime], bool]) -> int:
+        hashes = [h for h, session in self._t.sessions.items() if condition(*session)]
         for token_hash in hashes:
             self._j.delete(self._t.sessions, token_hash)
         return len(hashes)

@@ -261,6 +261,10 @@ class SQLSessions(_Repository):
         result = self._conn.execute(delete(sessions).where(sessions.c.user_id == user_id))
         return result.rowcount
 
+    def delete_expired(self, now: datetime) -> int:
+        result = self._conn.execute(delete(sessions).where(sessions.c.expires_at <= now))
+        return result.rowcount
+
 
 class SQLPosts(_Repository):
     def add(

@@ -99,7 +99,7 @@ sessions = Table(
     Column("token_hash", String(64), primary_key=True),
     Column("user_id", Id, ForeignKey(users.c.id, ondelete="CASCADE"), nullable=False, index=True),
     Column("created_at", UTCDateTime, nullable=False),
-    Column("expires_at", UTCDateTime, nullable=False),
+    Column("expires_at", UTCDateTime, nullable=False, index=True),
 )
 
 posts = Table(
