@@ -24,6 +24,7 @@ DEFAULT_LIMIT = 20
 MAX_LIMIT = 100
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MICROSECOND = timedelta(microseconds=1)
+_MAX_ID = 2**63 - 1  # ids are 64-bit integers on every backend
 T = TypeVar("T")
 
 
@@ -46,6 +47,8 @@ class Position:
         try:
             raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
             micros, item_id = (int(part) for part in raw.split(":"))
+            if not 0 < item_id <= _MAX_ID:
+                raise ValueError("id out of range")
             return cls(_EPOCH + micros * _MICROSECOND, item_id)
         except (binascii.Error, UnicodeDecodeError, ValueError, OverflowError):
             raise ValidationError("cursor", "is not a cursor this library made") from None

@@ -152,24 +152,22 @@ class AccountService(Service):
 
     def revoke_session(self, token: str) -> None:
         """End one session (log out). An unknown token raises :class:`AuthenticationError`."""
+        now = self._clock.now()
         user_id = self._write(lambda uow: uow.sessions.delete(hash_token(token)))
         if user_id is None:
             raise AuthenticationError(_INVALID_TOKEN)
-        self._send(
-            SessionRevoked(occurred_at=self._clock.now(), user_id=user_id, all_sessions=False)
-        )
+        self._send(SessionRevoked(occurred_at=now, user_id=user_id, all_sessions=False))
 
     def revoke_all_sessions(self, user_id: int) -> int:
         """End every session of a user and return how many there were."""
+        now = self._clock.now()
 
         def work(uow: UnitOfWork) -> int:
             require_user(uow, user_id)
             return uow.sessions.delete_for_user(user_id)
 
         count = self._write(work)
-        self._send(
-            SessionRevoked(occurred_at=self._clock.now(), user_id=user_id, all_sessions=True)
-        )
+        self._send(SessionRevoked(occurred_at=now, user_id=user_id, all_sessions=True))
         return count
 
     def purge_expired_sessions(self) -> int:
@@ -198,11 +196,13 @@ class AccountService(Service):
         ):
             raise AuthenticationError(_INVALID_CREDENTIALS)
         new_hash = self._context.hasher.hash(new_password)
+        now = self._clock.now()
         self._write(lambda uow: uow.users.set_password_hash(user_id, new_hash))
-        self._send(PasswordChanged(occurred_at=self._clock.now(), user_id=user_id))
+        self._send(PasswordChanged(occurred_at=now, user_id=user_id))
 
     def deactivate(self, user_id: int) -> None:
         """Deactivate a user: they cannot log in, and every session of theirs ends."""
+        now = self._clock.now()
 
         def work(uow: UnitOfWork) -> bool:
             was_active = require_user(uow, user_id).is_active
@@ -211,7 +211,7 @@ class AccountService(Service):
             return was_active
 
         if self._write(work):
-            self._send(UserDeactivated(occurred_at=self._clock.now(), user_id=user_id))
+            self._send(UserDeactivated(occurred_at=now, user_id=user_id))
 
     def delete(self, user_id: int) -> None:
         """Delete a user and everything that belongs to them, in one transaction.
@@ -220,6 +220,7 @@ class AccountService(Service):
         likes elsewhere, their follows both ways and their sessions go, and
         every counter they touched is fixed.
         """
+        now = self._clock.now()
 
         def work(uow: UnitOfWork) -> User:
             user = require_user(uow, user_id)
@@ -227,9 +228,7 @@ class AccountService(Service):
             return user
 
         user = self._write(work)
-        self._send(
-            UserDeleted(occurred_at=self._clock.now(), user_id=user.id, username=user.username)
-        )
+        self._send(UserDeleted(occurred_at=now, user_id=user.id, username=user.username))
 
     def _verify(self, credentials: Credentials | None, password: str) -> int:
         stored = credentials.password_hash if credentials is not None else None

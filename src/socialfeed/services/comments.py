@@ -59,6 +59,7 @@ class CommentService(Service):
 
     def delete(self, comment_id: int, user_id: int) -> None:
         """Delete a comment. Its author and the post's author may."""
+        now = self._clock.now()
 
         def work(uow: UnitOfWork) -> Comment:
             comment = uow.comments.get(comment_id)
@@ -73,7 +74,7 @@ class CommentService(Service):
         comment = self._write(work)
         self._send(
             CommentDeleted(
-                occurred_at=self._clock.now(),
+                occurred_at=now,
                 comment_id=comment_id,
                 post_id=comment.post_id,
                 deleted_by=user_id,

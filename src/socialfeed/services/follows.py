@@ -34,6 +34,9 @@ class FollowService(Service):
 
     def unfollow(self, follower_id: int, followee_id: int) -> None:
         """Stop following a user; :class:`NotFollowingError` if not following them."""
+        if follower_id == followee_id:
+            raise ValidationError("followee_id", "Cannot unfollow yourself")
+        now = self._clock.now()
 
         def work(uow: UnitOfWork) -> None:
             require_user(uow, follower_id)
@@ -43,9 +46,7 @@ class FollowService(Service):
 
         self._write(work)
         self._send(
-            UserUnfollowed(
-                occurred_at=self._clock.now(), follower_id=follower_id, followee_id=followee_id
-            )
+            UserUnfollowed(occurred_at=now, follower_id=follower_id, followee_id=followee_id)
         )
 
     def is_following(self, follower_id: int, followee_id: int) -> bool:

@@ -54,6 +54,7 @@ class PostService(Service):
 
     def delete(self, post_id: int, user_id: int) -> None:
         """Delete a post with its comments and likes. Only its author may."""
+        now = self._clock.now()
 
         def work(uow: UnitOfWork) -> None:
             post = require_post(uow, post_id)
@@ -62,7 +63,7 @@ class PostService(Service):
             uow.posts.delete(post_id)
 
         self._write(work)
-        self._send(PostDeleted(occurred_at=self._clock.now(), post_id=post_id, author_id=user_id))
+        self._send(PostDeleted(occurred_at=now, post_id=post_id, author_id=user_id))
 
     def by_author(
         self,

@@ -42,6 +42,7 @@ class UserService(Service):
         :class:`ValidationError` naming it, and nothing is changed.
         """
         cleaned = _clean_profile(changes)
+        now = self._clock.now()
 
         def work(uow: UnitOfWork) -> User:
             user = require_user(uow, user_id)
@@ -50,9 +51,7 @@ class UserService(Service):
         user = self._write(work)
         if cleaned:
             self._send(
-                ProfileUpdated(
-                    occurred_at=self._clock.now(), user_id=user_id, fields=tuple(sorted(cleaned))
-                )
+                ProfileUpdated(occurred_at=now, user_id=user_id, fields=tuple(sorted(cleaned)))
             )
         return user
 
