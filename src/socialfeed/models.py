@@ -11,9 +11,12 @@ from typing import Generic, TypeVar
 
 from attrs import frozen
 
-__all__ = ["Comment", "FeedItem", "LikeState", "Page", "Post", "Session", "User"]
+__all__ = ["MAX_ID", "Comment", "FeedItem", "LikeState", "Page", "Post", "Session", "User"]
 
 T = TypeVar("T")
+
+#: Ids are positive 64-bit integers on every backend; a larger one names nothing.
+MAX_ID = 2**63 - 1
 
 
 @frozen

@@ -16,7 +16,7 @@ from typing import TypeVar
 from attrs import frozen
 
 from socialfeed.errors import ValidationError
-from socialfeed.models import Page
+from socialfeed.models import MAX_ID, Page
 
 __all__ = ["DEFAULT_LIMIT", "MAX_LIMIT", "PageRequest", "Position", "page_of"]
 
@@ -24,7 +24,6 @@ DEFAULT_LIMIT = 20
 MAX_LIMIT = 100
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MICROSECOND = timedelta(microseconds=1)
-_MAX_ID = 2**63 - 1  # ids are 64-bit integers on every backend
 T = TypeVar("T")
 
 
@@ -47,7 +46,7 @@ class Position:
         try:
             raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
             micros, item_id = (int(part) for part in raw.split(":"))
-            if not 0 < item_id <= _MAX_ID:
+            if not 0 < item_id <= MAX_ID:
                 raise ValueError("id out of range")
             return cls(_EPOCH + micros * _MICROSECOND, item_id)
         except (binascii.Error, UnicodeDecodeError, ValueError, OverflowError):

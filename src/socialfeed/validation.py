@@ -73,6 +73,7 @@ def email(value: str) -> str:
         not at
         or len(address) > MAX_EMAIL_LENGTH
         or not 1 <= len(local) <= 64
+        or not address.isprintable()
         or any(ch.isspace() or ch in '@"<>()[],;:\\' for ch in local)
         or len(labels) < 2
         or not all(_EMAIL_DOMAIN_LABEL.match(label) for label in labels)
@@ -81,7 +82,7 @@ def email(value: str) -> str:
     return address
 
 
-def password(value: str, *, min_length: int, max_length: int) -> str:
+def password(value: str, *, min_length: int, max_length: int, field: str = "password") -> str:
     """Check a password's length; it is returned exactly as given.
 
     Passwords are neither trimmed nor normalised nor case-folded: what the
@@ -89,9 +90,9 @@ def password(value: str, *, min_length: int, max_length: int) -> str:
     that a huge input cannot be used to burn CPU.
     """
     if len(value) < min_length:
-        raise ValidationError("password", f"must be at least {min_length} characters")
+        raise ValidationError(field, f"must be at least {min_length} characters")
     if len(value) > max_length:
-        raise ValidationError("password", f"must be at most {max_length} characters")
+        raise ValidationError(field, f"must be at most {max_length} characters")
     return value
 
 
@@ -102,6 +103,9 @@ def optional_text(field: str, value: str | None, max_length: int) -> str | None:
     text = value.strip()
     if len(text) > max_length:
         raise ValidationError(field, f"must be at most {max_length} characters")
+    if "\x00" in text:
+        # PostgreSQL cannot store NUL in text; refuse it on every backend alike.
+        raise ValidationError(field, "must not contain NUL characters")
     return text or None
 
 
@@ -111,7 +115,8 @@ def optional_url(field: str, value: str | None) -> str | None:
     if url is None:
         return None
     parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.netloc or any(c.isspace() for c in url):
+    blank_or_control = not url.isprintable() or any(c.isspace() for c in url)
+    if parts.scheme not in ("http", "https") or not parts.netloc or blank_or_control:
         raise ValidationError(field, "must be an http or https URL")
     return url
 

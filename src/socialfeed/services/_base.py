@@ -13,7 +13,7 @@ from attrs import frozen
 from socialfeed.clock import Clock
 from socialfeed.errors import NotFoundError, ReceiverError, StorageConflictError
 from socialfeed.events import Event
-from socialfeed.models import User
+from socialfeed.models import MAX_ID, Comment, Post, User
 from socialfeed.security import PasswordHasher
 from socialfeed.settings import Settings
 from socialfeed.signals import signal_for
@@ -88,9 +88,30 @@ class Service:
             raise ReceiverError(errors)
 
 
+def is_id(value: int) -> bool:
+    """Tell whether ``value`` can name a stored row (ids are positive 64-bit integers)."""
+    return 0 < value <= MAX_ID
+
+
 def require_user(uow: UnitOfWork, user_id: int) -> User:
     """Return the user, or raise NotFoundError("user")."""
-    user = uow.users.get(user_id)
+    user = uow.users.get(user_id) if is_id(user_id) else None
     if user is None:
         raise NotFoundError("user")
     return user
+
+
+def require_post(uow: UnitOfWork, post_id: int) -> Post:
+    """Return the post, or raise NotFoundError("post")."""
+    post = uow.posts.get(post_id) if is_id(post_id) else None
+    if post is None:
+        raise NotFoundError("post")
+    return post
+
+
+def require_comment(uow: UnitOfWork, comment_id: int) -> Comment:
+    """Return the comment, or raise NotFoundError("comment")."""
+    comment = uow.comments.get(comment_id) if is_id(comment_id) else None
+    if comment is None:
+        raise NotFoundError("comment")
+    return comment

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import unicodedata
+
 import attrs
 
 from socialfeed import validation
-from socialfeed.errors import AuthenticationError, ConflictError
+from socialfeed.errors import AuthenticationError, ConflictError, ValidationError
 from socialfeed.events import (
     PasswordChanged,
     SessionRevoked,
@@ -111,8 +113,10 @@ class AccountService(Service):
         """
         if len(password) > MAX_PASSWORD_LENGTH:
             raise AuthenticationError(_INVALID_CREDENTIALS)
-        key = validation.identity_key(login.strip())
-        credentials = self._read(lambda uow: uow.users.credentials_for_login(key))
+        key = _login_key(login)
+        credentials = (
+            None if key is None else self._read(lambda uow: uow.users.credentials_for_login(key))
+        )
         user_id = self._verify(credentials, password)
         rehashed = (
             self._context.hasher.hash(password)
@@ -189,6 +193,7 @@ class AccountService(Service):
             new_password,
             min_length=self._settings.password_min_length,
             max_length=MAX_PASSWORD_LENGTH,
+            field="new_password",
         )
         credentials = self._read(lambda uow: _require_credentials(uow, user_id))
         if len(old_password) > MAX_PASSWORD_LENGTH or not self._context.hasher.verify(
@@ -236,6 +241,16 @@ class AccountService(Service):
         if credentials is None or not matches or not credentials.is_active:
             raise AuthenticationError(_INVALID_CREDENTIALS)
         return credentials.user_id
+
+
+def _login_key(login: str) -> str | None:
+    """Return the lookup key of a username or email, or ``None`` if it cannot name an account."""
+    try:
+        if "@" in unicodedata.normalize("NFKC", login):
+            return validation.identity_key(validation.email(login))
+        return validation.identity_key(validation.username(login.strip()))
+    except ValidationError:
+        return None
 
 
 def _check_available(uow: UnitOfWork, new: NewUser) -> None:

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from socialfeed import validation
-from socialfeed.errors import NotFoundError, PermissionDeniedError
+from socialfeed.errors import PermissionDeniedError
 from socialfeed.events import CommentAdded, CommentDeleted
 from socialfeed.models import Comment, Page
 from socialfeed.pagination import DEFAULT_LIMIT, PageRequest, Position, page_of
-from socialfeed.services._base import Service, require_user
-from socialfeed.services.posts import require_post
+from socialfeed.services._base import Service, require_comment, require_post, require_user
 from socialfeed.storage.base import UnitOfWork
 
 __all__ = ["CommentService"]
@@ -62,9 +61,7 @@ class CommentService(Service):
         now = self._clock.now()
 
         def work(uow: UnitOfWork) -> Comment:
-            comment = uow.comments.get(comment_id)
-            if comment is None:
-                raise NotFoundError("comment")
+            comment = require_comment(uow, comment_id)
             post = require_post(uow, comment.post_id)
             if user_id not in (comment.author_id, post.author_id):
                 raise PermissionDeniedError("Not your comment")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from socialfeed.errors import AlreadyFollowingError, NotFollowingError, ValidationError
 from socialfeed.events import UserFollowed, UserUnfollowed
-from socialfeed.services._base import Service, require_user
+from socialfeed.services._base import Service, is_id, require_user
 from socialfeed.storage.base import UnitOfWork
 
 __all__ = ["FollowService"]
@@ -51,4 +51,6 @@ class FollowService(Service):
 
     def is_following(self, follower_id: int, followee_id: int) -> bool:
         """Tell whether ``follower_id`` follows ``followee_id``."""
+        if not (is_id(follower_id) and is_id(followee_id)):
+            return False
         return self._read(lambda uow: uow.follows.exists(follower_id, followee_id))

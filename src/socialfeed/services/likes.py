@@ -6,8 +6,7 @@ from collections.abc import Collection
 
 from socialfeed.events import PostLiked, PostUnliked
 from socialfeed.models import LikeState
-from socialfeed.services._base import Service, require_user
-from socialfeed.services.posts import require_post
+from socialfeed.services._base import Service, is_id, require_post, require_user
 from socialfeed.storage.base import UnitOfWork
 
 __all__ = ["LikeService"]
@@ -30,7 +29,10 @@ class LikeService(Service):
 
     def liked_post_ids(self, user_id: int, post_ids: Collection[int]) -> frozenset[int]:
         """Return which of ``post_ids`` the user likes, in one query however many there are."""
-        return frozenset(self._read(lambda uow: uow.likes.liked_post_ids(user_id, post_ids)))
+        if not is_id(user_id):
+            return frozenset()
+        ids = {post_id for post_id in post_ids if is_id(post_id)}
+        return frozenset(self._read(lambda uow: uow.likes.liked_post_ids(user_id, ids)))
 
     def _change(self, user_id: int, post_id: int, *, like: bool | None) -> LikeState:
         now = self._clock.now()
@@ -43,10 +45,10 @@ class LikeService(Service):
                 if count is not None:
                     return LikeState(True, count), True, post.author_id
                 if like is True:
-                    return LikeState(True, post.like_count), False, post.author_id
+                    return LikeState(True, _current_count(uow, post_id)), False, post.author_id
             count = uow.likes.remove(user_id, post_id)
             if count is None:
-                return LikeState(False, post.like_count), False, post.author_id
+                return LikeState(False, _current_count(uow, post_id)), False, post.author_id
             return LikeState(False, count), True, post.author_id
 
         state, changed, author_id = self._write(work)
@@ -58,3 +60,9 @@ class LikeService(Service):
                 )
             )
         return state
+
+
+def _current_count(uow: UnitOfWork, post_id: int) -> int:
+    # Read again rather than reuse the post read at the start: a concurrent
+    # like that made this one a no-op has committed since then.
+    return require_post(uow, post_id).like_count

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from socialfeed import validation
-from socialfeed.errors import NotFoundError, PermissionDeniedError
+from socialfeed.errors import PermissionDeniedError
 from socialfeed.events import PostCreated, PostDeleted, PostEdited
 from socialfeed.models import Page, Post
 from socialfeed.pagination import DEFAULT_LIMIT, PageRequest, Position, page_of
-from socialfeed.services._base import Service, require_user
+from socialfeed.services._base import Service, require_post, require_user
 from socialfeed.storage.base import UnitOfWork
 
-__all__ = ["PostService", "post_position", "require_post"]
+__all__ = ["PostService", "post_position"]
 
 
 class PostService(Service):
@@ -81,14 +81,6 @@ class PostService(Service):
             return uow.posts.by_author(author_id, page)
 
         return page_of(self._read(work), page, post_position)
-
-
-def require_post(uow: UnitOfWork, post_id: int) -> Post:
-    """Return the post, or raise NotFoundError("post")."""
-    post = uow.posts.get(post_id)
-    if post is None:
-        raise NotFoundError("post")
-    return post
 
 
 def post_position(post: Post) -> Position:

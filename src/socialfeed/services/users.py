@@ -27,7 +27,10 @@ class UserService(Service):
 
     def get_by_username(self, username: str) -> User:
         """Return the user with this username, compared case-insensitively."""
-        key = validation.identity_key(username)
+        try:
+            key = validation.identity_key(validation.username(username))
+        except ValidationError:
+            raise NotFoundError("user") from None
         user = self._read(lambda uow: uow.users.get_by_username(key))
         if user is None:
             raise NotFoundError("user")

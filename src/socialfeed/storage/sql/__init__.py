@@ -17,7 +17,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, create_engine, event, make_url
 from sqlalchemy.engine import URL
-from sqlalchemy.exc import DBAPIError, IntegrityError, SQLAlchemyError
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from sqlalchemy.pool import StaticPool
 
@@ -31,6 +31,8 @@ __all__ = ["SQLStorage"]
 _WRITE = "socialfeed_write"
 # PostgreSQL SQLSTATEs where running the transaction again can succeed.
 _PG_RETRYABLE = {"40001", "40P01"}  # serialization_failure, deadlock_detected
+_PG_RACES = {"23505", "23503"}  # unique_violation, foreign_key_violation
+_SQLITE_RACES = ("unique constraint failed", "foreign key constraint failed")
 _PG_BUSY = {"55P03", "57014"}  # lock_not_available, query_canceled (statement timeout)
 
 
@@ -43,10 +45,7 @@ class SQLStorage:
     """
 
     def __init__(self, engine: Engine, *, sqlite_busy_timeout: float = 30.0) -> None:
-        if engine.dialect.name not in ("sqlite", "postgresql"):
-            raise ValueError(
-                f"socialfeed supports SQLite and PostgreSQL, not {engine.dialect.name}"
-            )
+        _check_supported(engine.dialect.name)
         self.engine = engine
         self._serialize: threading.Lock | None = None
         if engine.dialect.name == "sqlite":
@@ -65,6 +64,7 @@ class SQLStorage:
         go to :func:`sqlalchemy.create_engine`.
         """
         parsed = make_url(url)
+        _check_supported(parsed.get_backend_name())
         if parsed.drivername == "postgresql":
             parsed = parsed.set(drivername="postgresql+psycopg")
         if parsed.get_backend_name() == "sqlite" and parsed.database in (None, "", ":memory:"):
@@ -104,6 +104,11 @@ class SQLStorage:
         self.engine.dispose()
 
 
+def _check_supported(backend: str) -> None:
+    if backend not in ("sqlite", "postgresql"):
+        raise ValueError(f"socialfeed supports SQLite and PostgreSQL, not {backend}")
+
+
 def _configure_sqlite(engine: Engine, busy_timeout: float) -> None:
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -119,22 +124,28 @@ def _configure_sqlite(engine: Engine, busy_timeout: float) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Connection) -> None:
-        writes = conn.get_execution_options().get(_WRITE, True)
+        # Only socialfeed's own write transactions take the write lock up front;
+        # anything else on the engine (create_all, an app's own reads) defers.
+        writes = conn.get_execution_options().get(_WRITE, False)
         conn.exec_driver_sql("BEGIN IMMEDIATE" if writes else "BEGIN")
 
 
 def _translate(error: DBAPIError) -> StorageError:
     """Turn a driver error into the library's error, saying whether a retry can help."""
-    if isinstance(error, IntegrityError):
-        # The ordinary duplicates are handled by the repositories; what is left
-        # is a race with a concurrent delete, which a retry sees clearly.
-        return StorageConflictError("a concurrent change conflicted with this action")
     sqlstate = getattr(error.orig, "sqlstate", None)
+    message = str(error.orig).lower()
+    if (
+        sqlstate in _PG_RACES
+        or "unique constraint" in message
+        or "foreign key constraint" in message
+    ):
+        # The ordinary duplicates are handled by the repositories; what is left
+        # is a race with a concurrent insert or delete, which a retry sees clearly.
+        return StorageConflictError("a concurrent change conflicted with this action")
     if sqlstate in _PG_RETRYABLE:
         return StorageConflictError("a concurrent transaction conflicted with this action")
     if sqlstate in _PG_BUSY:
         return StorageBusyError("the database stayed locked past its timeout")
-    message = str(error.orig).lower()
     if "database is locked" in message or "database is busy" in message:
         return StorageBusyError("the database stayed locked past its timeout")
     return StorageError(f"the database failed: {type(error.orig).__name__}")

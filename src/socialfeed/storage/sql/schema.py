@@ -56,7 +56,10 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
-# SQLite only auto-increments a column declared exactly INTEGER PRIMARY KEY.
+# SQLite only auto-increments a column declared exactly INTEGER PRIMARY KEY,
+# and only AUTOINCREMENT (sqlite_autoincrement on the tables below) stops it
+# from reusing the id of a deleted last row:
+# an app that keeps user ids in its own tables must never see one come back.
 Id = BigInteger().with_variant(Integer(), "sqlite")
 
 metadata = MetaData(
@@ -91,6 +94,7 @@ users = Table(
     _counter("post_count"),
     _counter("follower_count"),
     _counter("following_count"),
+    sqlite_autoincrement=True,
 )
 
 sessions = Table(
@@ -116,6 +120,7 @@ posts = Table(
     CheckConstraint("content IS NOT NULL OR image_url IS NOT NULL", name="has_body"),
     # A user's posts and the pull feed both walk this index newest first.
     Index(None, "author_id", "created_at", "id"),
+    sqlite_autoincrement=True,
 )
 
 comments = Table(
@@ -127,6 +132,7 @@ comments = Table(
     Column("content", Text, nullable=False),
     Column("created_at", UTCDateTime, nullable=False),
     Index(None, "post_id", "created_at", "id"),
+    sqlite_autoincrement=True,
 )
 
 likes = Table(
