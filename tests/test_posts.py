@@ -360,12 +360,12 @@ def test_by_author_unknown_author_raises_not_found(feed: SocialFeed) -> None:
     ("limit", "offset", "field"), [(0, 0, "limit"), (101, 0, "limit"), (5, -1, "offset")]
 )
 def test_by_author_rejects_bad_page_arguments(
-    feed: SocialFeed, limit: int, offset: int, field: str
+    feed: SocialFeed, events: EventRecorder, limit: int, offset: int, field: str
 ) -> None:
     """A limit outside 1..100 or a negative offset raises ValidationError naming it."""
     alice = feed.accounts.create_profile("alice")
 
-    with pytest.raises(ValidationError) as info:
+    with unchanged(feed, events), pytest.raises(ValidationError) as info:
         feed.posts.by_author(alice.id, limit=limit, offset=offset)
 
     assert info.value.field == field
