@@ -52,7 +52,10 @@ class EventRecorder:
 
 
 def dump(storage: Storage) -> dict[str, Any]:
-    """Return every row of every table, to compare a storage before and after an action."""
+    """Return every row of every table, to compare a storage before and after an action.
+
+    Tables are keyed by their short name (``"sessions"``, ``"likes"``...) on every backend.
+    """
     if isinstance(storage, MemoryStorage):
         tables = storage._tables
         assert tables is not None
@@ -73,7 +76,9 @@ def dump(storage: Storage) -> dict[str, Any]:
     assert isinstance(storage, SQLStorage)
     with storage.engine.connect() as conn:
         return {
-            table.name: sorted((tuple(row) for row in conn.execute(select(table))), key=repr)
+            table.name.removeprefix("socialfeed_"): sorted(
+                (tuple(row) for row in conn.execute(select(table))), key=repr
+            )
             for table in metadata.sorted_tables
         }
 

@@ -29,7 +29,7 @@ def referenced_post_ids(feed: SocialFeed) -> set[int]:
     return {
         dict(zip(table.c.keys(), row, strict=True))["post_id"]
         for table in (comments, likes)
-        for row in rows[table.name]
+        for row in rows[table.name.removeprefix("socialfeed_")]
     }
 
 

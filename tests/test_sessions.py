@@ -219,3 +219,20 @@ def test_authentication_errors_do_not_echo_the_token(feed: SocialFeed) -> None:
 
     assert token not in str(info.value)
     assert token not in repr(info.value)
+
+
+def test_purge_expired_sessions_deletes_only_expired_rows(
+    feed: SocialFeed, clock: ManualClock
+) -> None:
+    """purge_expired_sessions removes expired session rows, counts them, and keeps live ones."""
+    alice = register(feed, "alice")
+    feed.accounts.login("alice", PASSWORD)
+    feed.accounts.login("alice", PASSWORD)
+    clock.advance(timedelta(days=31))
+    fresh = feed.accounts.login("alice", PASSWORD)
+
+    assert feed.accounts.purge_expired_sessions() == 2
+
+    assert len(dump(feed.storage)["sessions"]) == 1
+    assert feed.accounts.authenticate(fresh.token) == alice.id
+    assert feed.accounts.purge_expired_sessions() == 0
