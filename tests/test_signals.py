@@ -243,7 +243,7 @@ def test_every_event_class_has_its_own_documented_signal() -> None:
     types = event_types()
     mapped = [signals.signal_for(cls) for cls in types]
 
-    assert len(types) == 16
+    assert types, "socialfeed.events exports no event classes"
     assert len(set(mapped)) == len(types)
     assert set(mapped) == set(signals.ALL_SIGNALS)
     assert len(signals.ALL_SIGNALS) == len(types)

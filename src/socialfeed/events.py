@@ -13,9 +13,15 @@ from datetime import datetime
 from attrs import field, frozen
 
 __all__ = [
+    "AllNotificationsRead",
     "CommentAdded",
     "CommentDeleted",
     "Event",
+    "HashtagsExtracted",
+    "MessageSent",
+    "MessagesRead",
+    "NotificationCreated",
+    "NotificationRead",
     "PasswordChanged",
     "PostCreated",
     "PostDeleted",
@@ -24,6 +30,9 @@ __all__ = [
     "PostUnliked",
     "ProfileUpdated",
     "SessionRevoked",
+    "StoryCreated",
+    "StoryDeleted",
+    "StoryViewed",
     "UserDeactivated",
     "UserDeleted",
     "UserFollowed",
@@ -173,3 +182,81 @@ class UserUnfollowed(Event):
 
     follower_id: int
     followee_id: int
+
+
+@frozen(kw_only=True)
+class StoryCreated(Event):
+    """A story was posted."""
+
+    story_id: int
+    author_id: int
+
+
+@frozen(kw_only=True)
+class StoryDeleted(Event):
+    """A story was deleted by its author before it expired."""
+
+    story_id: int
+    author_id: int
+
+
+@frozen(kw_only=True)
+class StoryViewed(Event):
+    """A user saw a story for the first time."""
+
+    story_id: int
+    author_id: int
+    viewer_id: int
+
+
+@frozen(kw_only=True)
+class MessageSent(Event):
+    """A direct message was sent."""
+
+    message_id: int
+    sender_id: int
+    receiver_id: int
+
+
+@frozen(kw_only=True)
+class MessagesRead(Event):
+    """``reader_id`` read the ``count`` unread messages ``sender_id`` had sent them."""
+
+    reader_id: int
+    sender_id: int
+    count: int
+
+
+@frozen(kw_only=True)
+class NotificationCreated(Event):
+    """A notification was stored for ``recipient_id`` (the notifications handler does this)."""
+
+    notification_id: int
+    recipient_id: int
+    actor_id: int
+    kind: str
+    post_id: int | None
+
+
+@frozen(kw_only=True)
+class NotificationRead(Event):
+    """A user marked one of their notifications read."""
+
+    notification_id: int
+    user_id: int
+
+
+@frozen(kw_only=True)
+class AllNotificationsRead(Event):
+    """A user marked all their notifications read; ``count`` were unread."""
+
+    user_id: int
+    count: int
+
+
+@frozen(kw_only=True)
+class HashtagsExtracted(Event):
+    """The hashtags of a post were indexed (on create and on edit); ``tags`` is the new set."""
+
+    post_id: int
+    tags: tuple[str, ...]

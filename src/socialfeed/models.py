@@ -7,11 +7,31 @@ password hash, so printing or logging one can never leak it.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Generic, TypeVar
+from typing import Generic, Literal, TypeVar
 
 from attrs import frozen
 
-__all__ = ["MAX_ID", "Comment", "FeedItem", "LikeState", "Page", "Post", "Session", "User"]
+__all__ = [
+    "MAX_ID",
+    "Comment",
+    "Conversation",
+    "FeedItem",
+    "Hashtag",
+    "LikeState",
+    "Message",
+    "Notification",
+    "NotificationGroup",
+    "NotificationKind",
+    "Page",
+    "Post",
+    "Session",
+    "Story",
+    "StoryGroup",
+    "StoryItem",
+    "StoryViewer",
+    "TrendingHashtag",
+    "User",
+]
 
 T = TypeVar("T")
 
@@ -109,3 +129,130 @@ class Page(Generic[T]):
 
     items: tuple[T, ...]
     next_cursor: str | None
+
+
+@frozen
+class Story:
+    """A story: an image and/or text that disappears when ``expires_at`` passes."""
+
+    id: int
+    author_id: int
+    author_username: str
+    content: str | None
+    image_url: str | None
+    created_at: datetime
+    expires_at: datetime
+
+
+@frozen
+class StoryItem:
+    """A story in the story feed, and whether the viewer has already seen it."""
+
+    story: Story
+    seen: bool
+
+
+@frozen
+class StoryGroup:
+    """One author's active stories in the story feed, newest first."""
+
+    author_id: int
+    author_username: str
+    items: tuple[StoryItem, ...]
+
+    @property
+    def has_unseen(self) -> bool:
+        """Whether the viewer has not yet seen at least one of these stories."""
+        return not all(item.seen for item in self.items)
+
+
+@frozen
+class StoryViewer:
+    """Who saw a story, and when they first did."""
+
+    user: User
+    viewed_at: datetime
+
+
+@frozen
+class Message:
+    """A direct message from one user to another."""
+
+    id: int
+    sender_id: int
+    receiver_id: int
+    content: str
+    is_read: bool
+    created_at: datetime
+
+
+@frozen
+class Conversation:
+    """A row of the conversations list: the other participant, the last message, my unread count."""
+
+    other_user_id: int
+    other_username: str
+    last_message: Message
+    unread_count: int
+
+
+#: What a notification is about.
+NotificationKind = Literal["like", "comment", "follow", "mention"]
+
+
+@frozen
+class Notification:
+    """Something that happened to a user's content or account, caused by another user.
+
+    ``post_id`` is set for likes, comments and mentions; ``comment_id`` for
+    comments and for mentions made in a comment.
+    """
+
+    id: int
+    recipient_id: int
+    actor_id: int
+    actor_username: str
+    kind: NotificationKind
+    post_id: int | None
+    comment_id: int | None
+    message: str
+    is_read: bool
+    created_at: datetime
+
+    @property
+    def reference_id(self) -> int:
+        """The post a like, comment or mention is about, or the follower of a follow."""
+        return self.post_id if self.post_id is not None else self.actor_id
+
+
+@frozen
+class NotificationGroup:
+    """Notifications of one kind about one post (or all follows), folded into one line.
+
+    ``actors`` are the most recent few, newest first; ``total`` counts them all.
+    """
+
+    kind: NotificationKind
+    post_id: int | None
+    actors: tuple[str, ...]
+    total: int
+    unread: bool
+    latest_at: datetime
+    message: str
+
+
+@frozen
+class Hashtag:
+    """A hashtag and how many posts carry it."""
+
+    id: int
+    name: str
+    post_count: int
+
+
+@frozen
+class TrendingHashtag:
+    """A hashtag and how many posts used it within the trending window."""
+
+    hashtag: Hashtag
+    recent_posts: int

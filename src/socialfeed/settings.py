@@ -24,6 +24,7 @@ class Settings:
     - ``max_attempts``: how many times an action runs when the database
       reports a serialization failure or deadlock before the error reaches
       the caller.
+    - ``story_lifetime``: how long a story stays visible after it was posted.
     """
 
     password_min_length: int = field(
@@ -34,3 +35,6 @@ class Settings:
     )
     raise_receiver_errors: bool = False
     max_attempts: int = field(default=3, validator=validators.ge(1))
+    story_lifetime: timedelta = field(
+        default=timedelta(hours=24), validator=validators.gt(timedelta(0))
+    )

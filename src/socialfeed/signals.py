@@ -25,8 +25,14 @@ from socialfeed import events
 
 __all__ = [
     "ALL_SIGNALS",
+    "all_notifications_read",
     "comment_added",
     "comment_deleted",
+    "hashtags_extracted",
+    "message_sent",
+    "messages_read",
+    "notification_created",
+    "notification_read",
     "password_changed",
     "post_created",
     "post_deleted",
@@ -36,6 +42,9 @@ __all__ = [
     "profile_updated",
     "session_revoked",
     "signal_for",
+    "story_created",
+    "story_deleted",
+    "story_viewed",
     "user_deactivated",
     "user_deleted",
     "user_followed",
@@ -102,6 +111,43 @@ user_unfollowed = _signals.signal(
     doc="A user unfollowed another. Event: :class:`~socialfeed.events.UserUnfollowed`.",
 )
 
+story_created = _signals.signal(
+    "story-created",
+    doc="A story was posted. Event: :class:`~socialfeed.events.StoryCreated`.",
+)
+story_deleted = _signals.signal(
+    "story-deleted",
+    doc="A story was deleted. Event: :class:`~socialfeed.events.StoryDeleted`.",
+)
+story_viewed = _signals.signal(
+    "story-viewed",
+    doc="A user saw a story for the first time. Event: :class:`~socialfeed.events.StoryViewed`.",
+)
+message_sent = _signals.signal(
+    "message-sent",
+    doc="A direct message was sent. Event: :class:`~socialfeed.events.MessageSent`.",
+)
+messages_read = _signals.signal(
+    "messages-read",
+    doc="A user read one sender's messages. Event: :class:`~socialfeed.events.MessagesRead`.",
+)
+notification_created = _signals.signal(
+    "notification-created",
+    doc="A notification was stored. Event: :class:`~socialfeed.events.NotificationCreated`.",
+)
+notification_read = _signals.signal(
+    "notification-read",
+    doc="A notification was marked read. Event: :class:`~socialfeed.events.NotificationRead`.",
+)
+all_notifications_read = _signals.signal(
+    "all-notifications-read",
+    doc="A user read all notifications. Event: :class:`~socialfeed.events.AllNotificationsRead`.",
+)
+hashtags_extracted = _signals.signal(
+    "hashtags-extracted",
+    doc="A post's hashtags were indexed. Event: :class:`~socialfeed.events.HashtagsExtracted`.",
+)
+
 _SIGNAL_FOR_EVENT: dict[type[events.Event], NamedSignal] = {
     events.UserRegistered: user_registered,
     events.UserLoggedIn: user_logged_in,
@@ -119,6 +165,15 @@ _SIGNAL_FOR_EVENT: dict[type[events.Event], NamedSignal] = {
     events.PostUnliked: post_unliked,
     events.UserFollowed: user_followed,
     events.UserUnfollowed: user_unfollowed,
+    events.StoryCreated: story_created,
+    events.StoryDeleted: story_deleted,
+    events.StoryViewed: story_viewed,
+    events.MessageSent: message_sent,
+    events.MessagesRead: messages_read,
+    events.NotificationCreated: notification_created,
+    events.NotificationRead: notification_read,
+    events.AllNotificationsRead: all_notifications_read,
+    events.HashtagsExtracted: hashtags_extracted,
 }
 
 #: Every signal socialfeed sends, for receivers that want to hear them all.

@@ -11,14 +11,28 @@ transaction, so a service can never forget one. The contract test suite in
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+import uuid
+from collections.abc import Collection, Mapping, Sequence
 from contextlib import AbstractContextManager
 from datetime import datetime
 from typing import Protocol
 
 from attrs import frozen
 
-from socialfeed.models import Comment, FeedItem, Post, User
+from socialfeed.models import (
+    Comment,
+    Conversation,
+    FeedItem,
+    Hashtag,
+    Message,
+    NotificationKind,
+    Post,
+    Story,
+    StoryItem,
+    StoryViewer,
+    TrendingHashtag,
+    User,
+)
 from socialfeed.pagination import PageRequest
 
 __all__ = [
@@ -26,11 +40,18 @@ __all__ = [
     "Credentials",
     "FollowEntry",
     "FollowRepository",
+    "HashtagRepository",
     "LikeRepository",
+    "MessageRepository",
+    "NewNotification",
     "NewUser",
+    "NotificationGroupRow",
+    "NotificationRepository",
+    "NotificationRow",
     "PostRepository",
     "SessionRepository",
     "Storage",
+    "StoryRepository",
     "UnitOfWork",
     "UserRepository",
 ]
@@ -72,6 +93,50 @@ class FollowEntry:
     followed_at: datetime
 
 
+@frozen
+class NewNotification:
+    """A notification to store, keyed by the event that caused it."""
+
+    recipient_id: int
+    actor_id: int
+    kind: NotificationKind
+    post_id: int | None
+    comment_id: int | None
+    event_id: uuid.UUID
+    created_at: datetime
+
+
+@frozen
+class NotificationRow:
+    """A stored notification, before its message is rendered."""
+
+    id: int
+    recipient_id: int
+    actor_id: int
+    actor_username: str
+    kind: NotificationKind
+    post_id: int | None
+    comment_id: int | None
+    is_read: bool
+    created_at: datetime
+
+
+@frozen
+class NotificationGroupRow:
+    """Notifications of one kind about one post (``post_id`` None: all follows).
+
+    ``latest_id`` (the newest notification's id) breaks ties in the group order.
+    """
+
+    kind: NotificationKind
+    post_id: int | None
+    actor_usernames: tuple[str, ...]
+    total: int
+    unread: bool
+    latest_at: datetime
+    latest_id: int
+
+
 class UserRepository(Protocol):
     """Users, their credentials and their counters."""
 
@@ -95,6 +160,18 @@ class UserRepository(Protocol):
         """Tell whether a user has this username key."""
         ...
 
+    def ids_by_username(self, username_keys: Collection[str]) -> dict[str, int]:
+        """Map each username key that names a user to that user's id, in one lookup."""
+        ...
+
+    def search(self, query_key: str, limit: int, offset: int) -> list[User]:
+        """Find users whose username key or full-name key contains ``query_key``.
+
+        Matches at the start of either come first, then the rest; each part is
+        ordered by username key. ``query_key`` is matched literally.
+        """
+        ...
+
     def credentials(self, user_id: int) -> Credentials | None:
         """Return the credentials of a user, or ``None``."""
         ...
@@ -108,7 +185,10 @@ class UserRepository(Protocol):
         ...
 
     def update_profile(self, user_id: int, changes: Mapping[str, str | None]) -> User:
-        """Set ``full_name``, ``bio`` and/or ``profile_image_url`` and return the user."""
+        """Set ``full_name``, ``bio`` and/or ``profile_image_url`` and return the user.
+
+        A new ``full_name`` also updates the key that search matches it by.
+        """
         ...
 
     def deactivate(self, user_id: int) -> None:
@@ -118,8 +198,10 @@ class UserRepository(Protocol):
     def delete(self, user_id: int) -> None:
         """Erase a user and all that is theirs, fixing every counter it touched.
 
-        Their posts (with those posts' comments and likes), their comments and
-        likes on other posts, their follows in both directions and their
+        Their posts (with those posts' comments, likes, hashtag links and
+        notifications), their comments and likes on other posts, their follows
+        in both directions, stories and story views, the messages they sent and
+        received, the notifications they caused or received, and their
         sessions all go.
         """
         ...
@@ -169,7 +251,10 @@ class PostRepository(Protocol):
         ...
 
     def delete(self, post_id: int) -> None:
-        """Delete a post with its comments and likes, and uncount it on its author."""
+        """Delete a post with its comments, likes, hashtag links and notifications.
+
+        The author's post count and the hashtags' post counts go down.
+        """
         ...
 
     def by_author(self, author_id: int, page: PageRequest) -> list[Post]:
@@ -193,7 +278,7 @@ class CommentRepository(Protocol):
         ...
 
     def delete(self, comment_id: int) -> None:
-        """Delete a comment and uncount it on its post."""
+        """Delete a comment with its notifications, and uncount it on its post."""
         ...
 
     def for_post(self, post_id: int, page: PageRequest) -> list[Comment]:
@@ -241,6 +326,146 @@ class FollowRepository(Protocol):
         ...
 
 
+class StoryRepository(Protocol):
+    """Stories and who saw them."""
+
+    def add(
+        self,
+        author_id: int,
+        content: str | None,
+        image_url: str | None,
+        created_at: datetime,
+        expires_at: datetime,
+    ) -> Story:
+        """Insert a story."""
+        ...
+
+    def get(self, story_id: int) -> Story | None:
+        """Return the story, expired or not, or ``None``."""
+        ...
+
+    def delete(self, story_id: int) -> None:
+        """Delete a story and its views."""
+        ...
+
+    def active_by_author(self, author_id: int, now: datetime) -> list[Story]:
+        """Return an author's stories that expire after ``now``, newest first."""
+        ...
+
+    def feed(self, viewer_id: int, now: datetime) -> list[StoryItem]:
+        """Return the active stories of the viewer and their followees, newest first."""
+        ...
+
+    def add_view(self, story_id: int, viewer_id: int, viewed_at: datetime) -> bool:
+        """Record a view; ``False`` if this viewer had already seen the story."""
+        ...
+
+    def viewers(self, story_id: int, page: PageRequest) -> list[StoryViewer]:
+        """Return up to ``page.limit + 1`` viewers of a story, most recent first."""
+        ...
+
+
+class MessageRepository(Protocol):
+    """Direct messages and the per-user conversations list."""
+
+    def add(self, sender_id: int, receiver_id: int, content: str, created_at: datetime) -> Message:
+        """Insert a message and make it the last one of the conversation for both users."""
+        ...
+
+    def conversation(self, user_id: int, other_id: int, page: PageRequest) -> list[Message]:
+        """Return up to ``page.limit + 1`` messages between two users, newest first."""
+        ...
+
+    def conversations(self, user_id: int, page: PageRequest) -> list[Conversation]:
+        """Return up to ``page.limit + 1`` conversations of a user, most recent first.
+
+        The cursor position of a conversation is its last message's time and the
+        other user's id.
+        """
+        ...
+
+    def mark_read(self, reader_id: int, sender_id: int) -> int:
+        """Mark every unread message from ``sender_id`` to ``reader_id`` read; return how many."""
+        ...
+
+    def unread_count(self, user_id: int) -> int:
+        """Count the unread messages sent to a user."""
+        ...
+
+
+class NotificationRepository(Protocol):
+    """Notifications. They go with the post, comment or user they refer to."""
+
+    def add(self, new: NewNotification) -> NotificationRow | None:
+        """Store a notification; ``None`` if this event already notified this recipient."""
+        ...
+
+    def exists_since(
+        self,
+        recipient_id: int,
+        actor_id: int,
+        kind: NotificationKind,
+        post_id: int | None,
+        since: datetime,
+    ) -> bool:
+        """Tell whether such a notification was created at or after ``since``."""
+        ...
+
+    def get(self, notification_id: int) -> NotificationRow | None:
+        """Return the notification, or ``None``."""
+        ...
+
+    def for_recipient(self, recipient_id: int, page: PageRequest) -> list[NotificationRow]:
+        """Return up to ``page.limit + 1`` notifications of a user, newest first."""
+        ...
+
+    def groups(
+        self, recipient_id: int, page: PageRequest, actors_per_group: int
+    ) -> list[NotificationGroupRow]:
+        """Return up to ``page.limit + 1`` groups, the one with the newest notification first.
+
+        A group is one kind about one post (follows: one group). The cursor
+        position of a group is ``(latest_at, latest_id)``.
+        """
+        ...
+
+    def unread_count(self, recipient_id: int) -> int:
+        """Count a user's unread notifications."""
+        ...
+
+    def mark_read(self, notification_id: int) -> bool:
+        """Mark one notification read; ``False`` if it already was."""
+        ...
+
+    def mark_all_read(self, recipient_id: int) -> int:
+        """Mark all of a user's notifications read; return how many were unread."""
+        ...
+
+
+class HashtagRepository(Protocol):
+    """Hashtags, the posts that carry them, and their post counts."""
+
+    def set_post_tags(self, post_id: int, names: Sequence[str]) -> None:
+        """Make ``names`` the post's hashtags, creating tags and fixing counts as needed."""
+        ...
+
+    def get(self, name: str) -> Hashtag | None:
+        """Return the hashtag with this (normalised) name, or ``None``."""
+        ...
+
+    def posts(self, hashtag_id: int, page: PageRequest) -> list[Post]:
+        """Return up to ``page.limit + 1`` posts carrying a hashtag, newest first."""
+        ...
+
+    def search(self, prefix: str, limit: int) -> list[Hashtag]:
+        """Return hashtags starting with ``prefix`` (literally), most used first."""
+        ...
+
+    def trending(self, since: datetime, limit: int) -> list[TrendingHashtag]:
+        """Return the hashtags most used by posts created at or after ``since``."""
+        ...
+
+
 class UnitOfWork(Protocol):
     """The repositories of one transaction."""
 
@@ -272,6 +497,26 @@ class UnitOfWork(Protocol):
     @property
     def follows(self) -> FollowRepository:
         """Follows."""
+        ...
+
+    @property
+    def stories(self) -> StoryRepository:
+        """Stories and their views."""
+        ...
+
+    @property
+    def messages(self) -> MessageRepository:
+        """Direct messages."""
+        ...
+
+    @property
+    def notifications(self) -> NotificationRepository:
+        """Notifications."""
+        ...
+
+    @property
+    def hashtags(self) -> HashtagRepository:
+        """Hashtags."""
         ...
 
 

@@ -26,9 +26,27 @@ from sqlalchemy import (
     Table,
     Text,
     TypeDecorator,
+    UniqueConstraint,
+    Uuid,
+    text,
 )
 
-__all__ = ["comments", "follows", "likes", "metadata", "posts", "sessions", "users"]
+__all__ = [
+    "comments",
+    "conversations",
+    "follows",
+    "hashtags",
+    "likes",
+    "messages",
+    "metadata",
+    "notifications",
+    "post_hashtags",
+    "posts",
+    "sessions",
+    "stories",
+    "story_views",
+    "users",
+]
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -85,6 +103,8 @@ users = Table(
     Column("username_key", String(120), nullable=False, unique=True),
     Column("email", String(254)),
     Column("email_key", String(1000), unique=True),
+    # identity_key of the full name, so search is case-insensitive beyond ASCII on SQLite too.
+    Column("full_name_key", String(400)),
     Column("password_hash", String(255)),
     Column("full_name", String(100)),
     Column("bio", Text),
@@ -153,4 +173,117 @@ follows = Table(
     CheckConstraint("follower_id <> followee_id", name="not_self"),
     Index(None, "follower_id", "created_at"),
     Index(None, "followee_id", "created_at"),
+)
+
+stories = Table(
+    "socialfeed_stories",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("author_id", Id, ForeignKey(users.c.id, ondelete="CASCADE"), nullable=False),
+    Column("content", Text),
+    Column("image_url", Text),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("expires_at", UTCDateTime, nullable=False),
+    CheckConstraint("content IS NOT NULL OR image_url IS NOT NULL", name="has_body"),
+    Index(None, "author_id", "expires_at"),
+    sqlite_autoincrement=True,
+)
+
+story_views = Table(
+    "socialfeed_story_views",
+    metadata,
+    Column("story_id", Id, ForeignKey(stories.c.id, ondelete="CASCADE"), primary_key=True),
+    Column("viewer_id", Id, ForeignKey(users.c.id, ondelete="CASCADE"), primary_key=True),
+    Column("viewed_at", UTCDateTime, nullable=False),
+    Index(None, "viewer_id"),
+)
+
+messages = Table(
+    "socialfeed_messages",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("sender_id", Id, ForeignKey(users.c.id, ondelete="CASCADE"), nullable=False),
+    Column("receiver_id", Id, ForeignKey(users.c.id, ondelete="CASCADE"), nullable=False),
+    # The pair, smaller id first, so one index serves both directions of a conversation.
+    Column("low_user_id", Id, nullable=False),
+    Column("high_user_id", Id, nullable=False),
+    Column("content", Text, nullable=False),
+    Column("is_read", Boolean, nullable=False, default=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Index(None, "low_user_id", "high_user_id", "created_at", "id"),
+    Index(None, "sender_id"),
+    # Unread counts walk only the unread rows.
+    Index(
+        "ix_socialfeed_messages_unread",
+        "receiver_id",
+        "sender_id",
+        postgresql_where=text("NOT is_read"),
+        sqlite_where=text("NOT is_read"),
+    ),
+    sqlite_autoincrement=True,
+)
+
+# One row per participant and conversation: the conversations list is a walk
+# of this index instead of a search for the last message of every pair.
+conversations = Table(
+    "socialfeed_conversations",
+    metadata,
+    Column("user_id", Id, ForeignKey(users.c.id, ondelete="CASCADE"), primary_key=True),
+    Column("other_id", Id, ForeignKey(users.c.id, ondelete="CASCADE"), primary_key=True),
+    Column("last_message_id", Id, ForeignKey(messages.c.id, ondelete="CASCADE"), nullable=False),
+    Column("last_at", UTCDateTime, nullable=False),
+    Index(None, "user_id", "last_at", "other_id"),
+)
+
+notifications = Table(
+    "socialfeed_notifications",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("recipient_id", Id, ForeignKey(users.c.id, ondelete="CASCADE"), nullable=False),
+    Column("actor_id", Id, ForeignKey(users.c.id, ondelete="CASCADE"), nullable=False),
+    Column("kind", String(16), nullable=False),
+    # A notification goes with what it refers to, so none ever points at nothing.
+    Column("post_id", Id, ForeignKey(posts.c.id, ondelete="CASCADE")),
+    Column("comment_id", Id, ForeignKey(comments.c.id, ondelete="CASCADE")),
+    Column("event_id", Uuid, nullable=False),
+    Column("is_read", Boolean, nullable=False, default=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    # One notification per event and recipient: a redelivered event adds nothing.
+    UniqueConstraint("event_id", "recipient_id"),
+    Index(None, "recipient_id", "created_at", "id"),
+    Index(None, "actor_id"),
+    Index(None, "post_id"),
+    Index(None, "comment_id"),
+    Index(
+        "ix_socialfeed_notifications_unread",
+        "recipient_id",
+        postgresql_where=text("NOT is_read"),
+        sqlite_where=text("NOT is_read"),
+    ),
+    sqlite_autoincrement=True,
+)
+
+hashtags = Table(
+    "socialfeed_hashtags",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("name", String(100), nullable=False, unique=True),
+    _counter("post_count"),
+    # Prefix search (name LIKE 'ab%') can use this index on PostgreSQL.
+    Index(
+        "ix_socialfeed_hashtags_name_pattern", "name", postgresql_ops={"name": "text_pattern_ops"}
+    ),
+    sqlite_autoincrement=True,
+)
+
+post_hashtags = Table(
+    "socialfeed_post_hashtags",
+    metadata,
+    Column("hashtag_id", Id, ForeignKey(hashtags.c.id, ondelete="CASCADE"), primary_key=True),
+    Column("post_id", Id, ForeignKey(posts.c.id, ondelete="CASCADE"), primary_key=True),
+    # The post's creation time, copied so a tag's page is one index walk.
+    Column("created_at", UTCDateTime, nullable=False),
+    Index(None, "hashtag_id", "created_at", "post_id"),
+    Index(None, "post_id"),
+    Index(None, "created_at"),
 )

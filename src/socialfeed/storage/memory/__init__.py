@@ -1,0 +1,76 @@
+"""The in-memory backend: a real, supported backend for tests, docs and small apps.
+
+Transactions are serialised by one lock, which makes every action atomic and
+every counter exact under threads. Each change is journalled, and a
+transaction that raises is undone from its journal, so a failed action leaves
+nothing behind, exactly as on a database. Data lives as long as the object.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import attrs
+
+from socialfeed.errors import StorageError
+from socialfeed.storage.base import UnitOfWork
+from socialfeed.storage.memory._content import Comments, Hashtags, Likes, Posts
+from socialfeed.storage.memory._people import Follows, Sessions, Users
+from socialfeed.storage.memory._social import Messages, Notifications, Stories
+from socialfeed.storage.memory._tables import Journal, Tables
+
+__all__ = ["MemoryStorage"]
+
+
+@attrs.frozen
+class _MemoryUnitOfWork:
+    users: Users
+    sessions: Sessions
+    posts: Posts
+    comments: Comments
+    likes: Likes
+    follows: Follows
+    stories: Stories
+    messages: Messages
+    notifications: Notifications
+    hashtags: Hashtags
+
+    @classmethod
+    def open(cls, tables: Tables, journal: Journal) -> _MemoryUnitOfWork:
+        """Give every repository of one transaction the same tables and journal."""
+        args = (tables, journal)
+        return cls(
+            Users(*args), Sessions(*args), Posts(*args), Comments(*args), Likes(*args),
+            Follows(*args), Stories(*args), Messages(*args), Notifications(*args), Hashtags(*args),
+        )  # fmt: skip
+
+
+class MemoryStorage:
+    """Storage in this process's memory. Thread-safe; nothing survives the object."""
+
+    def __init__(self) -> None:
+        self._tables: Tables | None = Tables()
+        self._lock = threading.RLock()
+
+    @contextmanager
+    def transaction(self, *, write: bool = True) -> Iterator[UnitOfWork]:
+        """Run the block alone, undoing every change it made if it raises."""
+        with self._lock:
+            if self._tables is None:
+                raise StorageError("this storage was closed")
+            journal = Journal()
+            try:
+                yield _MemoryUnitOfWork.open(self._tables, journal)
+            except BaseException:
+                journal.rollback()
+                raise
+
+    def create_schema(self) -> None:
+        """Nothing to create: the tables exist as soon as the storage does."""
+
+    def close(self) -> None:
+        """Drop all data; later transactions raise StorageError."""
+        with self._lock:
+            self._tables = None

@@ -1,0 +1,114 @@
+"""What the SQL repositories share: column lists, row mappers and paging."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, Connection, Select, func, literal, select, tuple_, update
+from sqlalchemy.dialects import postgresql, sqlite
+
+from socialfeed.models import Comment, Post, User
+from socialfeed.pagination import PageRequest
+from socialfeed.storage.sql.schema import (
+    UTCDateTime,
+    comments,
+    hashtags,
+    post_hashtags,
+    posts,
+    users,
+)
+
+USER_COLUMNS = (
+    users.c.id,
+    users.c.username,
+    users.c.email,
+    users.c.full_name,
+    users.c.bio,
+    users.c.profile_image_url,
+    users.c.is_active,
+    users.c.created_at,
+    users.c.post_count,
+    users.c.follower_count,
+    users.c.following_count,
+)
+POST_COLUMNS = (
+    posts.c.id,
+    posts.c.author_id,
+    users.c.username,
+    posts.c.content,
+    posts.c.image_url,
+    posts.c.like_count,
+    posts.c.comment_count,
+    posts.c.created_at,
+    posts.c.edited_at,
+)
+COMMENT_COLUMNS = (
+    comments.c.id,
+    comments.c.post_id,
+    comments.c.author_id,
+    users.c.username,
+    comments.c.content,
+    comments.c.created_at,
+)
+POSTS_WITH_AUTHOR = posts.join(users, users.c.id == posts.c.author_id)
+COMMENTS_WITH_AUTHOR = comments.join(users, users.c.id == comments.c.author_id)
+
+
+def to_user(row: Sequence[Any]) -> User:
+    return User(*row[: len(USER_COLUMNS)])
+
+
+def to_post(row: Sequence[Any]) -> Post:
+    return Post(*row[: len(POST_COLUMNS)])
+
+
+def to_comment(row: Sequence[Any]) -> Comment:
+    return Comment(*row)
+
+
+def newest_first(
+    query: Select[Any], at: ColumnElement[datetime], key: ColumnElement[int], page: PageRequest
+) -> Select[Any]:
+    """Order newest first by ``(at, key)`` and apply the page's cursor, offset and limit."""
+    if page.after is not None:
+        after = tuple_(literal(page.after.at, UTCDateTime()), literal(page.after.id))
+        query = query.where(tuple_(at, key) < after)
+    return query.order_by(at.desc(), key.desc()).offset(page.offset).limit(page.limit + 1)
+
+
+class Repository:
+    """Base of the SQL repositories: one connection, inside one transaction."""
+
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+
+    def _insert(self, table: Any) -> Any:
+        """An INSERT of this connection's dialect, which knows ON CONFLICT."""
+        dialect = postgresql if self._conn.dialect.name == "postgresql" else sqlite
+        return dialect.insert(table)
+
+    def _insert_ignoring_duplicates(self, table: Any) -> Any:
+        return self._insert(table).on_conflict_do_nothing()
+
+
+def escape_like(text: str) -> str:
+    """Make ``%``, ``_`` and the escape character itself match literally."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def uncount_hashtags(links: ColumnElement[bool]) -> Any:
+    """An UPDATE that takes the post links matching ``links`` off their hashtags' counts."""
+    uses = (
+        select(func.count())
+        .select_from(post_hashtags)
+        .where(post_hashtags.c.hashtag_id == hashtags.c.id, links)
+        .scalar_subquery()
+    )
+    tagged = select(post_hashtags.c.hashtag_id).where(links)
+    return (
+        update(hashtags)
+        .where(hashtags.c.id.in_(tagged))
+        .values(post_count=hashtags.c.post_count - uses)
+    )

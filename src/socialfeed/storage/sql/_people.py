@@ -1,0 +1,295 @@
+"""SQL repositories for users, sessions and follows."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping
+from datetime import datetime
+
+from sqlalchemy import (
+    ColumnElement,
+    case,
+    delete,
+    exists,
+    func,
+    insert,
+    or_,
+    select,
+    update,
+)
+from sqlalchemy.exc import IntegrityError
+
+from socialfeed.errors import ConflictError
+from socialfeed.models import User
+from socialfeed.pagination import PageRequest
+from socialfeed.storage.base import Credentials, FollowEntry, NewUser
+from socialfeed.storage.sql._common import (
+    USER_COLUMNS,
+    Repository,
+    escape_like,
+    newest_first,
+    to_user,
+    uncount_hashtags,
+)
+from socialfeed.storage.sql.schema import (
+    comments,
+    follows,
+    likes,
+    post_hashtags,
+    posts,
+    sessions,
+    users,
+)
+from socialfeed.validation import identity_key
+
+
+class SQLUsers(Repository):
+    def add(self, new: NewUser) -> User:
+        statement = (
+            insert(users)
+            .values(
+                username=new.username,
+                username_key=new.username_key,
+                email=new.email,
+                email_key=new.email_key,
+                password_hash=new.password_hash,
+                full_name=new.full_name,
+                full_name_key=_name_key(new.full_name),
+                is_active=True,
+                created_at=new.created_at,
+                post_count=0,
+                follower_count=0,
+                following_count=0,
+            )
+            .returning(*USER_COLUMNS)
+        )
+        try:
+            # A savepoint keeps the transaction usable on PostgreSQL after a lost race.
+            with self._conn.begin_nested():
+                return to_user(self._conn.execute(statement).one())
+        except IntegrityError as error:
+            if "email_key" in str(error.orig):
+                raise ConflictError("Email already registered", field="email") from None
+            if "username_key" in str(error.orig):
+                raise ConflictError("Username already taken", field="username") from None
+            raise
+
+    def get(self, user_id: int) -> User | None:
+        row = self._conn.execute(select(*USER_COLUMNS).where(users.c.id == user_id)).first()
+        return None if row is None else to_user(row)
+
+    def get_by_username(self, username_key: str) -> User | None:
+        query = select(*USER_COLUMNS).where(users.c.username_key == username_key)
+        row = self._conn.execute(query).first()
+        return None if row is None else to_user(row)
+
+    def email_taken(self, email_key: str) -> bool:
+        query = select(exists().where(users.c.email_key == email_key))
+        return bool(self._conn.execute(query).scalar())
+
+    def username_taken(self, username_key: str) -> bool:
+        query = select(exists().where(users.c.username_key == username_key))
+        return bool(self._conn.execute(query).scalar())
+
+    def ids_by_username(self, username_keys: Collection[str]) -> dict[str, int]:
+        if not username_keys:
+            return {}
+        query = select(users.c.username_key, users.c.id).where(
+            users.c.username_key.in_(list(username_keys))
+        )
+        return dict(self._conn.execute(query).tuples())
+
+    def search(self, query_key: str, limit: int, offset: int) -> list[User]:
+        pattern = escape_like(query_key)
+        at_start = or_(
+            users.c.username_key.like(f"{pattern}%", escape="\\"),
+            users.c.full_name_key.like(f"{pattern}%", escape="\\"),
+        )
+        query = (
+            select(*USER_COLUMNS)
+            .where(
+                or_(
+                    users.c.username_key.like(f"%{pattern}%", escape="\\"),
+                    users.c.full_name_key.like(f"%{pattern}%", escape="\\"),
+                )
+            )
+            .order_by(case((at_start, 0), else_=1), users.c.username_key)
+            .offset(offset)
+            .limit(limit)
+        )
+        return [to_user(row) for row in self._conn.execute(query)]
+
+    def _credentials(self, condition: ColumnElement[bool]) -> Credentials | None:
+        query = select(users.c.id, users.c.password_hash, users.c.is_active).where(condition)
+        row = self._conn.execute(query).first()
+        return None if row is None else Credentials(*row)
+
+    def credentials(self, user_id: int) -> Credentials | None:
+        return self._credentials(users.c.id == user_id)
+
+    def credentials_for_login(self, login_key: str) -> Credentials | None:
+        # Emails contain "@" and usernames cannot, so at most one row matches.
+        return self._credentials(
+            or_(users.c.email_key == login_key, users.c.username_key == login_key)
+        )
+
+    def set_password_hash(self, user_id: int, password_hash: str) -> None:
+        statement = update(users).where(users.c.id == user_id).values(password_hash=password_hash)
+        self._conn.execute(statement)
+
+    def update_profile(self, user_id: int, changes: Mapping[str, str | None]) -> User:
+        values = dict(changes)
+        if "full_name" in values:
+            values["full_name_key"] = _name_key(values["full_name"])
+        statement = (
+            update(users).where(users.c.id == user_id).values(**values).returning(*USER_COLUMNS)
+        )
+        return to_user(self._conn.execute(statement).one())
+
+    def deactivate(self, user_id: int) -> None:
+        self._conn.execute(update(users).where(users.c.id == user_id).values(is_active=False))
+
+    def delete(self, user_id: int) -> None:
+        # Uncount what the user contributed to other people's rows; everything
+        # the user owns then goes with the user row through ON DELETE CASCADE.
+        execute = self._conn.execute
+        their_likes = select(likes.c.post_id).where(likes.c.user_id == user_id)
+        execute(
+            update(posts)
+            .where(posts.c.id.in_(their_likes))
+            .values(like_count=posts.c.like_count - 1)
+        )
+        their_comment_count = (
+            select(func.count())
+            .where(comments.c.post_id == posts.c.id, comments.c.author_id == user_id)
+            .scalar_subquery()
+        )
+        their_commented_posts = select(comments.c.post_id).where(comments.c.author_id == user_id)
+        execute(
+            update(posts)
+            .where(posts.c.id.in_(their_commented_posts))
+            .values(comment_count=posts.c.comment_count - their_comment_count)
+        )
+        followees = select(follows.c.followee_id).where(follows.c.follower_id == user_id)
+        execute(
+            update(users)
+            .where(users.c.id.in_(followees))
+            .values(follower_count=users.c.follower_count - 1)
+        )
+        their_posts = select(posts.c.id).where(posts.c.author_id == user_id)
+        execute(uncount_hashtags(post_hashtags.c.post_id.in_(their_posts)))
+        followers = select(follows.c.follower_id).where(follows.c.followee_id == user_id)
+        execute(
+            update(users)
+            .where(users.c.id.in_(followers))
+            .values(following_count=users.c.following_count - 1)
+        )
+        execute(delete(users).where(users.c.id == user_id))
+
+
+class SQLSessions(Repository):
+    def add(
+        self, user_id: int, token_hash: str, created_at: datetime, expires_at: datetime
+    ) -> None:
+        self._conn.execute(
+            insert(sessions).values(
+                token_hash=token_hash,
+                user_id=user_id,
+                created_at=created_at,
+                expires_at=expires_at,
+            )
+        )
+
+    def user_id_for(self, token_hash: str, now: datetime) -> int | None:
+        query = (
+            select(sessions.c.user_id)
+            .join(users, users.c.id == sessions.c.user_id)
+            .where(
+                sessions.c.token_hash == token_hash,
+                sessions.c.expires_at > now,
+                users.c.is_active,
+            )
+        )
+        return self._conn.execute(query).scalar()
+
+    def delete(self, token_hash: str) -> int | None:
+        statement = (
+            delete(sessions)
+            .where(sessions.c.token_hash == token_hash)
+            .returning(sessions.c.user_id)
+        )
+        return self._conn.execute(statement).scalar()
+
+    def delete_for_user(self, user_id: int) -> int:
+        result = self._conn.execute(delete(sessions).where(sessions.c.user_id == user_id))
+        return result.rowcount
+
+    def delete_expired(self, now: datetime) -> int:
+        result = self._conn.execute(delete(sessions).where(sessions.c.expires_at <= now))
+        return result.rowcount
+
+
+class SQLFollows(Repository):
+    def _count(self, follower_id: int, followee_id: int, delta: int) -> None:
+        # One statement for both users: rows are locked in one order, so two
+        # people following each other at once cannot deadlock.
+        self._conn.execute(
+            update(users)
+            .where(users.c.id.in_([follower_id, followee_id]))
+            .values(
+                following_count=users.c.following_count
+                + case((users.c.id == follower_id, delta), else_=0),
+                follower_count=users.c.follower_count
+                + case((users.c.id == followee_id, delta), else_=0),
+            )
+        )
+
+    def add(self, follower_id: int, followee_id: int, created_at: datetime) -> bool:
+        inserted = self._conn.execute(
+            self._insert_ignoring_duplicates(follows)
+            .values(follower_id=follower_id, followee_id=followee_id, created_at=created_at)
+            .returning(follows.c.followee_id)
+        ).first()
+        if inserted is None:
+            return False
+        self._count(follower_id, followee_id, +1)
+        return True
+
+    def remove(self, follower_id: int, followee_id: int) -> bool:
+        removed = self._conn.execute(
+            delete(follows)
+            .where(follows.c.follower_id == follower_id, follows.c.followee_id == followee_id)
+            .returning(follows.c.followee_id)
+        ).first()
+        if removed is None:
+            return False
+        self._count(follower_id, followee_id, -1)
+        return True
+
+    def exists(self, follower_id: int, followee_id: int) -> bool:
+        query = select(
+            exists().where(
+                follows.c.follower_id == follower_id, follows.c.followee_id == followee_id
+            )
+        )
+        return bool(self._conn.execute(query).scalar())
+
+    def _entries(
+        self, other: ColumnElement[int], condition: ColumnElement[bool], page: PageRequest
+    ) -> list[FollowEntry]:
+        query = (
+            select(*USER_COLUMNS, follows.c.created_at.label("followed_at"))
+            .select_from(follows.join(users, users.c.id == other))
+            .where(condition)
+        )
+        query = newest_first(query, follows.c.created_at, other, page)
+        return [FollowEntry(to_user(row), row.followed_at) for row in self._conn.execute(query)]
+
+    def followers(self, user_id: int, page: PageRequest) -> list[FollowEntry]:
+        return self._entries(follows.c.follower_id, follows.c.followee_id == user_id, page)
+
+    def following(self, user_id: int, page: PageRequest) -> list[FollowEntry]:
+        return self._entries(follows.c.followee_id, follows.c.follower_id == user_id, page)
+
+
+def _name_key(full_name: str | None) -> str | None:
+    return None if full_name is None else identity_key(full_name)

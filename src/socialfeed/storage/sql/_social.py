@@ -1,0 +1,400 @@
+"""SQL repositories for stories, direct messages and notifications."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    and_,
+    case,
+    delete,
+    exists,
+    false,
+    func,
+    insert,
+    literal,
+    or_,
+    select,
+    true,
+    tuple_,
+    union_all,
+    update,
+)
+
+from socialfeed.models import Conversation, Message, NotificationKind, Story, StoryItem, StoryViewer
+from socialfeed.pagination import PageRequest
+from socialfeed.storage.base import NewNotification, NotificationGroupRow, NotificationRow
+from socialfeed.storage.sql._common import USER_COLUMNS, Repository, newest_first, to_user
+from socialfeed.storage.sql.schema import (
+    UTCDateTime,
+    conversations,
+    follows,
+    messages,
+    notifications,
+    stories,
+    story_views,
+    users,
+)
+
+_STORY_COLUMNS = (
+    stories.c.id,
+    stories.c.author_id,
+    users.c.username,
+    stories.c.content,
+    stories.c.image_url,
+    stories.c.created_at,
+    stories.c.expires_at,
+)
+_STORIES_WITH_AUTHOR = stories.join(users, users.c.id == stories.c.author_id)
+_MESSAGE_COLUMNS = (
+    messages.c.id,
+    messages.c.sender_id,
+    messages.c.receiver_id,
+    messages.c.content,
+    messages.c.is_read,
+    messages.c.created_at,
+)
+_NOTIFICATION_COLUMNS = (
+    notifications.c.id,
+    notifications.c.recipient_id,
+    notifications.c.actor_id,
+    users.c.username,
+    notifications.c.kind,
+    notifications.c.post_id,
+    notifications.c.comment_id,
+    notifications.c.is_read,
+    notifications.c.created_at,
+)
+_NOTIFICATIONS_WITH_ACTOR = notifications.join(users, users.c.id == notifications.c.actor_id)
+
+
+def _story(row: Sequence[Any]) -> Story:
+    return Story(*row[: len(_STORY_COLUMNS)])
+
+
+def _message(row: Sequence[Any]) -> Message:
+    return Message(*row[: len(_MESSAGE_COLUMNS)])
+
+
+class SQLStories(Repository):
+    def add(
+        self,
+        author_id: int,
+        content: str | None,
+        image_url: str | None,
+        created_at: datetime,
+        expires_at: datetime,
+    ) -> Story:
+        story_id = self._conn.execute(
+            insert(stories)
+            .values(
+                author_id=author_id,
+                content=content,
+                image_url=image_url,
+                created_at=created_at,
+                expires_at=expires_at,
+            )
+            .returning(stories.c.id)
+        ).scalar_one()
+        story = self.get(story_id)
+        assert story is not None
+        return story
+
+    def get(self, story_id: int) -> Story | None:
+        query = (
+            select(*_STORY_COLUMNS)
+            .select_from(_STORIES_WITH_AUTHOR)
+            .where(stories.c.id == story_id)
+        )
+        row = self._conn.execute(query).first()
+        return None if row is None else _story(row)
+
+    def delete(self, story_id: int) -> None:
+        # Views go with the story through ON DELETE CASCADE.
+        self._conn.execute(delete(stories).where(stories.c.id == story_id))
+
+    def active_by_author(self, author_id: int, now: datetime) -> list[Story]:
+        query = (
+            select(*_STORY_COLUMNS)
+            .select_from(_STORIES_WITH_AUTHOR)
+            .where(stories.c.author_id == author_id, stories.c.expires_at > now)
+            .order_by(stories.c.created_at.desc(), stories.c.id.desc())
+        )
+        return [_story(row) for row in self._conn.execute(query)]
+
+    def feed(self, viewer_id: int, now: datetime) -> list[StoryItem]:
+        authors = union_all(
+            select(follows.c.followee_id).where(follows.c.follower_id == viewer_id),
+            select(literal(viewer_id, users.c.id.type)),
+        )
+        seen = exists().where(
+            story_views.c.story_id == stories.c.id, story_views.c.viewer_id == viewer_id
+        )
+        query = (
+            select(*_STORY_COLUMNS, seen.label("seen"))
+            .select_from(_STORIES_WITH_AUTHOR)
+            .where(stories.c.author_id.in_(authors), stories.c.expires_at > now)
+            .order_by(stories.c.created_at.desc(), stories.c.id.desc())
+        )
+        return [StoryItem(_story(row), bool(row.seen)) for row in self._conn.execute(query)]
+
+    def add_view(self, story_id: int, viewer_id: int, viewed_at: datetime) -> bool:
+        inserted = self._conn.execute(
+            self._insert_ignoring_duplicates(story_views)
+            .values(story_id=story_id, viewer_id=viewer_id, viewed_at=viewed_at)
+            .returning(story_views.c.story_id)
+        ).first()
+        return inserted is not None
+
+    def viewers(self, story_id: int, page: PageRequest) -> list[StoryViewer]:
+        query = (
+            select(*USER_COLUMNS, story_views.c.viewed_at)
+            .select_from(story_views.join(users, users.c.id == story_views.c.viewer_id))
+            .where(story_views.c.story_id == story_id)
+        )
+        query = newest_first(query, story_views.c.viewed_at, story_views.c.viewer_id, page)
+        return [StoryViewer(to_user(row), row.viewed_at) for row in self._conn.execute(query)]
+
+
+class SQLMessages(Repository):
+    def add(self, sender_id: int, receiver_id: int, content: str, created_at: datetime) -> Message:
+        message_id = self._conn.execute(
+            insert(messages)
+            .values(
+                sender_id=sender_id,
+                receiver_id=receiver_id,
+                low_user_id=min(sender_id, receiver_id),
+                high_user_id=max(sender_id, receiver_id),
+                content=content,
+                is_read=False,
+                created_at=created_at,
+            )
+            .returning(messages.c.id)
+        ).scalar_one()
+        # Both participants' conversation rows now end with this message.
+        upsert = self._insert(conversations).values(
+            [
+                {"user_id": a, "other_id": b, "last_message_id": message_id, "last_at": created_at}
+                for a, b in sorted([(sender_id, receiver_id), (receiver_id, sender_id)])
+            ]
+        )
+        self._conn.execute(
+            upsert.on_conflict_do_update(
+                index_elements=[conversations.c.user_id, conversations.c.other_id],
+                set_={
+                    "last_message_id": upsert.excluded.last_message_id,
+                    "last_at": upsert.excluded.last_at,
+                },
+            )
+        )
+        return Message(message_id, sender_id, receiver_id, content, False, created_at)
+
+    def conversation(self, user_id: int, other_id: int, page: PageRequest) -> list[Message]:
+        query = select(*_MESSAGE_COLUMNS).where(
+            messages.c.low_user_id == min(user_id, other_id),
+            messages.c.high_user_id == max(user_id, other_id),
+        )
+        query = newest_first(query, messages.c.created_at, messages.c.id, page)
+        return [_message(row) for row in self._conn.execute(query)]
+
+    def conversations(self, user_id: int, page: PageRequest) -> list[Conversation]:
+        unread = (
+            select(func.count())
+            .select_from(messages)
+            .where(
+                messages.c.receiver_id == user_id,
+                messages.c.sender_id == conversations.c.other_id,
+                messages.c.is_read == false(),
+            )
+            .scalar_subquery()
+        )
+        query = (
+            select(*_MESSAGE_COLUMNS, conversations.c.other_id, users.c.username, unread)
+            .select_from(
+                conversations.join(messages, messages.c.id == conversations.c.last_message_id).join(
+                    users, users.c.id == conversations.c.other_id
+                )
+            )
+            .where(conversations.c.user_id == user_id)
+        )
+        query = newest_first(query, conversations.c.last_at, conversations.c.other_id, page)
+        width = len(_MESSAGE_COLUMNS)
+        return [
+            Conversation(row[width], row[width + 1], _message(row), row[width + 2])
+            for row in self._conn.execute(query)
+        ]
+
+    def mark_read(self, reader_id: int, sender_id: int) -> int:
+        result = self._conn.execute(
+            update(messages)
+            .where(
+                messages.c.receiver_id == reader_id,
+                messages.c.sender_id == sender_id,
+                messages.c.is_read == false(),
+            )
+            .values(is_read=True)
+        )
+        return result.rowcount
+
+    def unread_count(self, user_id: int) -> int:
+        query = (
+            select(func.count())
+            .select_from(messages)
+            .where(messages.c.receiver_id == user_id, messages.c.is_read == false())
+        )
+        count: int = self._conn.execute(query).scalar_one()
+        return count
+
+
+class SQLNotifications(Repository):
+    def add(self, new: NewNotification) -> NotificationRow | None:
+        notification_id = self._conn.execute(
+            self._insert_ignoring_duplicates(notifications)
+            .values(
+                recipient_id=new.recipient_id,
+                actor_id=new.actor_id,
+                kind=new.kind,
+                post_id=new.post_id,
+                comment_id=new.comment_id,
+                event_id=new.event_id,
+                is_read=False,
+                created_at=new.created_at,
+            )
+            .returning(notifications.c.id)
+        ).scalar()
+        return None if notification_id is None else self.get(notification_id)
+
+    def exists_since(
+        self,
+        recipient_id: int,
+        actor_id: int,
+        kind: NotificationKind,
+        post_id: int | None,
+        since: datetime,
+    ) -> bool:
+        query = select(
+            exists().where(
+                notifications.c.recipient_id == recipient_id,
+                notifications.c.actor_id == actor_id,
+                notifications.c.kind == kind,
+                notifications.c.post_id.is_(None)
+                if post_id is None
+                else notifications.c.post_id == post_id,
+                notifications.c.created_at >= since,
+            )
+        )
+        return bool(self._conn.execute(query).scalar())
+
+    def get(self, notification_id: int) -> NotificationRow | None:
+        query = (
+            select(*_NOTIFICATION_COLUMNS)
+            .select_from(_NOTIFICATIONS_WITH_ACTOR)
+            .where(notifications.c.id == notification_id)
+        )
+        row = self._conn.execute(query).first()
+        return None if row is None else NotificationRow(*row)
+
+    def for_recipient(self, recipient_id: int, page: PageRequest) -> list[NotificationRow]:
+        query = (
+            select(*_NOTIFICATION_COLUMNS)
+            .select_from(_NOTIFICATIONS_WITH_ACTOR)
+            .where(notifications.c.recipient_id == recipient_id)
+        )
+        query = newest_first(query, notifications.c.created_at, notifications.c.id, page)
+        return [NotificationRow(*row) for row in self._conn.execute(query)]
+
+    def groups(
+        self, recipient_id: int, page: PageRequest, actors_per_group: int
+    ) -> list[NotificationGroupRow]:
+        n = notifications.c
+        latest_at = func.max(n.created_at)
+        latest_id = func.max(n.id)
+        query = (
+            select(
+                n.kind,
+                n.post_id,
+                func.count(n.actor_id.distinct()),
+                func.max(case((n.is_read, 0), else_=1)),
+                latest_at,
+                latest_id,
+            )
+            .where(n.recipient_id == recipient_id)
+            .group_by(n.kind, n.post_id)
+        )
+        if page.after is not None:
+            after = tuple_(literal(page.after.at, UTCDateTime()), literal(page.after.id))
+            query = query.having(tuple_(latest_at, latest_id) < after)
+        query = (
+            query.order_by(latest_at.desc(), latest_id.desc())
+            .offset(page.offset)
+            .limit(page.limit + 1)
+        )
+        groups = self._conn.execute(query).all()
+        actors = self._recent_actors(recipient_id, [(g[0], g[1]) for g in groups])
+        return [
+            NotificationGroupRow(
+                kind=kind,
+                post_id=post_id,
+                actor_usernames=tuple(actors[(kind, post_id)][:actors_per_group]),
+                total=total,
+                unread=bool(unread),
+                latest_at=at,
+                latest_id=group_id,
+            )
+            for kind, post_id, total, unread, at, group_id in groups
+        ]
+
+    def _recent_actors(
+        self, recipient_id: int, keys: list[tuple[str, int | None]]
+    ) -> dict[tuple[str, int | None], list[str]]:
+        """Return each group's distinct actors, the most recent first, in one query."""
+        found: defaultdict[tuple[str, int | None], list[str]] = defaultdict(list)
+        if not keys:
+            return found
+        n = notifications.c
+        in_groups = or_(
+            *(
+                and_(
+                    n.kind == kind, n.post_id.is_(None) if post_id is None else n.post_id == post_id
+                )
+                for kind, post_id in keys
+            )
+        )
+        query = (
+            select(n.kind, n.post_id, users.c.username, func.max(n.id).label("last"))
+            .select_from(_NOTIFICATIONS_WITH_ACTOR)
+            .where(n.recipient_id == recipient_id, in_groups)
+            .group_by(n.kind, n.post_id, n.actor_id, users.c.username)
+            .order_by(func.max(n.id).desc())
+        )
+        for kind, post_id, username, _ in self._conn.execute(query):
+            found[(kind, post_id)].append(username)
+        return found
+
+    def unread_count(self, recipient_id: int) -> int:
+        query = (
+            select(func.count())
+            .select_from(notifications)
+            .where(notifications.c.recipient_id == recipient_id, notifications.c.is_read == false())
+        )
+        count: int = self._conn.execute(query).scalar_one()
+        return count
+
+    def mark_read(self, notification_id: int) -> bool:
+        result = self._conn.execute(
+            update(notifications)
+            .where(notifications.c.id == notification_id, notifications.c.is_read == false())
+            .values(is_read=true())
+        )
+        return result.rowcount == 1
+
+    def mark_all_read(self, recipient_id: int) -> int:
+        result = self._conn.execute(
+            update(notifications)
+            .where(notifications.c.recipient_id == recipient_id, notifications.c.is_read == false())
+            .values(is_read=true())
+        )
+        return result.rowcount
