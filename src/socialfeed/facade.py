@@ -9,10 +9,17 @@ from socialfeed.security import PasswordHasher
 from socialfeed.services import (
     AccountService,
     CommentService,
+    DefaultNotificationRenderer,
     FeedService,
     FollowService,
+    HashtagService,
     LikeService,
+    MessageService,
+    NotificationRenderer,
+    NotificationService,
     PostService,
+    SearchService,
+    StoryService,
     UserService,
 )
 from socialfeed.services._base import Context
@@ -27,7 +34,8 @@ class SocialFeed:
     """One socialfeed instance: every service, over one storage.
 
     Build one per application (or per test) and keep it; services are
-    attributes. It is the sender of every signal it causes, so receivers can
+    attributes. ``notification_renderer`` replaces the English notification
+    messages. It is the sender of every signal it causes, so receivers can
     listen to this instance only with ``signal.connect_via(feed)``::
 
         from socialfeed import SocialFeed
@@ -45,6 +53,7 @@ class SocialFeed:
         settings: Settings | None = None,
         clock: Clock | None = None,
         password_hasher: PasswordHasher | None = None,
+        notification_renderer: NotificationRenderer | None = None,
     ) -> None:
         self.storage = storage
         self.settings = settings or Settings()
@@ -55,6 +64,7 @@ class SocialFeed:
             settings=self.settings,
             clock=self.clock,
             hasher=password_hasher or PasswordHasher(),
+            renderer=notification_renderer or DefaultNotificationRenderer(),
         )
         self.accounts = AccountService(context)
         self.users = UserService(context)
@@ -63,6 +73,11 @@ class SocialFeed:
         self.likes = LikeService(context)
         self.follows = FollowService(context)
         self.feed = FeedService(context)
+        self.stories = StoryService(context)
+        self.messages = MessageService(context)
+        self.notifications = NotificationService(context)
+        self.hashtags = HashtagService(context)
+        self.search = SearchService(context)
 
     @classmethod
     def from_url(

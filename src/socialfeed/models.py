@@ -230,6 +230,7 @@ class NotificationGroup:
     """Notifications of one kind about one post (or all follows), folded into one line.
 
     ``actors`` are the most recent few, newest first; ``total`` counts them all.
+    ``latest_id`` is the id of the group's newest notification.
     """
 
     kind: NotificationKind
@@ -238,6 +239,7 @@ class NotificationGroup:
     total: int
     unread: bool
     latest_at: datetime
+    latest_id: int
     message: str
 
 

@@ -25,6 +25,7 @@ class Settings:
       reports a serialization failure or deadlock before the error reaches
       the caller.
     - ``story_lifetime``: how long a story stays visible after it was posted.
+    - ``trending_window``: how far back :meth:`HashtagService.trending` looks by default.
     """
 
     password_min_length: int = field(
@@ -36,5 +37,8 @@ class Settings:
     raise_receiver_errors: bool = False
     max_attempts: int = field(default=3, validator=validators.ge(1))
     story_lifetime: timedelta = field(
+        default=timedelta(hours=24), validator=validators.gt(timedelta(0))
+    )
+    trending_window: timedelta = field(
         default=timedelta(hours=24), validator=validators.gt(timedelta(0))
     )

@@ -16,16 +16,21 @@ __all__ = [
     "MAX_BIO_LENGTH",
     "MAX_COMMENT_LENGTH",
     "MAX_FULL_NAME_LENGTH",
+    "MAX_MESSAGE_LENGTH",
     "MAX_POST_LENGTH",
+    "MAX_QUERY_LENGTH",
     "MAX_URL_LENGTH",
     "MAX_USERNAME_LENGTH",
     "comment_content",
     "email",
     "identity_key",
+    "message_content",
     "optional_text",
     "optional_url",
     "password",
     "post_body",
+    "required_text",
+    "search_query",
     "username",
 ]
 
@@ -36,6 +41,8 @@ MAX_COMMENT_LENGTH = 2200
 MAX_FULL_NAME_LENGTH = 100
 MAX_BIO_LENGTH = 150
 MAX_URL_LENGTH = 2048
+MAX_MESSAGE_LENGTH = 1000
+MAX_QUERY_LENGTH = 100
 
 _EMAIL_DOMAIN_LABEL = re.compile(r"^(?!-)[^\s@.]{1,63}(?<!-)$")
 
@@ -121,18 +128,38 @@ def optional_url(field: str, value: str | None) -> str | None:
     return url
 
 
-def post_body(content: str | None, image_url: str | None) -> tuple[str | None, str | None]:
-    """Return a post's content and image URL; at least one must be given."""
+def post_body(
+    content: str | None, image_url: str | None, *, kind: str = "post"
+) -> tuple[str | None, str | None]:
+    """Return a post's (or story's) content and image URL; at least one must be given."""
     text = optional_text("content", content, MAX_POST_LENGTH)
     url = optional_url("image_url", image_url)
     if text is None and url is None:
-        raise ValidationError("content", "a post needs content or an image_url")
+        raise ValidationError("content", f"a {kind} needs content or an image_url")
     return text, url
 
 
 def comment_content(content: str) -> str:
     """Return a comment's text: 1 to 2,200 characters once trimmed."""
-    text = optional_text("content", content, MAX_COMMENT_LENGTH)
+    return required_text("content", content, MAX_COMMENT_LENGTH)
+
+
+def message_content(content: str) -> str:
+    """Return a direct message's text: 1 to 1,000 characters once trimmed."""
+    return required_text("content", content, MAX_MESSAGE_LENGTH)
+
+
+def search_query(query: str) -> str:
+    """Return a search query's lookup key: 1 to 100 characters, case-folded.
+
+    Nothing in it is special: ``%``, ``_``, ``\\`` and quotes match themselves.
+    """
+    return identity_key(required_text("query", query, MAX_QUERY_LENGTH))
+
+
+def required_text(field: str, value: str, max_length: int) -> str:
+    """Return trimmed text that must not be blank."""
+    text = optional_text(field, value, max_length)
     if text is None:
-        raise ValidationError("content", "must not be empty")
+        raise ValidationError(field, "must not be empty")
     return text

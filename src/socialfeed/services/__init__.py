@@ -4,16 +4,32 @@ from socialfeed.services.accounts import AccountService
 from socialfeed.services.comments import CommentService
 from socialfeed.services.feed import FeedService
 from socialfeed.services.follows import FollowService
+from socialfeed.services.hashtags import HashtagService
 from socialfeed.services.likes import LikeService
+from socialfeed.services.messages import MessageService
+from socialfeed.services.notifications import (
+    DefaultNotificationRenderer,
+    NotificationRenderer,
+    NotificationService,
+)
 from socialfeed.services.posts import PostService
+from socialfeed.services.search import SearchService
+from socialfeed.services.stories import StoryService
 from socialfeed.services.users import UserService
 
 __all__ = [
     "AccountService",
     "CommentService",
+    "DefaultNotificationRenderer",
     "FeedService",
     "FollowService",
+    "HashtagService",
     "LikeService",
+    "MessageService",
+    "NotificationRenderer",
+    "NotificationService",
     "PostService",
+    "SearchService",
+    "StoryService",
     "UserService",
 ]

@@ -6,7 +6,7 @@ import logging
 import random
 import time
 from collections.abc import Callable
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from attrs import frozen
 
@@ -18,6 +18,9 @@ from socialfeed.security import PasswordHasher
 from socialfeed.settings import Settings
 from socialfeed.signals import signal_for
 from socialfeed.storage.base import Storage, UnitOfWork
+
+if TYPE_CHECKING:
+    from socialfeed.services.notifications import NotificationRenderer
 
 T = TypeVar("T")
 
@@ -33,6 +36,7 @@ class Context:
     settings: Settings
     clock: Clock
     hasher: PasswordHasher
+    renderer: NotificationRenderer
 
 
 class Service:

@@ -96,7 +96,7 @@ class SQLUsers(Repository):
         query = select(users.c.username_key, users.c.id).where(
             users.c.username_key.in_(list(username_keys))
         )
-        return dict(self._conn.execute(query).tuples())
+        return {row.username_key: row.id for row in self._conn.execute(query)}
 
     def search(self, query_key: str, limit: int, offset: int) -> list[User]:
         pattern = escape_like(query_key)

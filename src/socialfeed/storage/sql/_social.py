@@ -201,13 +201,14 @@ class SQLMessages(Repository):
         return [_message(row) for row in self._conn.execute(query)]
 
     def conversations(self, user_id: int, page: PageRequest) -> list[Conversation]:
+        unread_messages = messages.alias("unread_messages")
         unread = (
             select(func.count())
-            .select_from(messages)
+            .select_from(unread_messages)
             .where(
-                messages.c.receiver_id == user_id,
-                messages.c.sender_id == conversations.c.other_id,
-                messages.c.is_read == false(),
+                unread_messages.c.receiver_id == user_id,
+                unread_messages.c.sender_id == conversations.c.other_id,
+                unread_messages.c.is_read == false(),
             )
             .scalar_subquery()
         )

@@ -1,0 +1,126 @@
+"""Optional handlers that turn signals into notifications and a hashtag index.
+
+Nothing here runs until you connect it to a facade, explicitly::
+
+    feed = SocialFeed(storage)
+    NotificationHandler().connect(feed)
+    HashtagHandler().connect(feed)
+
+Handlers connect with strong references (a receiver defined inside a function
+would otherwise vanish with it), listen to that one facade only, and run
+after the action committed, each in a transaction of its own. They are
+idempotent per event id, so an event delivered twice changes nothing the
+second time. An event about a post, comment or user that was deleted before
+the handler ran is skipped (``NotFoundError`` is suppressed).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from contextlib import suppress
+from datetime import timedelta
+from typing import TYPE_CHECKING
+
+from blinker import NamedSignal
+
+from socialfeed import signals
+from socialfeed.errors import NotFoundError
+from socialfeed.events import CommentAdded, PostCreated, PostEdited, PostLiked, UserFollowed
+
+if TYPE_CHECKING:
+    from socialfeed.facade import SocialFeed
+
+__all__ = ["HashtagHandler", "NotificationHandler"]
+
+Receiver = Callable[..., None]
+
+
+class _Handler:
+    """Connects a set of receivers to one facade's signals, and disconnects them."""
+
+    _receivers: dict[NamedSignal, Receiver]
+
+    def connect(self, feed: SocialFeed) -> None:
+        """Start handling ``feed``'s events."""
+        for signal, receiver in self._receivers.items():
+            signal.connect(receiver, sender=feed, weak=False)
+
+    def disconnect(self, feed: SocialFeed) -> None:
+        """Stop handling ``feed``'s events."""
+        for signal, receiver in self._receivers.items():
+            signal.disconnect(receiver, sender=feed)
+
+
+class NotificationHandler(_Handler):
+    """Notifies on likes, comments, follows and @mentions.
+
+    Nobody is notified of their own doing. A like that follows an unlike of
+    the same post within ``relike_quiet_period`` (one day by default) does not
+    notify again, so a user toggling a like cannot flood the author.
+    """
+
+    def __init__(self, *, relike_quiet_period: timedelta = timedelta(days=1)) -> None:
+        self.relike_quiet_period = relike_quiet_period
+        self._receivers = {
+            signals.post_liked: self._on_post_liked,
+            signals.comment_added: self._on_comment_added,
+            signals.user_followed: self._on_user_followed,
+            signals.post_created: self._on_post_written,
+            signals.post_edited: self._on_post_written,
+        }
+
+    def _on_post_liked(self, feed: SocialFeed, *, event: PostLiked) -> None:
+        with suppress(NotFoundError):
+            feed.notifications.notify(
+                event.post_author_id,
+                event.user_id,
+                "like",
+                event_id=event.event_id,
+                post_id=event.post_id,
+                unless_notified_since=event.occurred_at - self.relike_quiet_period,
+            )
+
+    def _on_comment_added(self, feed: SocialFeed, *, event: CommentAdded) -> None:
+        with suppress(NotFoundError):
+            feed.notifications.notify(
+                event.post_author_id,
+                event.author_id,
+                "comment",
+                event_id=event.event_id,
+                post_id=event.post_id,
+                comment_id=event.comment_id,
+            )
+        with suppress(NotFoundError):
+            feed.notifications.notify_mentions(
+                event.author_id,
+                event.content,
+                event_id=event.event_id,
+                post_id=event.post_id,
+                comment_id=event.comment_id,
+            )
+
+    def _on_user_followed(self, feed: SocialFeed, *, event: UserFollowed) -> None:
+        with suppress(NotFoundError):
+            feed.notifications.notify(
+                event.followee_id, event.follower_id, "follow", event_id=event.event_id
+            )
+
+    def _on_post_written(self, feed: SocialFeed, *, event: PostCreated | PostEdited) -> None:
+        with suppress(NotFoundError):
+            feed.notifications.notify_mentions(
+                event.author_id, event.content, event_id=event.event_id, post_id=event.post_id
+            )
+
+
+class HashtagHandler(_Handler):
+    """Keeps the hashtag index in step with posts, on create and on every edit."""
+
+    def __init__(self) -> None:
+        self._receivers = {
+            signals.post_created: self._on_post_written,
+            signals.post_edited: self._on_post_written,
+        }
+
+    def _on_post_written(self, feed: SocialFeed, *, event: PostCreated | PostEdited) -> None:
+        with suppress(NotFoundError):
+            feed.hashtags.index_post(event.post_id)

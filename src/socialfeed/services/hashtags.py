@@ -1,0 +1,71 @@
+"""Hashtags: the index of posts by tag, tag search and trending tags."""
+
+from __future__ import annotations
+
+import unicodedata
+from datetime import timedelta
+
+from socialfeed import text
+from socialfeed.events import HashtagsExtracted
+from socialfeed.models import Hashtag, Page, Post, TrendingHashtag
+from socialfeed.pagination import DEFAULT_LIMIT, PageRequest, page_of
+from socialfeed.services._base import Service, require_post
+from socialfeed.services.posts import post_position
+from socialfeed.storage.base import UnitOfWork
+
+__all__ = ["HashtagService", "normalize_tag"]
+
+
+class HashtagService(Service):
+    """Posts by hashtag. The index is kept by :class:`~socialfeed.handlers.HashtagHandler`."""
+
+    def index_post(self, post_id: int) -> tuple[str, ...]:
+        """Make the post's hashtag links match its current content; return its tags.
+
+        It reads the content itself rather than trusting an event's copy, so a
+        late or repeated call after an edit cannot bring back old tags.
+        """
+        now = self._clock.now()
+
+        def work(uow: UnitOfWork) -> tuple[str, ...]:
+            tags = text.extract_hashtags(require_post(uow, post_id).content)
+            uow.hashtags.set_post_tags(post_id, tags)
+            return tags
+
+        tags = self._write(work)
+        self._send(HashtagsExtracted(occurred_at=now, post_id=post_id, tags=tags))
+        return tags
+
+    def get(self, tag: str) -> Hashtag | None:
+        """Return the hashtag (``"#Café"`` finds ``café``), or ``None`` if no post carries it."""
+        name = normalize_tag(tag)
+        return self._read(lambda uow: uow.hashtags.get(name)) if name else None
+
+    def posts(
+        self, tag: str, *, limit: int = DEFAULT_LIMIT, cursor: str | None = None, offset: int = 0
+    ) -> Page[Post]:
+        """Return the posts carrying a hashtag, newest first; an unknown tag has none."""
+        page = PageRequest.build(limit, cursor, offset)
+        name = normalize_tag(tag)
+
+        def work(uow: UnitOfWork) -> list[Post]:
+            hashtag = uow.hashtags.get(name)
+            return [] if hashtag is None else uow.hashtags.posts(hashtag.id, page)
+
+        return page_of(self._read(work), page, post_position)
+
+    def trending(
+        self, *, within: timedelta | None = None, limit: int = 10
+    ) -> tuple[TrendingHashtag, ...]:
+        """Return the hashtags used by the most posts created within the window.
+
+        The window defaults to ``Settings.trending_window`` (24 hours).
+        """
+        PageRequest.build(limit, None, 0)  # validates limit
+        since = self._clock.now() - (within or self._settings.trending_window)
+        return tuple(self._read(lambda uow: uow.hashtags.trending(since, limit)))
+
+
+def normalize_tag(tag: str) -> str:
+    """Return a tag as it is indexed: NFKC, without a leading ``#``, lowercased."""
+    return unicodedata.normalize("NFKC", tag).strip().removeprefix("#").lower()

@@ -1,0 +1,110 @@
+"""Direct messages between two users."""
+
+from __future__ import annotations
+
+from socialfeed import validation
+from socialfeed.errors import ValidationError
+from socialfeed.events import MessageSent, MessagesRead
+from socialfeed.models import Conversation, Message, Page
+from socialfeed.pagination import DEFAULT_LIMIT, PageRequest, Position, page_of
+from socialfeed.services._base import Service, require_user
+from socialfeed.storage.base import UnitOfWork
+
+__all__ = ["MessageService"]
+
+
+class MessageService(Service):
+    """Sending and reading direct messages.
+
+    Every read names the reader, and a reader only ever gets messages they
+    sent or received: a conversation between two other people does not exist
+    for them.
+    """
+
+    def send(self, sender_id: int, receiver_id: int, content: str) -> Message:
+        """Send a message of 1 to 1,000 characters to another user."""
+        if sender_id == receiver_id:
+            raise ValidationError("receiver_id", "Cannot message yourself")
+        text = validation.message_content(content)
+        now = self._clock.now()
+
+        def work(uow: UnitOfWork) -> Message:
+            require_user(uow, sender_id)
+            require_user(uow, receiver_id)
+            return uow.messages.add(sender_id, receiver_id, text, now)
+
+        message = self._write(work)
+        self._send(
+            MessageSent(
+                occurred_at=now,
+                message_id=message.id,
+                sender_id=sender_id,
+                receiver_id=receiver_id,
+            )
+        )
+        return message
+
+    def conversations(
+        self,
+        user_id: int,
+        *,
+        limit: int = DEFAULT_LIMIT,
+        cursor: str | None = None,
+        offset: int = 0,
+    ) -> Page[Conversation]:
+        """Return one row per person the user has messaged with, most recent first."""
+        page = PageRequest.build(limit, cursor, offset)
+
+        def work(uow: UnitOfWork) -> list[Conversation]:
+            require_user(uow, user_id)
+            return uow.messages.conversations(user_id, page)
+
+        return page_of(
+            self._read(work),
+            page,
+            lambda c: Position(c.last_message.created_at, c.other_user_id),
+        )
+
+    def conversation(
+        self,
+        user_id: int,
+        other_id: int,
+        *,
+        limit: int = DEFAULT_LIMIT,
+        cursor: str | None = None,
+        offset: int = 0,
+    ) -> Page[Message]:
+        """Return the messages between the user and another, both directions, newest first."""
+        page = PageRequest.build(limit, cursor, offset)
+
+        def work(uow: UnitOfWork) -> list[Message]:
+            require_user(uow, user_id)
+            require_user(uow, other_id)
+            return uow.messages.conversation(user_id, other_id, page)
+
+        return page_of(self._read(work), page, lambda m: Position(m.created_at, m.id))
+
+    def mark_read(self, reader_id: int, sender_id: int) -> int:
+        """Mark every unread message from ``sender_id`` to the reader read; return how many."""
+        now = self._clock.now()
+
+        def work(uow: UnitOfWork) -> int:
+            require_user(uow, reader_id)
+            require_user(uow, sender_id)
+            return uow.messages.mark_read(reader_id, sender_id)
+
+        count = self._write(work)
+        if count:
+            self._send(
+                MessagesRead(occurred_at=now, reader_id=reader_id, sender_id=sender_id, count=count)
+            )
+        return count
+
+    def unread_count(self, user_id: int) -> int:
+        """Count the unread messages sent to a user, for a badge."""
+
+        def work(uow: UnitOfWork) -> int:
+            require_user(uow, user_id)
+            return uow.messages.unread_count(user_id)
+
+        return self._read(work)

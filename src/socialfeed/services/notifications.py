@@ -1,0 +1,269 @@
+"""Notifications: stored by the notification handler, read and cleared here."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import Protocol
+
+from socialfeed import text
+from socialfeed.errors import NotFoundError, ValidationError
+from socialfeed.events import AllNotificationsRead, NotificationCreated, NotificationRead
+from socialfeed.models import Notification, NotificationGroup, NotificationKind, Page
+from socialfeed.pagination import DEFAULT_LIMIT, PageRequest, Position, page_of
+from socialfeed.services._base import (
+    Service,
+    is_id,
+    require_comment,
+    require_post,
+    require_user,
+)
+from socialfeed.storage.base import NewNotification, NotificationRow, UnitOfWork
+from socialfeed.validation import identity_key
+
+__all__ = ["DefaultNotificationRenderer", "NotificationRenderer", "NotificationService"]
+
+#: How many actors a notification group names ("alice, bob and 3 others").
+GROUP_ACTORS = 3
+
+
+_VERBS: Mapping[NotificationKind, str] = {
+    "like": "liked your post",
+    "comment": "commented on your post",
+    "follow": "started following you",
+    "mention": "mentioned you",
+}
+
+
+class NotificationRenderer(Protocol):
+    """Turns a notification, or a group of them, into the line a user reads."""
+
+    def render(self, kind: NotificationKind, actor: str) -> str:
+        """Return the message of one notification by ``actor``."""
+        ...
+
+    def render_group(self, kind: NotificationKind, actors: Sequence[str], total: int) -> str:
+        """Return the message of ``total`` notifications, naming the most recent ``actors``."""
+        ...
+
+
+class DefaultNotificationRenderer:
+    """English messages: "alice liked your post", "alice and 3 others liked your post"."""
+
+    def render(self, kind: NotificationKind, actor: str) -> str:
+        """Return "<actor> <verb>"."""
+        return f"{actor} {_VERBS[kind]}"
+
+    def render_group(self, kind: NotificationKind, actors: Sequence[str], total: int) -> str:
+        """Return "<first actor> and N others <verb>", or the single message for one actor."""
+        if total <= 1 or not actors:
+            return self.render(kind, actors[0] if actors else "someone")
+        others = total - 1
+        return f"{actors[0]} and {others} other{'s' if others > 1 else ''} {_VERBS[kind]}"
+
+
+class NotificationService(Service):
+    """A user's notifications. Nobody else can read or mark them.
+
+    Notifications are created by :class:`~socialfeed.handlers.NotificationHandler`
+    (connect it to have them) through :meth:`notify` and :meth:`notify_mentions`.
+    """
+
+    def notify(
+        self,
+        recipient_id: int,
+        actor_id: int,
+        kind: NotificationKind,
+        *,
+        event_id: uuid.UUID,
+        post_id: int | None = None,
+        comment_id: int | None = None,
+        unless_notified_since: datetime | None = None,
+    ) -> Notification | None:
+        """Store a notification and return it, or ``None`` when there is nothing to store.
+
+        Nothing is stored when the actor is the recipient (nobody is notified
+        of their own doing), when this event already notified this recipient
+        (a redelivered event), or when the same actor already caused the same
+        kind of notification about the same post at or after
+        ``unless_notified_since``. A recipient, actor, post or comment that no
+        longer exists raises :class:`NotFoundError`.
+        """
+        if kind != "follow" and post_id is None:
+            raise ValidationError("post_id", f"a {kind} notification refers to a post")
+        if recipient_id == actor_id:
+            return None
+        now = self._clock.now()
+        new = NewNotification(recipient_id, actor_id, kind, post_id, comment_id, event_id, now)
+
+        def work(uow: UnitOfWork) -> NotificationRow | None:
+            _require_refs(uow, new)
+            recent = unless_notified_since is not None and uow.notifications.exists_since(
+                recipient_id, actor_id, kind, post_id, unless_notified_since
+            )
+            return None if recent else uow.notifications.add(new)
+
+        row = self._write(work)
+        if row is None:
+            return None
+        self._send(
+            NotificationCreated(
+                occurred_at=now,
+                notification_id=row.id,
+                recipient_id=recipient_id,
+                actor_id=actor_id,
+                kind=kind,
+                post_id=post_id,
+            )
+        )
+        return self._render(row)
+
+    def notify_mentions(
+        self,
+        actor_id: int,
+        content: str | None,
+        *,
+        event_id: uuid.UUID,
+        post_id: int,
+        comment_id: int | None = None,
+    ) -> list[Notification]:
+        """Notify every existing user ``@mentioned`` in ``content``, once per post.
+
+        Unknown names are ignored, and so is the actor. A user already notified
+        of a mention in this post (say, before an edit) is not notified again.
+        """
+        names = text.extract_mentions(content)
+        if not names:
+            return []
+        found = self._read(lambda uow: uow.users.ids_by_username([identity_key(n) for n in names]))
+        since_ever = datetime.min.replace(tzinfo=self._clock.now().tzinfo)
+        created = []
+        for recipient_id in dict.fromkeys(found.values()):
+            notification = self.notify(
+                recipient_id,
+                actor_id,
+                "mention",
+                event_id=event_id,
+                post_id=post_id,
+                comment_id=comment_id,
+                unless_notified_since=since_ever,
+            )
+            if notification is not None:
+                created.append(notification)
+        return created
+
+    def list(
+        self,
+        user_id: int,
+        *,
+        limit: int = DEFAULT_LIMIT,
+        cursor: str | None = None,
+        offset: int = 0,
+    ) -> Page[Notification]:
+        """Return a user's notifications, newest first."""
+        page = PageRequest.build(limit, cursor, offset)
+
+        def work(uow: UnitOfWork) -> list[NotificationRow]:
+            require_user(uow, user_id)
+            return uow.notifications.for_recipient(user_id, page)
+
+        rows = page_of(self._read(work), page, lambda n: Position(n.created_at, n.id))
+        return Page(tuple(self._render(row) for row in rows.items), rows.next_cursor)
+
+    def grouped(
+        self,
+        user_id: int,
+        *,
+        limit: int = DEFAULT_LIMIT,
+        cursor: str | None = None,
+        offset: int = 0,
+    ) -> Page[NotificationGroup]:
+        """Return notifications folded by kind and post: "alice and 3 others liked your post".
+
+        Follows fold into one group. Groups come newest first by their latest
+        notification; each names its most recent actors and counts them all.
+        """
+        page = PageRequest.build(limit, cursor, offset)
+
+        def work(uow: UnitOfWork) -> list[NotificationGroup]:
+            require_user(uow, user_id)
+            rows = uow.notifications.groups(user_id, page, GROUP_ACTORS)
+            return [
+                NotificationGroup(
+                    kind=row.kind,
+                    post_id=row.post_id,
+                    actors=row.actor_usernames,
+                    total=row.total,
+                    unread=row.unread,
+                    latest_at=row.latest_at,
+                    message=self._renderer.render_group(row.kind, row.actor_usernames, row.total),
+                    latest_id=row.latest_id,
+                )
+                for row in rows
+            ]
+
+        return page_of(self._read(work), page, lambda g: Position(g.latest_at, g.latest_id))
+
+    def unread_count(self, user_id: int) -> int:
+        """Count a user's unread notifications, for a badge."""
+
+        def work(uow: UnitOfWork) -> int:
+            require_user(uow, user_id)
+            return uow.notifications.unread_count(user_id)
+
+        return self._read(work)
+
+    def mark_read(self, notification_id: int, user_id: int) -> None:
+        """Mark one notification read. It must be the user's own: anyone else gets NotFoundError."""
+        now = self._clock.now()
+
+        def work(uow: UnitOfWork) -> bool:
+            row = uow.notifications.get(notification_id) if is_id(notification_id) else None
+            if row is None or row.recipient_id != user_id:
+                raise NotFoundError("notification")
+            return uow.notifications.mark_read(notification_id)
+
+        if self._write(work):
+            self._send(
+                NotificationRead(occurred_at=now, notification_id=notification_id, user_id=user_id)
+            )
+
+    def mark_all_read(self, user_id: int) -> int:
+        """Mark all of a user's notifications read; return how many were unread."""
+        now = self._clock.now()
+
+        def work(uow: UnitOfWork) -> int:
+            require_user(uow, user_id)
+            return uow.notifications.mark_all_read(user_id)
+
+        count = self._write(work)
+        self._send(AllNotificationsRead(occurred_at=now, user_id=user_id, count=count))
+        return count
+
+    @property
+    def _renderer(self) -> NotificationRenderer:
+        return self._context.renderer
+
+    def _render(self, row: NotificationRow) -> Notification:
+        return Notification(
+            id=row.id,
+            recipient_id=row.recipient_id,
+            actor_id=row.actor_id,
+            actor_username=row.actor_username,
+            kind=row.kind,
+            post_id=row.post_id,
+            comment_id=row.comment_id,
+            message=self._renderer.render(row.kind, row.actor_username),
+            is_read=row.is_read,
+            created_at=row.created_at,
+        )
+
+
+def _require_refs(uow: UnitOfWork, new: NewNotification) -> None:
+    require_user(uow, new.recipient_id)
+    require_user(uow, new.actor_id)
+    if new.post_id is not None:
+        require_post(uow, new.post_id)
+    if new.comment_id is not None:
+        require_comment(uow, new.comment_id)

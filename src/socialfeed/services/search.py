@@ -1,0 +1,32 @@
+"""Search for users and hashtags."""
+
+from __future__ import annotations
+
+from socialfeed import validation
+from socialfeed.models import Hashtag, User
+from socialfeed.pagination import DEFAULT_LIMIT, PageRequest
+from socialfeed.services._base import Service
+from socialfeed.services.hashtags import normalize_tag
+
+__all__ = ["SearchService"]
+
+
+class SearchService(Service):
+    """Ranked search. Results are the best ``limit`` matches, not a feed, so they have no cursor.
+
+    Queries are matched literally and case-insensitively: ``%``, ``_``, ``\\``
+    and quotes are ordinary characters. A blank query or one over 100
+    characters is a :class:`ValidationError` on ``query``.
+    """
+
+    def users(self, query: str, *, limit: int = DEFAULT_LIMIT, offset: int = 0) -> tuple[User, ...]:
+        """Find users by username or full name; names that start with the query come first."""
+        PageRequest.build(limit, None, offset)  # validates limit and offset
+        key = validation.search_query(query)
+        return tuple(self._read(lambda uow: uow.users.search(key, limit, offset)))
+
+    def hashtags(self, query: str, *, limit: int = DEFAULT_LIMIT) -> tuple[Hashtag, ...]:
+        """Find hashtags that start with the query (a leading ``#`` is ignored), most used first."""
+        PageRequest.build(limit, None, 0)
+        name = normalize_tag(validation.required_text("query", query, validation.MAX_QUERY_LENGTH))
+        return tuple(self._read(lambda uow: uow.hashtags.search(name, limit)))

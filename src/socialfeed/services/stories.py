@@ -1,0 +1,145 @@
+"""Stories: posts that disappear after a while, and who saw them."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import attrs
+
+from socialfeed import validation
+from socialfeed.errors import NotFoundError, PermissionDeniedError
+from socialfeed.events import StoryCreated, StoryDeleted, StoryViewed
+from socialfeed.models import Page, Story, StoryGroup, StoryItem, StoryViewer
+from socialfeed.pagination import DEFAULT_LIMIT, PageRequest, Position, page_of
+from socialfeed.services._base import Service, is_id, require_user
+from socialfeed.storage.base import UnitOfWork
+
+__all__ = ["StoryService"]
+
+
+class StoryService(Service):
+    """Stories expire ``Settings.story_lifetime`` after they were posted (24 hours by default).
+
+    An expired story is in no list, and to anyone but its author it does not
+    exist: reading, viewing or deleting it is :class:`NotFoundError`.
+    """
+
+    def create(
+        self, author_id: int, *, content: str | None = None, image_url: str | None = None
+    ) -> Story:
+        """Post a story with text (at most 2,200 characters), an image URL, or both."""
+        text, url = validation.post_body(content, image_url, kind="story")
+        now = self._clock.now()
+        expires_at = now + self._settings.story_lifetime
+
+        def work(uow: UnitOfWork) -> Story:
+            require_user(uow, author_id)
+            return uow.stories.add(author_id, text, url, now, expires_at)
+
+        story = self._write(work)
+        self._send(StoryCreated(occurred_at=now, story_id=story.id, author_id=author_id))
+        return story
+
+    def get(self, story_id: int, viewer_id: int) -> Story:
+        """Return a story; expired ones only to their author."""
+        now = self._clock.now()
+        return self._read(lambda uow: _require_story(uow, story_id, viewer_id, now))
+
+    def delete(self, story_id: int, user_id: int) -> None:
+        """Delete a story. Only its author may."""
+        now = self._clock.now()
+
+        def work(uow: UnitOfWork) -> None:
+            story = _require_story(uow, story_id, user_id, now)
+            if story.author_id != user_id:
+                raise PermissionDeniedError("Not your story")
+            uow.stories.delete(story_id)
+
+        self._write(work)
+        self._send(StoryDeleted(occurred_at=now, story_id=story_id, author_id=user_id))
+
+    def active(self, author_id: int) -> tuple[Story, ...]:
+        """Return a user's stories that have not expired, newest first."""
+        now = self._clock.now()
+
+        def work(uow: UnitOfWork) -> list[Story]:
+            require_user(uow, author_id)
+            return uow.stories.active_by_author(author_id, now)
+
+        return tuple(self._read(work))
+
+    def feed(self, viewer_id: int) -> tuple[StoryGroup, ...]:
+        """Return the active stories of the people the viewer follows, and their own.
+
+        Stories are grouped by author, newest first within a group. Authors
+        with a story the viewer has not seen come first; within each part,
+        the author with the newest story leads. The viewer's own stories
+        count as seen.
+        """
+        now = self._clock.now()
+
+        def work(uow: UnitOfWork) -> list[StoryItem]:
+            require_user(uow, viewer_id)
+            return uow.stories.feed(viewer_id, now)
+
+        by_author: dict[int, list[StoryItem]] = {}
+        for item in self._read(work):
+            own = item.story.author_id == viewer_id
+            by_author.setdefault(item.story.author_id, []).append(
+                attrs.evolve(item, seen=True) if own else item
+            )
+        groups = [
+            StoryGroup(author_id, items[0].story.author_username, tuple(items))
+            for author_id, items in by_author.items()
+        ]
+        return tuple(sorted(groups, key=lambda group: not group.has_unseen))
+
+    def view(self, story_id: int, viewer_id: int) -> None:
+        """Record that a user saw a story; seeing it again, or your own, records nothing."""
+        now = self._clock.now()
+
+        def work(uow: UnitOfWork) -> Story | None:
+            story = _require_story(uow, story_id, viewer_id, now)
+            require_user(uow, viewer_id)
+            if story.author_id == viewer_id or not uow.stories.add_view(story_id, viewer_id, now):
+                return None
+            return story
+
+        story = self._write(work)
+        if story is not None:
+            self._send(
+                StoryViewed(
+                    occurred_at=now,
+                    story_id=story_id,
+                    author_id=story.author_id,
+                    viewer_id=viewer_id,
+                )
+            )
+
+    def viewers(
+        self,
+        story_id: int,
+        user_id: int,
+        *,
+        limit: int = DEFAULT_LIMIT,
+        cursor: str | None = None,
+        offset: int = 0,
+    ) -> Page[StoryViewer]:
+        """Return who saw a story, most recent first. Only its author may ask."""
+        page = PageRequest.build(limit, cursor, offset)
+        now = self._clock.now()
+
+        def work(uow: UnitOfWork) -> list[StoryViewer]:
+            story = _require_story(uow, story_id, user_id, now)
+            if story.author_id != user_id:
+                raise PermissionDeniedError("Not your story")
+            return uow.stories.viewers(story_id, page)
+
+        return page_of(self._read(work), page, lambda v: Position(v.viewed_at, v.user.id))
+
+
+def _require_story(uow: UnitOfWork, story_id: int, viewer_id: int, now: datetime) -> Story:
+    story = uow.stories.get(story_id) if is_id(story_id) else None
+    if story is None or (story.expires_at <= now and story.author_id != viewer_id):
+        raise NotFoundError("story")
+    return story
