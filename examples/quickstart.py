@@ -12,6 +12,7 @@ from pathlib import Path
 
 from socialfeed import ConflictError, SocialFeed
 from socialfeed.events import Event
+from socialfeed.handlers import HashtagHandler, NotificationHandler
 from socialfeed.signals import ALL_SIGNALS
 
 
@@ -25,6 +26,9 @@ def main(database: Path) -> None:
 
     for signal in ALL_SIGNALS:
         signal.connect(print_signal, sender=feed, weak=False)
+    # The optional handlers: notifications and the hashtag index.
+    NotificationHandler().connect(feed)
+    HashtagHandler().connect(feed)
 
     print(f"socialfeed demo on {database}\n")
     print("Alice registers and logs in by email:")
@@ -46,9 +50,15 @@ def main(database: Path) -> None:
     feed.posts.create(carol.id, image_url="https://example.com/cat.jpg")
     feed.posts.create(alice.id, content="Hello, world")
 
-    print("Alice likes Bob's post and comments on it:")
+    print("Alice likes Bob's post and comments on it, Carol likes it too:")
     feed.likes.like(alice.id, first.id)
-    feed.comments.add(first.id, alice.id, "Gorgeous!")
+    feed.comments.add(first.id, alice.id, "Gorgeous! @carol look")
+    feed.likes.like(carol.id, first.id)
+
+    print("Bob posts a story that Alice watches, and messages her:")
+    story = feed.stories.create(bob.id, image_url="https://example.com/boat.jpg")
+    feed.stories.view(story.id, alice.id)
+    feed.messages.send(bob.id, alice.id, "Thanks! Sailing tomorrow?")
 
     print("Someone tries to take Alice's username:")
     try:
@@ -65,6 +75,13 @@ def main(database: Path) -> None:
             f"  {liked} @{post.author_username}: {body}  ({post.like_count} likes, "
             f"{post.comment_count} comments)"
         )
+
+    print("\nBob's notifications:")
+    for group in feed.notifications.grouped(bob.id).items:
+        print(f"  {group.message}")
+    tagged = feed.hashtags.posts("sunrise").items
+    print(f"Posts tagged #sunrise: {len(tagged)}")
+    print(f"Alice has {feed.messages.unread_count(alice.id)} unread message(s)")
 
     profile = feed.users.get(alice.id)
     print(

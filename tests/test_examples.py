@@ -17,8 +17,12 @@ def test_quickstart_tours_the_library(tmp_path: Path, capsys: pytest.CaptureFixt
     assert database.exists()
     assert "signal: PostLiked" in out
     assert "refused: Username already taken (field 'username')" in out
-    assert "♥ @bob: First light over the harbour #sunrise  (1 likes, 1 comments)" in out
+    assert "♥ @bob: First light over the harbour #sunrise  (2 likes, 1 comments)" in out
     assert "@alice: 1 posts, 1 followers, 2 following" in out
+    assert "carol and 1 other liked your post" in out
+    assert "alice commented on your post" in out
+    assert "Posts tagged #sunrise: 1" in out
+    assert "Alice has 1 unread message(s)" in out
 
 
 def test_quickstart_starts_afresh(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

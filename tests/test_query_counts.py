@@ -1,0 +1,109 @@
+"""Every list runs a fixed number of SQL statements per page, whatever the page size."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import pytest
+from sqlalchemy import event
+
+from socialfeed import ManualClock, Settings, SocialFeed
+from socialfeed.handlers import HashtagHandler, NotificationHandler
+from socialfeed.storage import SQLStorage, Storage
+from tests.conftest import HASHER
+
+#: The most statements any list may run for one page, and what each one runs.
+EXPECTED = {
+    "home feed": 2,
+    "posts by author": 2,
+    "comments of a post": 2,
+    "followers": 2,
+    "following": 2,
+    "story feed": 2,
+    "story viewers": 2,
+    "conversations": 2,
+    "conversation": 3,
+    "notifications": 2,
+    "grouped notifications": 3,
+    "posts by hashtag": 2,
+    "search users": 1,
+    "search hashtags": 1,
+}
+
+
+@contextmanager
+def counting(storage: SQLStorage) -> Iterator[list[str]]:
+    """Collect the SQL statements run inside the block, leaving out transaction control."""
+    statements: list[str] = []
+
+    def record(*args: Any) -> None:
+        statements.append(args[2])
+
+    event.listen(storage.engine, "before_cursor_execute", record)
+    try:
+        yield statements
+    finally:
+        event.remove(storage.engine, "before_cursor_execute", record)
+
+
+@pytest.fixture
+def world(sql_storage: Storage) -> tuple[SocialFeed, dict[str, Callable[[int], object]]]:
+    """A feed with 55 of everything a list can show, and one call per list taking a limit."""
+    feed = SocialFeed(
+        sql_storage, settings=Settings(raise_receiver_errors=True), clock=ManualClock(),
+        password_hasher=HASHER,
+    )  # fmt: skip
+    NotificationHandler().connect(feed)
+    HashtagHandler().connect(feed)
+    me = feed.accounts.create_profile("me")
+    star = feed.accounts.create_profile("star")
+    post = feed.posts.create(me.id, content="#tag")
+    story = feed.stories.create(me.id, content="story")
+    for n in range(55):
+        fan = feed.accounts.create_profile(f"fan{n}")
+        feed.follows.follow(fan.id, me.id)
+        feed.follows.follow(me.id, fan.id)
+        feed.posts.create(fan.id, content=f"post {n} #tag")
+        feed.comments.add(post.id, fan.id, f"comment {n}")
+        feed.likes.like(fan.id, post.id)
+        feed.stories.view(story.id, fan.id)
+        feed.stories.create(fan.id, content=f"story {n}")
+        feed.messages.send(fan.id, me.id, f"hi {n}")
+        feed.messages.send(star.id, me.id, f"again {n}")
+        feed.hashtags.index_post(feed.posts.create(star.id, content=f"#tag{n}").id)
+    calls: dict[str, Callable[[int], object]] = {
+        "home feed": lambda limit: feed.feed.home(me.id, limit=limit),
+        "posts by author": lambda limit: feed.posts.by_author(star.id, limit=limit),
+        "comments of a post": lambda limit: feed.comments.for_post(post.id, limit=limit),
+        "followers": lambda limit: feed.users.followers(me.id, limit=limit),
+        "following": lambda limit: feed.users.following(me.id, limit=limit),
+        "story feed": lambda limit: feed.stories.feed(me.id),
+        "story viewers": lambda limit: feed.stories.viewers(story.id, me.id, limit=limit),
+        "conversations": lambda limit: feed.messages.conversations(me.id, limit=limit),
+        "conversation": lambda limit: feed.messages.conversation(me.id, star.id, limit=limit),
+        "notifications": lambda limit: feed.notifications.list(me.id, limit=limit),
+        "grouped notifications": lambda limit: feed.notifications.grouped(me.id, limit=limit),
+        "posts by hashtag": lambda limit: feed.hashtags.posts("tag", limit=limit),
+        "search users": lambda limit: feed.search.users("fan", limit=limit),
+        "search hashtags": lambda limit: feed.search.hashtags("tag", limit=limit),
+    }
+    return feed, calls
+
+
+def test_statements_per_page_do_not_grow_with_the_page(
+    world: tuple[SocialFeed, dict[str, Callable[[int], object]]],
+) -> None:
+    """Every list runs the same, small number of statements for a page of 5 and of 50."""
+    feed, calls = world
+    assert isinstance(feed.storage, SQLStorage)
+    measured = {}
+    for operation, call in calls.items():
+        counts = set()
+        for limit in (5, 50):
+            with counting(feed.storage) as statements:
+                call(limit)
+            counts.add(len([s for s in statements if not s.lstrip().upper().startswith("BEGIN")]))
+        measured[operation] = counts.pop() if len(counts) == 1 else sorted(counts)
+    assert measured == EXPECTED
