@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from socialfeed import SocialFeed
 from socialfeed.events import Event
@@ -91,3 +91,20 @@ def unchanged(feed: SocialFeed, recorder: EventRecorder) -> Iterator[None]:
     yield
     assert dump(feed.storage) == before, "the failed action changed stored data"
     assert recorder.events[sent:] == [], "the failed action sent a signal"
+
+
+@contextmanager
+def counted_statements(storage: Storage) -> Iterator[list[str]]:
+    """Collect the SQL statements a SQL storage runs inside the block, BEGIN left out."""
+    assert isinstance(storage, SQLStorage)
+    statements: list[str] = []
+
+    def record(*args: Any) -> None:
+        if not args[2].lstrip().upper().startswith("BEGIN"):
+            statements.append(args[2])
+
+    event.listen(storage.engine, "before_cursor_execute", record)
+    try:
+        yield statements
+    finally:
+        event.remove(storage.engine, "before_cursor_execute", record)

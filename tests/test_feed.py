@@ -3,18 +3,15 @@
 from __future__ import annotations
 
 import base64
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import event
 
 from socialfeed import ManualClock, NotFoundError, SocialFeed, ValidationError
 from socialfeed.models import User
-from socialfeed.storage import SQLStorage, Storage
-from tests.support import EventRecorder, unchanged
+from socialfeed.storage import Storage
+from tests.support import EventRecorder, counted_statements, unchanged
 
 
 def feed_ids(feed: SocialFeed, viewer: User, **page: Any) -> list[int]:
@@ -37,22 +34,6 @@ def walk(feed: SocialFeed, viewer: User, limit: int) -> list[int]:
 def cursor_of(raw: str) -> str:
     """Encode text the way the library's cursors are encoded, to forge one."""
     return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
-
-
-@contextmanager
-def counted_statements(storage: Storage) -> Iterator[list[str]]:
-    """Collect every SQL statement the storage's engine executes inside the block."""
-    assert isinstance(storage, SQLStorage)
-    statements: list[str] = []
-
-    def record(*args: Any) -> None:
-        statements.append(args[2])
-
-    event.listen(storage.engine, "before_cursor_execute", record)
-    try:
-        yield statements
-    finally:
-        event.remove(storage.engine, "before_cursor_execute", record)
 
 
 @pytest.fixture

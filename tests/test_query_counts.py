@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from typing import Any
+from collections.abc import Callable
 
 import pytest
-from sqlalchemy import event
 
 from socialfeed import ManualClock, Settings, SocialFeed
 from socialfeed.handlers import HashtagHandler, NotificationHandler
 from socialfeed.storage import SQLStorage, Storage
 from tests.conftest import HASHER
+from tests.support import counted_statements
 
 #: The most statements any list may run for one page, and what each one runs.
 EXPECTED = {
@@ -31,21 +29,6 @@ EXPECTED = {
     "search users": 1,
     "search hashtags": 1,
 }
-
-
-@contextmanager
-def counting(storage: SQLStorage) -> Iterator[list[str]]:
-    """Collect the SQL statements run inside the block, leaving out transaction control."""
-    statements: list[str] = []
-
-    def record(*args: Any) -> None:
-        statements.append(args[2])
-
-    event.listen(storage.engine, "before_cursor_execute", record)
-    try:
-        yield statements
-    finally:
-        event.remove(storage.engine, "before_cursor_execute", record)
 
 
 @pytest.fixture
@@ -102,8 +85,8 @@ def test_statements_per_page_do_not_grow_with_the_page(
     for operation, call in calls.items():
         counts = set()
         for limit in (5, 50):
-            with counting(feed.storage) as statements:
+            with counted_statements(feed.storage) as statements:
                 call(limit)
-            counts.add(len([s for s in statements if not s.lstrip().upper().startswith("BEGIN")]))
+            counts.add(len(statements))
         measured[operation] = counts.pop() if len(counts) == 1 else sorted(counts)
     assert measured == EXPECTED

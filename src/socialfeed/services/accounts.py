@@ -44,37 +44,17 @@ class AccountService(Service):
         full name, and :class:`ConflictError` (``field`` ``"email"``, checked
         first, or ``"username"``) when one is taken.
         """
-        name = validation.username(username)
         address = validation.email(email)
         validation.password(
             password,
             min_length=self._settings.password_min_length,
             max_length=MAX_PASSWORD_LENGTH,
         )
-        full = validation.optional_text("full_name", full_name, validation.MAX_FULL_NAME_LENGTH)
-        new = NewUser(
-            username=name,
-            username_key=validation.identity_key(name),
-            email=address,
-            email_key=validation.identity_key(address),
-            password_hash=None,
-            full_name=full,
-            created_at=self._clock.now(),
-        )
+        new = self._new_user(username, full_name, email=address)
         # Refuse a taken name before paying for the hash; the database's unique
         # constraints still decide a race between two registrations.
         self._read(lambda uow: _check_available(uow, new))
-        new = attrs.evolve(new, password_hash=self._context.hasher.hash(password))
-        user = self._write(lambda uow: uow.users.add(new))
-        self._send(
-            UserRegistered(
-                occurred_at=new.created_at,
-                user_id=user.id,
-                username=user.username,
-                has_password=True,
-            )
-        )
-        return user
+        return self._add_user(attrs.evolve(new, password_hash=self._context.hasher.hash(password)))
 
     def create_profile(self, username: str, *, full_name: str | None = None) -> User:
         """Create a user with no email and no password, for apps that own their accounts.
@@ -82,27 +62,7 @@ class AccountService(Service):
         Such a user can post, follow and do everything else; only
         :meth:`login` and :meth:`change_password` are not available to them.
         """
-        name = validation.username(username)
-        full = validation.optional_text("full_name", full_name, validation.MAX_FULL_NAME_LENGTH)
-        new = NewUser(
-            username=name,
-            username_key=validation.identity_key(name),
-            email=None,
-            email_key=None,
-            password_hash=None,
-            full_name=full,
-            created_at=self._clock.now(),
-        )
-        user = self._write(lambda uow: uow.users.add(new))
-        self._send(
-            UserRegistered(
-                occurred_at=new.created_at,
-                user_id=user.id,
-                username=user.username,
-                has_password=False,
-            )
-        )
-        return user
+        return self._add_user(self._new_user(username, full_name, email=None))
 
     def login(self, login: str, password: str) -> Session:
         """Check a username or email and its password, and open a session.
@@ -234,6 +194,31 @@ class AccountService(Service):
 
         user = self._write(work)
         self._send(UserDeleted(occurred_at=now, user_id=user.id, username=user.username))
+
+    def _new_user(self, username: str, full_name: str | None, *, email: str | None) -> NewUser:
+        name = validation.username(username)
+        full = validation.optional_text("full_name", full_name, validation.MAX_FULL_NAME_LENGTH)
+        return NewUser(
+            username=name,
+            username_key=validation.identity_key(name),
+            email=email,
+            email_key=None if email is None else validation.identity_key(email),
+            password_hash=None,
+            full_name=full,
+            created_at=self._clock.now(),
+        )
+
+    def _add_user(self, new: NewUser) -> User:
+        user = self._write(lambda uow: uow.users.add(new))
+        self._send(
+            UserRegistered(
+                occurred_at=new.created_at,
+                user_id=user.id,
+                username=user.username,
+                has_password=new.password_hash is not None,
+            )
+        )
+        return user
 
     def _verify(self, credentials: Credentials | None, password: str) -> int:
         stored = credentials.password_hash if credentials is not None else None

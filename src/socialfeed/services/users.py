@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 from socialfeed import validation
 from socialfeed.errors import NotFoundError, ValidationError
@@ -68,12 +68,7 @@ class UserService(Service):
     ) -> Page[User]:
         """Return who follows a user, the most recent follow first."""
         page = PageRequest.build(limit, cursor, offset)
-
-        def work(uow: UnitOfWork) -> list[FollowEntry]:
-            require_user(uow, user_id)
-            return uow.follows.followers(user_id, page)
-
-        return _users_page(self._read(work), page)
+        return self._follow_list(user_id, page, lambda uow: uow.follows.followers(user_id, page))
 
     def following(
         self,
@@ -85,17 +80,17 @@ class UserService(Service):
     ) -> Page[User]:
         """Return whom a user follows, the most recent follow first."""
         page = PageRequest.build(limit, cursor, offset)
+        return self._follow_list(user_id, page, lambda uow: uow.follows.following(user_id, page))
 
+    def _follow_list(
+        self, user_id: int, page: PageRequest, fetch: Callable[[UnitOfWork], list[FollowEntry]]
+    ) -> Page[User]:
         def work(uow: UnitOfWork) -> list[FollowEntry]:
             require_user(uow, user_id)
-            return uow.follows.following(user_id, page)
+            return fetch(uow)
 
-        return _users_page(self._read(work), page)
-
-
-def _users_page(entries: list[FollowEntry], page: PageRequest) -> Page[User]:
-    entry_page = page_of(entries, page, lambda e: Position(e.followed_at, e.user.id))
-    return Page(tuple(entry.user for entry in entry_page.items), entry_page.next_cursor)
+        entries = page_of(self._read(work), page, lambda e: Position(e.followed_at, e.user.id))
+        return Page(tuple(entry.user for entry in entries.items), entries.next_cursor)
 
 
 def _clean_profile(changes: Mapping[str, object]) -> dict[str, str | None]:
