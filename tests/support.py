@@ -6,12 +6,14 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
+import attrs
 from sqlalchemy import event, select
 
 from socialfeed import SocialFeed
 from socialfeed.events import Event
 from socialfeed.signals import ALL_SIGNALS
 from socialfeed.storage import MemoryStorage, SQLStorage, Storage
+from socialfeed.storage.memory._tables import Tables
 from socialfeed.storage.sql.schema import metadata
 
 E = TypeVar("E", bound=Event)
@@ -60,18 +62,9 @@ def dump(storage: Storage) -> dict[str, Any]:
         tables = storage._tables
         assert tables is not None
         return {
-            name: dict(getattr(tables, name))
-            for name in (
-                "users",
-                "password_hashes",
-                "username_keys",
-                "email_keys",
-                "sessions",
-                "posts",
-                "comments",
-                "likes",
-                "follows",
-            )
+            field.name: dict(getattr(tables, field.name))
+            for field in attrs.fields(Tables)
+            if field.name != "ids"
         }
     assert isinstance(storage, SQLStorage)
     with storage.engine.connect() as conn:

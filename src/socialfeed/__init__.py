@@ -20,6 +20,7 @@ from socialfeed.errors import (
     ValidationError,
 )
 from socialfeed.facade import SocialFeed
+from socialfeed.handlers import HashtagHandler, NotificationHandler
 from socialfeed.models import Comment, FeedItem, LikeState, Page, Post, Session, User
 from socialfeed.security import PasswordHasher
 from socialfeed.settings import Settings
@@ -31,10 +32,12 @@ __all__ = [
     "Comment",
     "ConflictError",
     "FeedItem",
+    "HashtagHandler",
     "LikeState",
     "ManualClock",
     "NotFollowingError",
     "NotFoundError",
+    "NotificationHandler",
     "Page",
     "PasswordHasher",
     "PermissionDeniedError",

@@ -8,10 +8,12 @@ Nothing here runs until you connect it to a facade, explicitly::
 
 Handlers connect with strong references (a receiver defined inside a function
 would otherwise vanish with it), listen to that one facade only, and run
-after the action committed, each in a transaction of its own. They are
-idempotent per event id, so an event delivered twice changes nothing the
-second time. An event about a post, comment or user that was deleted before
-the handler ran is skipped (``NotFoundError`` is suppressed).
+after the action committed, each in a transaction of its own. An event
+delivered twice stores nothing twice: notifications are unique per event id
+and recipient, and the hashtag index is rebuilt from the post's current
+content (the second delivery still sends ``hashtags_extracted`` again). An
+event about a post, comment or user that was deleted before the handler ran
+is skipped (``NotFoundError`` is suppressed).
 """
 
 from __future__ import annotations

@@ -19,7 +19,7 @@ MAX_TAG_LENGTH = 100
 
 _URL = re.compile(r"\b[a-z][a-z0-9+.-]*://\S*", re.IGNORECASE)
 # Not after a word character (a#b), nor after #, & (HTML entities) or / (paths).
-_HASHTAG = re.compile(r"(?<![\w#&/])#(\w+)")
+_HASHTAG = re.compile(r"(?<![\w#&/])#([^\s#]+)")
 _MENTION = re.compile(r"(?<![\w@./])@([\w.]+)")
 
 
@@ -31,7 +31,7 @@ def extract_hashtags(text: str | None) -> tuple[str, ...]:
     """
     tags: dict[str, None] = {}
     for match in _HASHTAG.finditer(_searchable(text)):
-        tag = match.group(1).lower()
+        tag = _word_prefix(match.group(1)).lower()
         if len(tag) <= MAX_TAG_LENGTH and any(ch.isalpha() for ch in tag):
             tags.setdefault(tag)
             if len(tags) == MAX_TAGS_PER_POST:
@@ -53,6 +53,18 @@ def extract_mentions(text: str | None) -> tuple[str, ...]:
             if len(names) == MAX_TAGS_PER_POST:
                 break
     return tuple(names)
+
+
+def _word_prefix(candidate: str) -> str:
+    """Return the leading run of letters, digits, ``_`` and combining marks.
+
+    Combining marks matter: the vowel signs of Devanagari and many other
+    scripts are marks, not letters, and ``\\w`` alone would cut ``#हिंदी`` short.
+    """
+    for index, ch in enumerate(candidate):
+        if not (ch.isalnum() or ch == "_" or unicodedata.category(ch).startswith("M")):
+            return candidate[:index]
+    return candidate
 
 
 def _searchable(text: str | None) -> str:

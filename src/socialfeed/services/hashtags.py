@@ -6,6 +6,7 @@ import unicodedata
 from datetime import timedelta
 
 from socialfeed import text
+from socialfeed.errors import ValidationError
 from socialfeed.events import HashtagsExtracted
 from socialfeed.models import Hashtag, Page, Post, TrendingHashtag
 from socialfeed.pagination import DEFAULT_LIMIT, PageRequest, page_of
@@ -39,7 +40,8 @@ class HashtagService(Service):
     def get(self, tag: str) -> Hashtag | None:
         """Return the hashtag (``"#Café"`` finds ``café``), or ``None`` if no post carries it."""
         name = normalize_tag(tag)
-        return self._read(lambda uow: uow.hashtags.get(name)) if name else None
+        found = self._read(lambda uow: uow.hashtags.get(name)) if name else None
+        return found if found is not None and found.post_count > 0 else None
 
     def posts(
         self, tag: str, *, limit: int = DEFAULT_LIMIT, cursor: str | None = None, offset: int = 0
@@ -49,7 +51,7 @@ class HashtagService(Service):
         name = normalize_tag(tag)
 
         def work(uow: UnitOfWork) -> list[Post]:
-            hashtag = uow.hashtags.get(name)
+            hashtag = uow.hashtags.get(name) if name else None
             return [] if hashtag is None else uow.hashtags.posts(hashtag.id, page)
 
         return page_of(self._read(work), page, post_position)
@@ -62,10 +64,17 @@ class HashtagService(Service):
         The window defaults to ``Settings.trending_window`` (24 hours).
         """
         PageRequest.build(limit, None, 0)  # validates limit
-        since = self._clock.now() - (within or self._settings.trending_window)
+        window = self._settings.trending_window if within is None else within
+        if window <= timedelta(0):
+            raise ValidationError("within", "must be a positive duration")
+        since = self._clock.now() - window
         return tuple(self._read(lambda uow: uow.hashtags.trending(since, limit)))
 
 
 def normalize_tag(tag: str) -> str:
-    """Return a tag as it is indexed: NFKC, without a leading ``#``, lowercased."""
-    return unicodedata.normalize("NFKC", tag).strip().removeprefix("#").lower()
+    """Return a tag as it is indexed: NFKC, without a leading ``#``, lowercased.
+
+    Text that no tag can match (empty, or holding a NUL) gives ``""``.
+    """
+    name = unicodedata.normalize("NFKC", tag).strip().removeprefix("#").lower()
+    return "" if "\x00" in name else name

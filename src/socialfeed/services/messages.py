@@ -52,7 +52,13 @@ class MessageService(Service):
         cursor: str | None = None,
         offset: int = 0,
     ) -> Page[Conversation]:
-        """Return one row per person the user has messaged with, most recent first."""
+        """Return one row per person the user has messaged with, most recent first.
+
+        The list is ordered by each conversation's last message, so a
+        conversation that gets a new message moves to the top: paging on with
+        a cursor neither repeats nor skips the others, but one that moved up
+        from a later page shows only on a fresh first page.
+        """
         page = PageRequest.build(limit, cursor, offset)
 
         def work(uow: UnitOfWork) -> list[Conversation]:
@@ -75,6 +81,8 @@ class MessageService(Service):
         offset: int = 0,
     ) -> Page[Message]:
         """Return the messages between the user and another, both directions, newest first."""
+        if user_id == other_id:
+            raise ValidationError("other_id", "A conversation needs two people")
         page = PageRequest.build(limit, cursor, offset)
 
         def work(uow: UnitOfWork) -> list[Message]:

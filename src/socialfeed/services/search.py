@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from socialfeed import validation
+from socialfeed.errors import ValidationError
 from socialfeed.models import Hashtag, User
 from socialfeed.pagination import DEFAULT_LIMIT, PageRequest
 from socialfeed.services._base import Service
@@ -26,7 +27,12 @@ class SearchService(Service):
         return tuple(self._read(lambda uow: uow.users.search(key, limit, offset)))
 
     def hashtags(self, query: str, *, limit: int = DEFAULT_LIMIT) -> tuple[Hashtag, ...]:
-        """Find hashtags that start with the query (a leading ``#`` is ignored), most used first."""
+        """Find hashtags that start with the query (a leading ``#`` is ignored), most used first.
+
+        Hashtags that no post carries any more are left out.
+        """
         PageRequest.build(limit, None, 0)
         name = normalize_tag(validation.required_text("query", query, validation.MAX_QUERY_LENGTH))
+        if not name:
+            raise ValidationError("query", "must name a hashtag")
         return tuple(self._read(lambda uow: uow.hashtags.search(name, limit)))

@@ -21,7 +21,8 @@ class StoryService(Service):
     """Stories expire ``Settings.story_lifetime`` after they were posted (24 hours by default).
 
     An expired story is in no list, and to anyone but its author it does not
-    exist: reading, viewing or deleting it is :class:`NotFoundError`.
+    exist: reading, viewing or deleting it is :class:`NotFoundError`. An
+    active story can be read and viewed by any user, as on a public account.
     """
 
     def create(

@@ -458,7 +458,10 @@ class HashtagRepository(Protocol):
         ...
 
     def search(self, prefix: str, limit: int) -> list[Hashtag]:
-        """Return hashtags starting with ``prefix`` (literally), most used first."""
+        """Return hashtags that start with ``prefix`` (literally) and that some post carries.
+
+        The most used come first, then by name.
+        """
         ...
 
     def trending(self, since: datetime, limit: int) -> list[TrendingHashtag]:

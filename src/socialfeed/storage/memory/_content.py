@@ -116,7 +116,11 @@ class Hashtags(Repository):
         return newest_first(tagged, post_position, page)
 
     def search(self, prefix: str, limit: int) -> list[Hashtag]:
-        found = [tag for tag in self._t.hashtags.values() if tag.name.startswith(prefix)]
+        found = [
+            tag
+            for tag in self._t.hashtags.values()
+            if tag.name.startswith(prefix) and tag.post_count > 0
+        ]
         found.sort(key=lambda tag: (-tag.post_count, tag.name))
         return found[:limit]
 

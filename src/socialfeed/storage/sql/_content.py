@@ -238,7 +238,10 @@ class SQLHashtags(Repository):
     def search(self, prefix: str, limit: int) -> list[Hashtag]:
         query = (
             select(hashtags.c.id, hashtags.c.name, hashtags.c.post_count)
-            .where(hashtags.c.name.like(f"{escape_like(prefix)}%", escape="\\"))
+            .where(
+                hashtags.c.name.like(f"{escape_like(prefix)}%", escape="\\"),
+                hashtags.c.post_count > 0,
+            )
             .order_by(hashtags.c.post_count.desc(), hashtags.c.name)
             .limit(limit)
         )
