@@ -12,6 +12,8 @@ from datetime import datetime
 
 from attrs import field, frozen
 
+from socialfeed.models import NotificationKind
+
 __all__ = [
     "AllNotificationsRead",
     "CommentAdded",
@@ -234,8 +236,9 @@ class NotificationCreated(Event):
     notification_id: int
     recipient_id: int
     actor_id: int
-    kind: str
+    kind: NotificationKind
     post_id: int | None
+    comment_id: int | None
 
 
 @frozen(kw_only=True)

@@ -57,12 +57,13 @@ class NotificationHandler(_Handler):
     """Notifies on likes, comments, follows and @mentions.
 
     Nobody is notified of their own doing. A like that follows an unlike of
-    the same post within ``relike_quiet_period`` (one day by default) does not
-    notify again, so a user toggling a like cannot flood the author.
+    the same post, or a follow that follows an unfollow, within
+    ``quiet_period`` (one day by default) does not notify again, so toggling
+    cannot flood anyone.
     """
 
-    def __init__(self, *, relike_quiet_period: timedelta = timedelta(days=1)) -> None:
-        self.relike_quiet_period = relike_quiet_period
+    def __init__(self, *, quiet_period: timedelta = timedelta(days=1)) -> None:
+        self.quiet_period = quiet_period
         self._receivers = {
             signals.post_liked: self._on_post_liked,
             signals.comment_added: self._on_comment_added,
@@ -79,7 +80,7 @@ class NotificationHandler(_Handler):
                 "like",
                 event_id=event.event_id,
                 post_id=event.post_id,
-                unless_notified_since=event.occurred_at - self.relike_quiet_period,
+                unless_notified_since=event.occurred_at - self.quiet_period,
             )
 
     def _on_comment_added(self, feed: SocialFeed, *, event: CommentAdded) -> None:
@@ -104,7 +105,11 @@ class NotificationHandler(_Handler):
     def _on_user_followed(self, feed: SocialFeed, *, event: UserFollowed) -> None:
         with suppress(NotFoundError):
             feed.notifications.notify(
-                event.followee_id, event.follower_id, "follow", event_id=event.event_id
+                event.followee_id,
+                event.follower_id,
+                "follow",
+                event_id=event.event_id,
+                unless_notified_since=event.occurred_at - self.quiet_period,
             )
 
     def _on_post_written(self, feed: SocialFeed, *, event: PostCreated | PostEdited) -> None:

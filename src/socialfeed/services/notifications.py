@@ -115,6 +115,7 @@ class NotificationService(Service):
                 actor_id=actor_id,
                 kind=kind,
                 post_id=post_id,
+                comment_id=comment_id,
             )
         )
         return self._render(row)
@@ -140,15 +141,20 @@ class NotificationService(Service):
         since_ever = datetime.min.replace(tzinfo=self._clock.now().tzinfo)
         created = []
         for recipient_id in dict.fromkeys(found.values()):
-            notification = self.notify(
-                recipient_id,
-                actor_id,
-                "mention",
-                event_id=event_id,
-                post_id=post_id,
-                comment_id=comment_id,
-                unless_notified_since=since_ever,
-            )
+            try:
+                notification = self.notify(
+                    recipient_id,
+                    actor_id,
+                    "mention",
+                    event_id=event_id,
+                    post_id=post_id,
+                    comment_id=comment_id,
+                    unless_notified_since=since_ever,
+                )
+            except NotFoundError as error:
+                if error.entity != "user":
+                    raise  # the post or comment is gone: nobody is left to notify
+                continue  # this one user was deleted since the lookup
             if notification is not None:
                 created.append(notification)
         return created
@@ -230,7 +236,10 @@ class NotificationService(Service):
             )
 
     def mark_all_read(self, user_id: int) -> int:
-        """Mark all of a user's notifications read; return how many were unread."""
+        """Mark all of a user's notifications read; return how many were unread.
+
+        Like :meth:`mark_read`, it sends its signal only when something changed.
+        """
         now = self._clock.now()
 
         def work(uow: UnitOfWork) -> int:
@@ -238,7 +247,8 @@ class NotificationService(Service):
             return uow.notifications.mark_all_read(user_id)
 
         count = self._write(work)
-        self._send(AllNotificationsRead(occurred_at=now, user_id=user_id, count=count))
+        if count:
+            self._send(AllNotificationsRead(occurred_at=now, user_id=user_id, count=count))
         return count
 
     @property
