@@ -10,6 +10,7 @@ from socialfeed import (
     ManualClock,
     NotFollowingError,
     NotFoundError,
+    SelfActionError,
     SocialFeed,
     ValidationError,
 )
@@ -158,3 +159,18 @@ def test_is_following_is_false_for_strangers_and_unknown_users(
     assert not feed.follows.is_following(alice.id, bob.id)
     assert not feed.follows.is_following(alice.id, 999_999)
     assert not feed.follows.is_following(999_999, alice.id)
+
+
+def test_self_actions_are_a_distinct_validation_error(feed: SocialFeed) -> None:
+    """Following, unfollowing and messaging yourself raise SelfActionError, a ValidationError."""
+    alice = feed.accounts.create_profile("alice")
+    attempts = [
+        lambda: feed.follows.follow(alice.id, alice.id),
+        lambda: feed.follows.unfollow(alice.id, alice.id),
+        lambda: feed.messages.send(alice.id, alice.id, "hi me"),
+    ]
+    for attempt in attempts:
+        with pytest.raises(SelfActionError) as info:
+            attempt()
+        assert isinstance(info.value, ValidationError)
+        assert info.value.reason.startswith("Cannot")

@@ -18,6 +18,7 @@ __all__ = [
     "NotFoundError",
     "PermissionDeniedError",
     "ReceiverError",
+    "SelfActionError",
     "SocialFeedError",
     "StorageBusyError",
     "StorageConflictError",
@@ -76,6 +77,15 @@ class ValidationError(SocialFeedError):
         super().__init__(f"{field}: {message}")
         self.field = field
         self.reason = message
+
+
+class SelfActionError(ValidationError):
+    """A user tried to do to themselves what only makes sense towards someone else.
+
+    Following, unfollowing or messaging yourself. ``reason`` is a sentence
+    fit to show ("Cannot follow yourself"); a web layer usually answers 400,
+    where other validation errors are 422.
+    """
 
 
 class AuthenticationError(SocialFeedError):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from socialfeed.errors import AlreadyFollowingError, NotFollowingError, ValidationError
+from socialfeed.errors import AlreadyFollowingError, NotFollowingError, SelfActionError
 from socialfeed.events import UserFollowed, UserUnfollowed
 from socialfeed.services._base import Service, is_id, require_user
 from socialfeed.storage.base import UnitOfWork
@@ -20,7 +20,7 @@ class FollowService(Service):
         :class:`AlreadyFollowingError`, an unknown user a :class:`NotFoundError`.
         """
         if follower_id == followee_id:
-            raise ValidationError("followee_id", "Cannot follow yourself")
+            raise SelfActionError("followee_id", "Cannot follow yourself")
         now = self._clock.now()
 
         def work(uow: UnitOfWork) -> None:
@@ -35,7 +35,7 @@ class FollowService(Service):
     def unfollow(self, follower_id: int, followee_id: int) -> None:
         """Stop following a user; :class:`NotFollowingError` if not following them."""
         if follower_id == followee_id:
-            raise ValidationError("followee_id", "Cannot unfollow yourself")
+            raise SelfActionError("followee_id", "Cannot unfollow yourself")
         now = self._clock.now()
 
         def work(uow: UnitOfWork) -> None:

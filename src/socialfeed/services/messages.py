@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from socialfeed import validation
-from socialfeed.errors import ValidationError
+from socialfeed.errors import SelfActionError
 from socialfeed.events import MessageSent, MessagesRead
 from socialfeed.models import Conversation, Message, Page
 from socialfeed.pagination import DEFAULT_LIMIT, PageRequest, Position, page_of
@@ -24,7 +24,7 @@ class MessageService(Service):
     def send(self, sender_id: int, receiver_id: int, content: str) -> Message:
         """Send a message of 1 to 1,000 characters to another user."""
         if sender_id == receiver_id:
-            raise ValidationError("receiver_id", "Cannot message yourself")
+            raise SelfActionError("receiver_id", "Cannot message yourself")
         text = validation.message_content(content)
         now = self._clock.now()
 
@@ -82,7 +82,7 @@ class MessageService(Service):
     ) -> Page[Message]:
         """Return the messages between the user and another, both directions, newest first."""
         if user_id == other_id:
-            raise ValidationError("other_id", "A conversation needs two people")
+            raise SelfActionError("other_id", "A conversation needs two people")
         page = PageRequest.build(limit, cursor, offset)
 
         def work(uow: UnitOfWork) -> list[Message]:
