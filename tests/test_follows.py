@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
 
 from socialfeed import (
@@ -164,7 +166,7 @@ def test_is_following_is_false_for_strangers_and_unknown_users(
 def test_self_actions_are_a_distinct_validation_error(feed: SocialFeed) -> None:
     """Following, unfollowing and messaging yourself raise SelfActionError, a ValidationError."""
     alice = feed.accounts.create_profile("alice")
-    attempts = [
+    attempts: list[Callable[[], object]] = [
         lambda: feed.follows.follow(alice.id, alice.id),
         lambda: feed.follows.unfollow(alice.id, alice.id),
         lambda: feed.messages.send(alice.id, alice.id, "hi me"),
