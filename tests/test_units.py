@@ -92,10 +92,16 @@ def test_page_request_accepts_limits_in_range(limit: int) -> None:
 
 @pytest.mark.parametrize(
     ("limit", "offset", "field"),
-    [(0, 0, "limit"), (-1, 0, "limit"), (MAX_LIMIT + 1, 0, "limit"), (10, -1, "offset")],
+    [
+        (0, 0, "limit"),
+        (-1, 0, "limit"),
+        (MAX_LIMIT + 1, 0, "limit"),
+        (10, -1, "offset"),
+        (10, 2**63, "offset"),
+    ],
 )
 def test_page_request_refuses_out_of_range_values(limit: int, offset: int, field: str) -> None:
-    """A limit outside 1..MAX_LIMIT or a negative offset is a ValidationError naming it."""
+    """A limit outside 1..MAX_LIMIT or an offset outside 0..2**63-1 is a ValidationError."""
     with pytest.raises(ValidationError) as info:
         PageRequest.build(limit, None, offset)
 

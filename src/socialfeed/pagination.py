@@ -70,8 +70,9 @@ class PageRequest:
         """Validate a caller's ``limit``, ``cursor`` and ``offset``."""
         if not 1 <= limit <= MAX_LIMIT:
             raise ValidationError("limit", f"must be between 1 and {MAX_LIMIT}")
-        if offset < 0:
-            raise ValidationError("offset", "must not be negative")
+        if not 0 <= offset <= MAX_ID:
+            # Past a 64-bit integer no database can skip that far; refuse rather than overflow.
+            raise ValidationError("offset", f"must be between 0 and {MAX_ID}")
         after = Position.decode(cursor) if cursor is not None else None
         return cls(limit, after, offset)
 
