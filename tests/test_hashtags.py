@@ -365,3 +365,17 @@ def test_trending_needs_a_positive_window(indexed: SocialFeed, within: timedelta
         indexed.hashtags.trending(within=within)
 
     assert info.value.field == "within"
+
+
+def test_a_second_handler_of_the_same_kind_connects_nothing(
+    indexed: SocialFeed, events: EventRecorder, alice: User
+) -> None:
+    """Connecting another HashtagHandler to a facade that has one indexes each post once."""
+    second = HashtagHandler()
+    second.connect(indexed)
+    try:
+        indexed.posts.create(alice.id, content="#once")
+    finally:
+        second.disconnect(indexed)
+
+    assert len(events.of_type(HashtagsExtracted)) == 1

@@ -284,3 +284,18 @@ def test_events_are_frozen(feed: SocialFeed, events: EventRecorder) -> None:
     with pytest.raises(attrs.exceptions.FrozenInstanceError):
         event.post_id = post.id + 1  # type: ignore[misc]
     assert event.post_id == post.id
+
+
+def test_receivers_run_in_the_order_they_were_connected(feed: SocialFeed) -> None:
+    """Receivers of one signal run in connection order, every time, not in set order."""
+    calls: list[int] = []
+    receivers = [(lambda n: lambda sender, event: calls.append(n))(number) for number in range(20)]
+    for receiver in receivers:
+        signals.user_registered.connect(receiver, sender=feed)
+    try:
+        feed.accounts.create_profile("alice")
+    finally:
+        for receiver in receivers:
+            signals.user_registered.disconnect(receiver, sender=feed)
+
+    assert calls == list(range(20))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import re
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
@@ -403,3 +404,17 @@ def test_manual_clock_tells_utc() -> None:
     assert now == start
     assert now.tzinfo == UTC
     assert clock.now() == now
+
+
+@pytest.mark.parametrize(
+    "check",
+    [
+        lambda: validation.optional_text("bio", "lone \ud800 surrogate", 150),
+        lambda: validation.email("ali\udc00ce@example.com"),
+        lambda: validation.password("pass\ud800word", min_length=8, max_length=128),
+    ],
+)
+def test_lone_surrogates_are_refused(check: Callable[[], object]) -> None:
+    """Text no database can encode (a lone surrogate from a JSON body) is a ValidationError."""
+    with pytest.raises(ValidationError):
+        check()

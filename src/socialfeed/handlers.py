@@ -43,9 +43,23 @@ class _Handler:
     _receivers: dict[NamedSignal, Receiver]
 
     def connect(self, feed: SocialFeed) -> None:
-        """Start handling ``feed``'s events."""
+        """Start handling ``feed``'s events.
+
+        If a handler of the same kind already handles this facade, nothing is
+        connected: two would store every hashtag link and send every signal
+        twice (two web apps sharing one facade, say).
+        """
+        if self._kind_connected(feed):
+            return
         for signal, receiver in self._receivers.items():
             signal.connect(receiver, sender=feed, weak=False)
+
+    def _kind_connected(self, feed: SocialFeed) -> bool:
+        signal = next(iter(self._receivers))
+        return any(
+            isinstance(getattr(receiver, "__self__", None), type(self))
+            for receiver in signal.receivers_for(feed)
+        )
 
     def disconnect(self, feed: SocialFeed) -> None:
         """Stop handling ``feed``'s events."""

@@ -74,6 +74,7 @@ def identity_key(value: str) -> str:
 def email(value: str) -> str:
     """Return the email address, trimmed, if it looks deliverable."""
     address = _normal(value.strip())
+    _check_storable("email", address)
     local, at, domain = address.rpartition("@")
     labels = domain.split(".")
     if (
@@ -100,6 +101,8 @@ def password(value: str, *, min_length: int, max_length: int, field: str = "pass
         raise ValidationError(field, f"must be at least {min_length} characters")
     if len(value) > max_length:
         raise ValidationError(field, f"must be at most {max_length} characters")
+    if not _encodable(value):
+        raise ValidationError(field, "must be valid Unicode text")
     return value
 
 
@@ -110,10 +113,28 @@ def optional_text(field: str, value: str | None, max_length: int) -> str | None:
     text = value.strip()
     if len(text) > max_length:
         raise ValidationError(field, f"must be at most {max_length} characters")
-    if "\x00" in text:
-        # PostgreSQL cannot store NUL in text; refuse it on every backend alike.
-        raise ValidationError(field, "must not contain NUL characters")
+    _check_storable(field, text)
     return text or None
+
+
+def _check_storable(field: str, text: str) -> None:
+    """Refuse what some backend cannot store, so that all of them agree.
+
+    PostgreSQL cannot store NUL in text, and no database (nor argon2) can
+    encode a lone surrogate, which a JSON body can smuggle in as ``"\\ud800"``.
+    """
+    if "\x00" in text:
+        raise ValidationError(field, "must not contain NUL characters")
+    if not _encodable(text):
+        raise ValidationError(field, "must be valid Unicode text")
+
+
+def _encodable(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def optional_url(field: str, value: str | None) -> str | None:

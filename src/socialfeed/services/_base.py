@@ -5,10 +5,12 @@ from __future__ import annotations
 import logging
 import random
 import time
+import weakref
 from collections.abc import Callable
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from attrs import frozen
+from blinker import NamedSignal
 
 from socialfeed.clock import Clock
 from socialfeed.errors import NotFoundError, ReceiverError, StorageConflictError
@@ -74,15 +76,16 @@ class Service:
     def _send(self, event: Event) -> None:
         """Send ``event`` through its signal to every receiver, after the commit.
 
-        Each receiver runs even when an earlier one raised; failures are logged
-        and, with ``Settings.raise_receiver_errors``, raised together at the end.
+        Receivers run in the order they were connected, each even when an
+        earlier one raised; failures are logged and, with
+        ``Settings.raise_receiver_errors``, raised together at the end.
         """
         signal = signal_for(type(event))
         if signal.is_muted:
             return
         sender = self._context.sender
         errors: list[Exception] = []
-        for receiver in signal.receivers_for(sender):
+        for receiver in _in_connection_order(signal, sender):
             try:
                 receiver(sender, event=event)
             except Exception as error:
@@ -90,6 +93,23 @@ class Service:
                 errors.append(error)
         if errors and self._settings.raise_receiver_errors:
             raise ReceiverError(errors)
+
+
+def _in_connection_order(signal: NamedSignal, sender: object) -> list[Callable[..., Any]]:
+    """Return the receivers for ``sender`` in the order they were connected.
+
+    blinker collects them in a set, whose order changes from run to run; a
+    library whose handlers write rows must not depend on chance.
+    """
+    wanted = list(signal.receivers_for(sender))
+    connected = [
+        ref() if isinstance(ref, weakref.ref) else ref for ref in list(signal.receivers.values())
+    ]
+
+    def position(receiver: Callable[..., Any]) -> int:
+        return next((i for i, c in enumerate(connected) if c == receiver), len(connected))
+
+    return sorted(wanted, key=position)
 
 
 def is_id(value: int) -> bool:
