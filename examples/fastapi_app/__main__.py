@@ -1,0 +1,84 @@
+"""Serve the FastAPI example with uvicorn: ``python -m examples.fastapi_app --host H --port P``.
+
+The database is ``SOCIALFEED_DATABASE_URL`` (an SQLite file in the working
+directory by default); its tables are created on start. ``--demo`` fills it
+with a small demo world first, unless it is already there.
+"""
+
+from __future__ import annotations
+
+import argparse
+import socket
+from collections.abc import Callable, Sequence
+
+import uvicorn
+
+from examples.fastapi_app import demo
+from examples.fastapi_app.app import create_app, feed_from_environment
+
+__all__ = ["main"]
+
+
+class _Server(uvicorn.Server):
+    """A uvicorn server that tells, once its socket listens, where to find it."""
+
+    def __init__(self, config: uvicorn.Config, on_listening: Callable[[str], None]) -> None:
+        super().__init__(config)
+        self._on_listening = on_listening
+
+    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+        """Start as uvicorn does, then announce the URL it listens on."""
+        await super().startup(sockets=sockets)
+        if self.started:
+            self._on_listening(self._url())
+
+    def _url(self) -> str:
+        host = self.config.host
+        port = self.config.port
+        listening = self.servers[0].sockets if self.servers else ()
+        if listening:
+            port = listening[0].getsockname()[1]  # the real one, when asked for port 0
+        return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """Parse the command line and serve until interrupted."""
+    parser = argparse.ArgumentParser(
+        prog="python -m examples.fastapi_app",
+        description="Serve the socialfeed REST API (FastAPI example) with uvicorn.",
+    )
+    parser.add_argument("--host", default="127.0.0.1", help="address to listen on")
+    parser.add_argument("--port", type=int, default=8000, help="port to listen on")
+    parser.add_argument(
+        "--demo",
+        action="store_true",
+        help=f"seed a demo world (log in as {demo.DEMO_EMAIL}) unless it is already there",
+    )
+    args = parser.parse_args(argv)
+
+    if args.demo:
+        # The facade is built here rather than by the app's lifespan, so that the
+        # demo world is in the database before the first request arrives.
+        feed = feed_from_environment()
+        app = create_app(feed)
+        demo.seed(feed)
+    else:
+        feed = None
+        app = create_app()
+
+    def announce(url: str) -> None:
+        print(f"socialfeed FastAPI example listening on {url}", flush=True)
+        if args.demo:
+            print(f"Interactive docs: {url}/docs", flush=True)
+            print(f"Demo account: {demo.DEMO_EMAIL} / {demo.DEMO_PASSWORD}", flush=True)
+
+    server = _Server(uvicorn.Config(app, host=args.host, port=args.port), announce)
+    try:
+        server.run()
+    finally:
+        if feed is not None:
+            feed.close()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,81 @@
+"""A small demo world, so that the interactive docs have something to show.
+
+``python -m examples.fastapi_app --demo`` calls :func:`seed`. Every account
+logs in with the password ``demo-password``; the one to start with is
+``demo@example.com``.
+"""
+
+from __future__ import annotations
+
+from examples.fastapi_app.app import connect_handlers
+from socialfeed import NotFoundError, SocialFeed
+
+__all__ = ["DEMO_EMAIL", "DEMO_PASSWORD", "DEMO_USERNAME", "seed"]
+
+DEMO_USERNAME = "demo"
+DEMO_EMAIL = "demo@example.com"
+DEMO_PASSWORD = "demo-password"
+
+
+def seed(feed: SocialFeed) -> None:
+    """Fill ``feed`` with a few users, posts, likes, comments, stories and messages.
+
+    It does nothing when the user ``demo`` already exists, so it is safe to
+    run on every start. The notification and hashtag handlers are connected
+    first (once per facade), so the demo world has notifications and a
+    hashtag index.
+    """
+    try:
+        feed.users.get_by_username(DEMO_USERNAME)
+    except NotFoundError:
+        pass
+    else:
+        return
+    connect_handlers(feed)
+
+    demo = feed.accounts.register(DEMO_USERNAME, DEMO_EMAIL, DEMO_PASSWORD, full_name="Demo User")
+    feed.users.update_profile(demo.id, {"bio": "Trying out socialfeed. Log in as me!"})
+    ana = feed.accounts.register("ana", "ana@example.com", DEMO_PASSWORD, full_name="Ana Lima")
+    ben = feed.accounts.register("ben", "ben@example.com", DEMO_PASSWORD, full_name="Ben Okafor")
+    chloe = feed.accounts.register(
+        "chloe", "chloe@example.com", DEMO_PASSWORD, full_name="Chloé Martin"
+    )
+
+    for follower, followee in [
+        (demo, ana),
+        (demo, ben),
+        (ana, demo),
+        (ben, demo),
+        (ben, ana),
+        (ana, chloe),
+        (chloe, demo),
+    ]:
+        feed.follows.follow(follower.id, followee.id)
+
+    swim = feed.posts.create(ana.id, content="Sunrise swim at the harbour #sea #morning")
+    bread = feed.posts.create(ben.id, content="Third try at sourdough, finally a crust #baking")
+    fjord = feed.posts.create(
+        chloe.id,
+        content="A day on the fjord #travel #sea",
+        image_url="https://example.com/images/fjord.jpg",
+    )
+    hello = feed.posts.create(
+        demo.id, content="Hello from the socialfeed demo! Thanks for the tips @ana #hello"
+    )
+
+    for user, post in [(demo, swim), (ben, swim), (demo, fjord), (ana, hello), (chloe, hello)]:
+        feed.likes.like(user.id, post.id)
+    feed.comments.add(swim.id, demo.id, "Looks freezing! @ben are you in next time?")
+    feed.comments.add(swim.id, ben.id, "Only if there is coffee after")
+    feed.comments.add(hello.id, ben.id, "Welcome aboard!")
+    feed.comments.add(bread.id, ana.id, "Save me a slice")
+
+    feed.stories.create(
+        ana.id, content="Harbour at 6am", image_url="https://example.com/images/harbour.jpg"
+    )
+    feed.stories.create(ben.id, content="Oven's on")
+
+    feed.messages.send(ana.id, demo.id, "Coffee later?")
+    feed.messages.send(demo.id, ana.id, "Sure, 4pm at the harbour?")
+    feed.messages.send(ana.id, demo.id, "Perfect, see you there")
+    feed.messages.send(ben.id, demo.id, "Did you see my bread?")

@@ -1,0 +1,105 @@
+"""``/api/users``: profiles, the caller's own profile and account, posts and follow lists."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Response, status
+
+from examples.fastapi_app import schemas
+from examples.fastapi_app.dependencies import CurrentUser, Feed
+from examples.fastapi_app.errors import AUTH, INVALID, responses
+from examples.fastapi_app.pagination import PAGED, Cursor, Limit, Offset, items_of
+
+__all__ = ["router"]
+
+router = APIRouter(prefix="/api/users", tags=["users"])
+
+_USER_NOT_FOUND = '"User not found"'
+
+
+@router.put(
+    "/me",
+    response_model=schemas.User,
+    responses=responses(
+        {401: AUTH, 422: INVALID + ", including any key other than the three fields"}
+    ),
+)
+def update_me(changes: schemas.ProfileChanges, feed: Feed, user_id: CurrentUser) -> schemas.User:
+    """Change the caller's profile: only the fields present are applied; null clears one."""
+    user = feed.users.update_profile(user_id, changes.model_dump(exclude_unset=True))
+    return schemas.User.of(user, own=True)
+
+
+@router.delete(
+    "/me",
+    status_code=status.HTTP_204_NO_CONTENT,
+    response_class=Response,
+    response_model=None,
+    responses=responses({401: AUTH}),
+)
+def delete_me(feed: Feed, user_id: CurrentUser) -> None:
+    """Delete the caller's account and everything it owns: posts, comments, likes, follows."""
+    feed.accounts.delete(user_id)
+
+
+@router.get(
+    "/{user_id}",
+    response_model=schemas.Profile,
+    responses=responses({404: _USER_NOT_FOUND, 422: INVALID}),
+)
+def get_profile(user_id: int, feed: Feed) -> schemas.Profile:
+    """Return a user's public profile with its counters."""
+    return schemas.Profile.of(feed.users.get(user_id))
+
+
+@router.get(
+    "/{user_id}/posts",
+    response_model=list[schemas.Post],
+    responses=PAGED | responses({404: _USER_NOT_FOUND, 422: INVALID}),
+)
+def list_posts(
+    user_id: int,
+    feed: Feed,
+    response: Response,
+    limit: Limit = 20,
+    offset: Offset = 0,
+    cursor: Cursor = None,
+) -> list[schemas.Post]:
+    """Return a user's posts, newest first."""
+    page = feed.posts.by_author(user_id, limit=limit, cursor=cursor, offset=offset)
+    return [schemas.Post.of(post) for post in items_of(page, response)]
+
+
+@router.get(
+    "/{user_id}/followers",
+    response_model=list[schemas.User],
+    responses=PAGED | responses({404: _USER_NOT_FOUND, 422: INVALID}),
+)
+def list_followers(
+    user_id: int,
+    feed: Feed,
+    response: Response,
+    limit: Limit = 50,
+    offset: Offset = 0,
+    cursor: Cursor = None,
+) -> list[schemas.User]:
+    """Return who follows a user, the most recent follow first (emails are not shown)."""
+    page = feed.users.followers(user_id, limit=limit, cursor=cursor, offset=offset)
+    return [schemas.User.of(user) for user in items_of(page, response)]
+
+
+@router.get(
+    "/{user_id}/following",
+    response_model=list[schemas.User],
+    responses=PAGED | responses({404: _USER_NOT_FOUND, 422: INVALID}),
+)
+def list_following(
+    user_id: int,
+    feed: Feed,
+    response: Response,
+    limit: Limit = 50,
+    offset: Offset = 0,
+    cursor: Cursor = None,
+) -> list[schemas.User]:
+    """Return whom a user follows, the most recent follow first (emails are not shown)."""
+    page = feed.users.following(user_id, limit=limit, cursor=cursor, offset=offset)
+    return [schemas.User.of(user) for user in items_of(page, response)]

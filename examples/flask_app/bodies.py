@@ -1,0 +1,96 @@
+"""The request bodies the routes accept, as Pydantic models.
+
+They only give a body its shape: which fields, with exact JSON types (``"5"``
+is not an id, ``5`` is not a string), other keys ignored. Every rule about
+the values (lengths, formats, what may be empty) is the library's.
+"""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict
+
+__all__ = [
+    "CommentIn",
+    "LoginIn",
+    "MessageIn",
+    "PasswordChangeIn",
+    "PostEditIn",
+    "PostIn",
+    "ProfileUpdateIn",
+    "RegisterIn",
+    "StoryIn",
+]
+
+
+class _Body(BaseModel):
+    """A request body: exact JSON types, unknown keys ignored."""
+
+    model_config = ConfigDict(strict=True)
+
+
+class RegisterIn(_Body):
+    """``POST /api/auth/register``."""
+
+    username: str
+    email: str
+    password: str
+    full_name: str | None = None
+
+
+class LoginIn(_Body):
+    """``POST /api/auth/login``: ``email`` may also be a username."""
+
+    email: str
+    password: str
+
+
+class PasswordChangeIn(_Body):
+    """``PUT /api/auth/password``."""
+
+    old_password: str
+    new_password: str
+
+
+class ProfileUpdateIn(_Body):
+    """``PUT /api/users/me``: only the fields present are applied; ``null`` clears one."""
+
+    # Other keys (``username``, ``email``...) are kept, so that the library
+    # refuses them by name rather than the API dropping them silently.
+    model_config = ConfigDict(strict=True, extra="allow")
+
+    full_name: str | None = None
+    bio: str | None = None
+    profile_image_url: str | None = None
+
+
+class PostIn(_Body):
+    """``POST /api/posts``: content, an image URL, or both."""
+
+    content: str | None = None
+    image_url: str | None = None
+
+
+class PostEditIn(_Body):
+    """``PUT /api/posts/{id}``: the new content."""
+
+    content: str | None
+
+
+class CommentIn(_Body):
+    """``POST /api/posts/{id}/comments``."""
+
+    content: str
+
+
+class StoryIn(_Body):
+    """``POST /api/stories``: an image URL, text, or both."""
+
+    image_url: str | None = None
+    content: str | None = None
+
+
+class MessageIn(_Body):
+    """``POST /api/messages``."""
+
+    receiver_id: int
+    content: str
