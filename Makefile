@@ -6,9 +6,18 @@ VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck pytest clean
+.PHONY: demo tour test lint typecheck pytest clean
+
+# The FastAPI example on an embedded SQLite file, with a demo world to log into.
+DEMO_DATABASE ?= sqlite:///socialfeed-demo.db
+HOST ?= 127.0.0.1
+PORT ?= 8000
 
 demo: $(INSTALLED)
+	SOCIALFEED_DATABASE_URL=$(DEMO_DATABASE) $(BIN)/python -m examples.fastapi_app --demo --host $(HOST) --port $(PORT)
+
+# A printed tour of the library itself, without a web server.
+tour: $(INSTALLED)
 	$(BIN)/python -m examples.quickstart
 
 test: lint typecheck pytest
