@@ -13,6 +13,7 @@ from collections.abc import Sequence
 __all__ = [
     "AlreadyFollowingError",
     "AuthenticationError",
+    "BlockedError",
     "ConflictError",
     "NotFollowingError",
     "NotFoundError",
@@ -49,6 +50,13 @@ class NotFoundError(SocialFeedError):
 
 class PermissionDeniedError(SocialFeedError):
     """The caller may see the object but may not do this to it."""
+
+
+class BlockedError(PermissionDeniedError):
+    """The caller blocked the other user, so they cannot interact until they unblock.
+
+    A user who *was* blocked is not told: to them the blocker reads as not found.
+    """
 
 
 class ConflictError(SocialFeedError):

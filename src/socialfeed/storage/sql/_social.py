@@ -27,7 +27,13 @@ from sqlalchemy import (
 from socialfeed.models import Conversation, Message, NotificationKind, Story, StoryItem, StoryViewer
 from socialfeed.pagination import PageRequest
 from socialfeed.storage.base import NewNotification, NotificationGroupRow, NotificationRow
-from socialfeed.storage.sql._common import USER_COLUMNS, Repository, newest_first, to_user
+from socialfeed.storage.sql._common import (
+    USER_COLUMNS,
+    Repository,
+    newest_first,
+    not_muted,
+    to_user,
+)
 from socialfeed.storage.sql.schema import (
     UTCDateTime,
     conversations,
@@ -136,7 +142,13 @@ class SQLStories(Repository):
         query = (
             select(*_STORY_COLUMNS, seen.label("seen"))
             .select_from(_STORIES_WITH_AUTHOR)
-            .where(stories.c.author_id.in_(authors), stories.c.expires_at > now)
+            .where(
+                stories.c.author_id.in_(authors),
+                stories.c.expires_at > now,
+                or_(
+                    stories.c.author_id == viewer_id, not_muted(viewer_id, stories.c.author_id, now)
+                ),
+            )
             .order_by(stories.c.created_at.desc(), stories.c.id.desc())
         )
         return [StoryItem(_story(row), bool(row.seen)) for row in self._conn.execute(query)]
@@ -391,6 +403,14 @@ class SQLNotifications(Repository):
             .values(is_read=true())
         )
         return result.rowcount == 1
+
+    def delete_from(self, actor_id: int, recipient_id: int) -> int:
+        result = self._conn.execute(
+            delete(notifications).where(
+                notifications.c.actor_id == actor_id, notifications.c.recipient_id == recipient_id
+            )
+        )
+        return result.rowcount
 
     def mark_all_read(self, recipient_id: int) -> int:
         result = self._conn.execute(
