@@ -53,9 +53,11 @@ class PermissionDeniedError(SocialFeedError):
 
 
 class BlockedError(PermissionDeniedError):
-    """The caller blocked the other user, so they cannot interact until they unblock.
+    """The caller blocked the other user, and so may not follow or message them.
 
-    A user who *was* blocked is not told: to them the blocker reads as not found.
+    A user who *was* blocked is not told: to them the blocker reads as not
+    found. Content across a block (posts, comments, stories) reads as not
+    found to both sides, so liking or commenting across it is a NotFoundError.
     """
 
 

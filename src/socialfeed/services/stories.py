@@ -142,7 +142,7 @@ class StoryService(Service):
             story = _require_story(uow, story_id, user_id, now)
             if story.author_id != user_id:
                 raise PermissionDeniedError("Not your story")
-            return uow.stories.viewers(story_id, page)
+            return uow.stories.viewers(story_id, page, user_id)
 
         return page_of(self._read(work), page, lambda v: Position(v.viewed_at, v.user.id))
 

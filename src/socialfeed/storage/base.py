@@ -403,8 +403,11 @@ class StoryRepository(Protocol):
         """Record a view; ``False`` if this viewer had already seen the story."""
         ...
 
-    def viewers(self, story_id: int, page: PageRequest) -> list[StoryViewer]:
-        """Return up to ``page.limit + 1`` viewers of a story, most recent first."""
+    def viewers(self, story_id: int, page: PageRequest, viewer_id: int) -> list[StoryViewer]:
+        """Return up to ``page.limit + 1`` viewers of a story, most recent first.
+
+        Users with a block between them and ``viewer_id`` (the one asking) are left out.
+        """
         ...
 
 

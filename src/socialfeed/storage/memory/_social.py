@@ -60,11 +60,11 @@ class Stories(Repository):
         self._j.set(self._t.story_views, (story_id, viewer_id), viewed_at)
         return True
 
-    def viewers(self, story_id: int, page: PageRequest) -> list[StoryViewer]:
+    def viewers(self, story_id: int, page: PageRequest, viewer_id: int) -> list[StoryViewer]:
         views = (
             StoryViewer(self._t.users[viewer], at)
             for (story, viewer), at in self._t.story_views.items()
-            if story == story_id
+            if story == story_id and not self._blocked_between(viewer_id, viewer)
         )
         return newest_first(views, lambda v: Position(v.viewed_at, v.user.id), page)
 

@@ -31,6 +31,7 @@ from socialfeed.storage.sql._common import (
     USER_COLUMNS,
     Repository,
     newest_first,
+    not_blocked,
     not_muted,
     to_user,
 )
@@ -161,11 +162,14 @@ class SQLStories(Repository):
         ).first()
         return inserted is not None
 
-    def viewers(self, story_id: int, page: PageRequest) -> list[StoryViewer]:
+    def viewers(self, story_id: int, page: PageRequest, viewer_id: int) -> list[StoryViewer]:
         query = (
             select(*USER_COLUMNS, story_views.c.viewed_at)
             .select_from(story_views.join(users, users.c.id == story_views.c.viewer_id))
-            .where(story_views.c.story_id == story_id)
+            .where(
+                story_views.c.story_id == story_id,
+                not_blocked(viewer_id, story_views.c.viewer_id),
+            )
         )
         query = newest_first(query, story_views.c.viewed_at, story_views.c.viewer_id, page)
         return [StoryViewer(to_user(row), row.viewed_at) for row in self._conn.execute(query)]
