@@ -50,7 +50,7 @@ class BlockService(Service):
 
         def work(uow: UnitOfWork) -> bool:
             require_user(uow, blocker_id)
-            return uow.relations.unblock(blocker_id, blocked_id)
+            return is_id(blocked_id) and uow.relations.unblock(blocker_id, blocked_id)
 
         if self._write(work):
             self._send(UserUnblocked(occurred_at=now, blocker_id=blocker_id, blocked_id=blocked_id))
@@ -90,8 +90,8 @@ class MuteService(Service):
         if muter_id == muted_id:
             raise SelfActionError("muted_id", "Cannot mute yourself")
         now = self._clock.now()
-        if until is not None and until <= now:
-            raise ValidationError("until", "must be in the future")
+        if until is not None and (until.tzinfo is None or until <= now):
+            raise ValidationError("until", "must be a timezone-aware time in the future")
 
         def work(uow: UnitOfWork) -> None:
             require_user(uow, muter_id)
@@ -107,7 +107,7 @@ class MuteService(Service):
 
         def work(uow: UnitOfWork) -> bool:
             require_user(uow, muter_id)
-            return uow.relations.unmute(muter_id, muted_id)
+            return is_id(muted_id) and uow.relations.unmute(muter_id, muted_id)
 
         if self._write(work):
             self._send(UserUnmuted(occurred_at=now, muter_id=muter_id, muted_id=muted_id))

@@ -14,7 +14,7 @@ from socialfeed.events import (
 )
 from socialfeed.models import Page, User
 from socialfeed.pagination import DEFAULT_LIMIT, PageRequest
-from socialfeed.services._base import Service, require_user, user_page
+from socialfeed.services._base import Service, is_id, require_user, user_page
 from socialfeed.storage.base import FollowEntry, UnitOfWork
 
 __all__ = ["FollowRequestService", "approval_events", "approve_request"]
@@ -104,5 +104,6 @@ def approval_events(requester_id: int, owner_id: int, now: datetime) -> list[Eve
 
 
 def _remove(uow: UnitOfWork, requester_id: int, owner_id: int) -> None:
-    if not uow.relations.remove_request(requester_id, owner_id):
+    ids_valid = is_id(requester_id) and is_id(owner_id)
+    if not (ids_valid and uow.relations.remove_request(requester_id, owner_id)):
         raise NotFoundError("follow request", "Follow request not found")

@@ -91,13 +91,13 @@ class SQLRelations(Repository):
 
     def mutes(self, muter_id: int, now: datetime, page: PageRequest) -> list[MuteEntry]:
         query = (
-            select(*USER_COLUMNS, mutes.c.created_at, mutes.c.until)
+            select(*USER_COLUMNS, mutes.c.created_at.label("muted_at"), mutes.c.until)
             .select_from(mutes.join(users, users.c.id == mutes.c.muted_id))
             .where(mutes.c.muter_id == muter_id, _running(now))
         )
         query = newest_first(query, mutes.c.created_at, mutes.c.muted_id, page)
         return [
-            MuteEntry(to_user(row), row.created_at, row.until) for row in self._conn.execute(query)
+            MuteEntry(to_user(row), row.muted_at, row.until) for row in self._conn.execute(query)
         ]
 
     def request(self, requester_id: int, owner_id: int, created_at: datetime) -> bool:
