@@ -16,11 +16,11 @@ from tests.support import counted_statements
 EXPECTED = {
     "home feed": 2,
     "posts by author": 2,
-    "comments of a post": 2,
+    "comments of a post": 3,
     "followers": 2,
     "following": 2,
     "story feed": 2,
-    "story viewers": 2,
+    "story viewers": 3,
     "conversations": 2,
     "conversation": 3,
     "notifications": 2,

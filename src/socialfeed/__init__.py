@@ -8,6 +8,7 @@ from socialfeed.clock import Clock, ManualClock, SystemClock
 from socialfeed.errors import (
     AlreadyFollowingError,
     AuthenticationError,
+    BlockedError,
     ConflictError,
     NotFollowingError,
     NotFoundError,
@@ -29,6 +30,7 @@ from socialfeed.settings import Settings
 __all__ = [
     "AlreadyFollowingError",
     "AuthenticationError",
+    "BlockedError",
     "Clock",
     "Comment",
     "ConflictError",

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 __all__ = [
     "AlreadyFollowingError",
     "AuthenticationError",
+    "BlockedError",
     "ConflictError",
     "NotFollowingError",
     "NotFoundError",
@@ -49,6 +50,15 @@ class NotFoundError(SocialFeedError):
 
 class PermissionDeniedError(SocialFeedError):
     """The caller may see the object but may not do this to it."""
+
+
+class BlockedError(PermissionDeniedError):
+    """The caller blocked the other user, and so may not follow or message them.
+
+    A user who *was* blocked is not told: to them the blocker reads as not
+    found. Content across a block (posts, comments, stories) reads as not
+    found to both sides, so liking or commenting across it is a NotFoundError.
+    """
 
 
 class ConflictError(SocialFeedError):

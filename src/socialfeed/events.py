@@ -19,6 +19,10 @@ __all__ = [
     "CommentAdded",
     "CommentDeleted",
     "Event",
+    "FollowRequestApproved",
+    "FollowRequestRejected",
+    "FollowRequestWithdrawn",
+    "FollowRequested",
     "HashtagsExtracted",
     "MessageSent",
     "MessagesRead",
@@ -35,12 +39,17 @@ __all__ = [
     "StoryCreated",
     "StoryDeleted",
     "StoryViewed",
+    "UserBlocked",
     "UserDeactivated",
     "UserDeleted",
     "UserFollowed",
     "UserLoggedIn",
+    "UserMuted",
     "UserRegistered",
+    "UserUnblocked",
     "UserUnfollowed",
+    "UserUnmuted",
+    "VisibilityChanged",
 ]
 
 
@@ -263,3 +272,76 @@ class HashtagsExtracted(Event):
 
     post_id: int
     tags: tuple[str, ...]
+
+
+@frozen(kw_only=True)
+class UserBlocked(Event):
+    """``blocker_id`` blocked ``blocked_id``; follows both ways and requests between them ended."""
+
+    blocker_id: int
+    blocked_id: int
+
+
+@frozen(kw_only=True)
+class UserUnblocked(Event):
+    """``blocker_id`` lifted a block; nothing it ended comes back."""
+
+    blocker_id: int
+    blocked_id: int
+
+
+@frozen(kw_only=True)
+class UserMuted(Event):
+    """``muter_id`` muted ``muted_id``, until ``until`` or until unmuted (``None``)."""
+
+    muter_id: int
+    muted_id: int
+    until: datetime | None
+
+
+@frozen(kw_only=True)
+class UserUnmuted(Event):
+    """``muter_id`` unmuted ``muted_id``."""
+
+    muter_id: int
+    muted_id: int
+
+
+@frozen(kw_only=True)
+class FollowRequested(Event):
+    """``requester_id`` asked to follow the private account ``owner_id``."""
+
+    requester_id: int
+    owner_id: int
+
+
+@frozen(kw_only=True)
+class FollowRequestApproved(Event):
+    """``owner_id`` approved a request; a :class:`UserFollowed` event follows."""
+
+    requester_id: int
+    owner_id: int
+
+
+@frozen(kw_only=True)
+class FollowRequestRejected(Event):
+    """``owner_id`` rejected ``requester_id``'s request."""
+
+    requester_id: int
+    owner_id: int
+
+
+@frozen(kw_only=True)
+class FollowRequestWithdrawn(Event):
+    """``requester_id`` took back their request to follow ``owner_id``."""
+
+    requester_id: int
+    owner_id: int
+
+
+@frozen(kw_only=True)
+class VisibilityChanged(Event):
+    """A user made their account private (``is_private``) or public again."""
+
+    user_id: int
+    is_private: bool

@@ -8,13 +8,17 @@ from socialfeed.clock import Clock, SystemClock
 from socialfeed.security import PasswordHasher
 from socialfeed.services import (
     AccountService,
+    BlockService,
     CommentService,
     DefaultNotificationRenderer,
     FeedService,
+    FollowRequestService,
     FollowService,
     HashtagService,
     LikeService,
+    MaintenanceService,
     MessageService,
+    MuteService,
     NotificationRenderer,
     NotificationService,
     PostService,
@@ -78,6 +82,10 @@ class SocialFeed:
         self.notifications = NotificationService(context)
         self.hashtags = HashtagService(context)
         self.search = SearchService(context)
+        self.blocks = BlockService(context)
+        self.mutes = MuteService(context)
+        self.follow_requests = FollowRequestService(context)
+        self.maintenance = MaintenanceService(context)
 
     @classmethod
     def from_url(

@@ -16,9 +16,11 @@ __all__ = [
     "Comment",
     "Conversation",
     "FeedItem",
+    "FollowOutcome",
     "Hashtag",
     "LikeState",
     "Message",
+    "Mute",
     "Notification",
     "NotificationGroup",
     "NotificationKind",
@@ -44,7 +46,8 @@ class User:
     """A user's public profile and its counters.
 
     ``email`` is ``None`` for a profile created without socialfeed's own
-    accounts (see :meth:`AccountService.create_profile`).
+    accounts (see :meth:`AccountService.create_profile`). A private user's
+    posts, stories and follower lists are visible to approved followers only.
     """
 
     id: int
@@ -58,6 +61,7 @@ class User:
     post_count: int
     follower_count: int
     following_count: int
+    is_private: bool = False
 
 
 @frozen
@@ -250,6 +254,18 @@ class Hashtag:
     id: int
     name: str
     post_count: int
+
+
+@frozen
+class Mute:
+    """A muted user, and until when (``None``: until unmuted)."""
+
+    user: User
+    until: datetime | None
+
+
+#: What :meth:`FollowService.follow` did: followed, or asked a private account.
+FollowOutcome = Literal["following", "requested"]
 
 
 @frozen

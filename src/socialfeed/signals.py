@@ -28,6 +28,10 @@ __all__ = [
     "all_notifications_read",
     "comment_added",
     "comment_deleted",
+    "follow_request_approved",
+    "follow_request_rejected",
+    "follow_request_withdrawn",
+    "follow_requested",
     "hashtags_extracted",
     "message_sent",
     "messages_read",
@@ -45,12 +49,17 @@ __all__ = [
     "story_created",
     "story_deleted",
     "story_viewed",
+    "user_blocked",
     "user_deactivated",
     "user_deleted",
     "user_followed",
     "user_logged_in",
+    "user_muted",
     "user_registered",
+    "user_unblocked",
     "user_unfollowed",
+    "user_unmuted",
+    "visibility_changed",
 ]
 
 _signals = Namespace()
@@ -148,6 +157,43 @@ hashtags_extracted = _signals.signal(
     doc="A post's hashtags were indexed. Event: :class:`~socialfeed.events.HashtagsExtracted`.",
 )
 
+user_blocked = _signals.signal(
+    "user-blocked",
+    doc="A user blocked another. Event: :class:`~socialfeed.events.UserBlocked`.",
+)
+user_unblocked = _signals.signal(
+    "user-unblocked",
+    doc="A user lifted a block. Event: :class:`~socialfeed.events.UserUnblocked`.",
+)
+user_muted = _signals.signal(
+    "user-muted",
+    doc="A user muted another. Event: :class:`~socialfeed.events.UserMuted`.",
+)
+user_unmuted = _signals.signal(
+    "user-unmuted",
+    doc="A user unmuted another. Event: :class:`~socialfeed.events.UserUnmuted`.",
+)
+follow_requested = _signals.signal(
+    "follow-requested",
+    doc="Someone asked to follow. Event: :class:`~socialfeed.events.FollowRequested`.",
+)
+follow_request_approved = _signals.signal(
+    "follow-request-approved",
+    doc="A follow request was approved. Event: :class:`~socialfeed.events.FollowRequestApproved`.",
+)
+follow_request_rejected = _signals.signal(
+    "follow-request-rejected",
+    doc="A follow request was rejected. Event: :class:`~socialfeed.events.FollowRequestRejected`.",
+)
+follow_request_withdrawn = _signals.signal(
+    "follow-request-withdrawn",
+    doc="A request was withdrawn. Event: :class:`~socialfeed.events.FollowRequestWithdrawn`.",
+)
+visibility_changed = _signals.signal(
+    "visibility-changed",
+    doc="An account went private or public. Event: :class:`~socialfeed.events.VisibilityChanged`.",
+)
+
 _SIGNAL_FOR_EVENT: dict[type[events.Event], NamedSignal] = {
     events.UserRegistered: user_registered,
     events.UserLoggedIn: user_logged_in,
@@ -174,6 +220,15 @@ _SIGNAL_FOR_EVENT: dict[type[events.Event], NamedSignal] = {
     events.NotificationRead: notification_read,
     events.AllNotificationsRead: all_notifications_read,
     events.HashtagsExtracted: hashtags_extracted,
+    events.UserBlocked: user_blocked,
+    events.UserUnblocked: user_unblocked,
+    events.UserMuted: user_muted,
+    events.UserUnmuted: user_unmuted,
+    events.FollowRequested: follow_requested,
+    events.FollowRequestApproved: follow_request_approved,
+    events.FollowRequestRejected: follow_request_rejected,
+    events.FollowRequestWithdrawn: follow_request_withdrawn,
+    events.VisibilityChanged: visibility_changed,
 }
 
 #: Every signal socialfeed sends, for receivers that want to hear them all.

@@ -15,11 +15,12 @@ from blinker import NamedSignal
 from socialfeed.clock import Clock
 from socialfeed.errors import NotFoundError, ReceiverError, StorageConflictError
 from socialfeed.events import Event
-from socialfeed.models import MAX_ID, Comment, Post, User
+from socialfeed.models import MAX_ID, Comment, Page, Post, User
+from socialfeed.pagination import PageRequest, Position, page_of
 from socialfeed.security import PasswordHasher
 from socialfeed.settings import Settings
 from socialfeed.signals import signal_for
-from socialfeed.storage.base import Storage, UnitOfWork
+from socialfeed.storage.base import FollowEntry, Storage, UnitOfWork
 
 if TYPE_CHECKING:
     from socialfeed.services.notifications import NotificationRenderer
@@ -139,3 +140,57 @@ def require_comment(uow: UnitOfWork, comment_id: int) -> Comment:
     if comment is None:
         raise NotFoundError("comment")
     return comment
+
+
+def blocked_between(uow: UnitOfWork, a: int, b: int) -> bool:
+    """Tell whether either user blocks the other."""
+    return uow.relations.blocking(a, b) or uow.relations.blocking(b, a)
+
+
+def can_see_content(uow: UnitOfWork, viewer_id: int | None, owner: User) -> bool:
+    """Tell whether the viewer may see ``owner``'s posts, stories and lists.
+
+    The owner always; nobody across a block; a private account's content only
+    its approved followers; anyone else's content everyone, anonymous included.
+    The storage backends apply the same rule inside their list queries.
+    """
+    if viewer_id == owner.id:
+        return True
+    if viewer_id is None:
+        return not owner.is_private
+    return uow.relations.can_see(viewer_id, owner.id)
+
+
+def require_profile(uow: UnitOfWork, user_id: int, viewer_id: int | None) -> User:
+    """Return a user's profile, or NotFoundError("user") if they blocked the viewer."""
+    user = require_user(uow, user_id)
+    if (
+        viewer_id is not None
+        and viewer_id != user_id
+        and uow.relations.blocking(user_id, viewer_id)
+    ):
+        raise NotFoundError("user")
+    return user
+
+
+def require_content_owner(uow: UnitOfWork, user_id: int, viewer_id: int | None) -> User:
+    """Return the user whose content is asked for, or NotFoundError("user") if it is hidden."""
+    user = require_user(uow, user_id)
+    if not can_see_content(uow, viewer_id, user):
+        raise NotFoundError("user")
+    return user
+
+
+def require_visible_post(uow: UnitOfWork, post_id: int, viewer_id: int | None) -> Post:
+    """Return the post, or NotFoundError("post") if it does not exist or is hidden."""
+    post = require_post(uow, post_id)
+    author = require_user(uow, post.author_id)
+    if not can_see_content(uow, viewer_id, author):
+        raise NotFoundError("post")
+    return post
+
+
+def user_page(entries: list[FollowEntry], page: PageRequest) -> Page[User]:
+    """Turn (user, time) entries fetched for ``page`` into a page of users."""
+    entry_page = page_of(entries, page, lambda e: Position(e.followed_at, e.user.id))
+    return Page(tuple(entry.user for entry in entry_page.items), entry_page.next_cursor)

@@ -7,7 +7,13 @@ from socialfeed.errors import PermissionDeniedError
 from socialfeed.events import CommentAdded, CommentDeleted
 from socialfeed.models import Comment, Page
 from socialfeed.pagination import DEFAULT_LIMIT, PageRequest, Position, page_of
-from socialfeed.services._base import Service, require_comment, require_post, require_user
+from socialfeed.services._base import (
+    Service,
+    require_comment,
+    require_post,
+    require_user,
+    require_visible_post,
+)
 from socialfeed.storage.base import UnitOfWork
 
 __all__ = ["CommentService"]
@@ -22,8 +28,8 @@ class CommentService(Service):
         now = self._clock.now()
 
         def work(uow: UnitOfWork) -> tuple[Comment, int]:
-            post = require_post(uow, post_id)
             require_user(uow, author_id)
+            post = require_visible_post(uow, post_id, author_id)
             return uow.comments.add(post_id, author_id, text, now), post.author_id
 
         comment, post_author_id = self._write(work)
@@ -43,16 +49,17 @@ class CommentService(Service):
         self,
         post_id: int,
         *,
+        viewer_id: int | None = None,
         limit: int = DEFAULT_LIMIT,
         cursor: str | None = None,
         offset: int = 0,
     ) -> Page[Comment]:
-        """Return a post's comments, newest first."""
+        """Return a post's comments that the viewer may see, newest first."""
         page = PageRequest.build(limit, cursor, offset)
 
         def work(uow: UnitOfWork) -> list[Comment]:
-            require_post(uow, post_id)
-            return uow.comments.for_post(post_id, page)
+            require_visible_post(uow, post_id, viewer_id)
+            return uow.comments.for_post(post_id, page, viewer_id)
 
         return page_of(self._read(work), page, lambda c: Position(c.created_at, c.id))
 

@@ -26,11 +26,12 @@ class FeedService(Service):
         cursor: str | None = None,
         offset: int = 0,
     ) -> Page[FeedItem]:
-        """Return a page of the user's home feed, newest first."""
+        """Return a page of the user's home feed, newest first, without muted authors."""
         page = PageRequest.build(limit, cursor, offset)
+        now = self._clock.now()
 
         def work(uow: UnitOfWork) -> list[FeedItem]:
             require_user(uow, user_id)
-            return uow.posts.home_feed(user_id, page)
+            return uow.posts.home_feed(user_id, page, now)
 
         return page_of(self._read(work), page, lambda item: post_position(item.post))

@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
-from socialfeed.errors import AlreadyFollowingError, NotFollowingError, SelfActionError
-from socialfeed.events import UserFollowed, UserUnfollowed
-from socialfeed.services._base import Service, is_id, require_user
+from socialfeed.errors import (
+    AlreadyFollowingError,
+    BlockedError,
+    ConflictError,
+    NotFollowingError,
+    SelfActionError,
+)
+from socialfeed.events import FollowRequested, UserFollowed, UserUnfollowed
+from socialfeed.models import FollowOutcome
+from socialfeed.services._base import Service, is_id, require_profile, require_user
 from socialfeed.storage.base import UnitOfWork
 
 __all__ = ["FollowService"]
@@ -13,24 +20,44 @@ __all__ = ["FollowService"]
 class FollowService(Service):
     """Following and unfollowing."""
 
-    def follow(self, follower_id: int, followee_id: int) -> None:
-        """Start following a user.
+    def follow(self, follower_id: int, followee_id: int) -> FollowOutcome:
+        """Follow a user, or ask to when their account is private.
 
-        Following yourself is a :class:`ValidationError`, following twice an
-        :class:`AlreadyFollowingError`, an unknown user a :class:`NotFoundError`.
+        Returns ``"following"``, or ``"requested"`` when a follow request was
+        made (see :class:`FollowRequestService`). Following yourself is a
+        :class:`SelfActionError`, following twice an :class:`AlreadyFollowingError`
+        (asking twice a :class:`ConflictError`), and an unknown user, or one who
+        blocked you, a :class:`NotFoundError`; following someone you blocked is
+        a :class:`BlockedError`.
         """
         if follower_id == followee_id:
             raise SelfActionError("followee_id", "Cannot follow yourself")
         now = self._clock.now()
 
-        def work(uow: UnitOfWork) -> None:
+        def work(uow: UnitOfWork) -> FollowOutcome:
             require_user(uow, follower_id)
-            require_user(uow, followee_id)
+            followee = require_profile(uow, followee_id, follower_id)
+            if uow.relations.blocking(follower_id, followee_id):
+                raise BlockedError("You blocked this user")
+            if followee.is_private and not uow.follows.exists(follower_id, followee_id):
+                if not uow.relations.request(follower_id, followee_id, now):
+                    raise ConflictError("Follow request already sent")
+                return "requested"
+            # The insert itself decides a race between two identical follows.
             if not uow.follows.add(follower_id, followee_id, now):
                 raise AlreadyFollowingError("Already following")
+            return "following"
 
-        self._write(work)
-        self._send(UserFollowed(occurred_at=now, follower_id=follower_id, followee_id=followee_id))
+        outcome = self._write(work)
+        if outcome == "requested":
+            self._send(
+                FollowRequested(occurred_at=now, requester_id=follower_id, owner_id=followee_id)
+            )
+        else:
+            self._send(
+                UserFollowed(occurred_at=now, follower_id=follower_id, followee_id=followee_id)
+            )
+        return outcome
 
     def unfollow(self, follower_id: int, followee_id: int) -> None:
         """Stop following a user; :class:`NotFollowingError` if not following them."""

@@ -44,15 +44,24 @@ class HashtagService(Service):
         return found if found is not None and found.post_count > 0 else None
 
     def posts(
-        self, tag: str, *, limit: int = DEFAULT_LIMIT, cursor: str | None = None, offset: int = 0
+        self,
+        tag: str,
+        *,
+        viewer_id: int | None = None,
+        limit: int = DEFAULT_LIMIT,
+        cursor: str | None = None,
+        offset: int = 0,
     ) -> Page[Post]:
-        """Return the posts carrying a hashtag, newest first; an unknown tag has none."""
+        """Return the posts carrying a hashtag that the viewer may see, newest first.
+
+        An unknown tag has none.
+        """
         page = PageRequest.build(limit, cursor, offset)
         name = normalize_tag(tag)
 
         def work(uow: UnitOfWork) -> list[Post]:
             hashtag = uow.hashtags.get(name) if name else None
-            return [] if hashtag is None else uow.hashtags.posts(hashtag.id, page)
+            return [] if hashtag is None else uow.hashtags.posts(hashtag.id, page, viewer_id)
 
         return page_of(self._read(work), page, post_position)
 

@@ -5,9 +5,17 @@ from __future__ import annotations
 from collections.abc import Collection
 
 from socialfeed.events import PostLiked, PostUnliked
-from socialfeed.models import LikeState
-from socialfeed.services._base import Service, is_id, require_post, require_user
-from socialfeed.storage.base import UnitOfWork
+from socialfeed.models import LikeState, Page, User
+from socialfeed.pagination import DEFAULT_LIMIT, PageRequest
+from socialfeed.services._base import (
+    Service,
+    is_id,
+    require_post,
+    require_user,
+    require_visible_post,
+    user_page,
+)
+from socialfeed.storage.base import FollowEntry, UnitOfWork
 
 __all__ = ["LikeService"]
 
@@ -34,12 +42,30 @@ class LikeService(Service):
         ids = {post_id for post_id in post_ids if is_id(post_id)}
         return frozenset(self._read(lambda uow: uow.likes.liked_post_ids(user_id, ids)))
 
+    def likers(
+        self,
+        post_id: int,
+        *,
+        viewer_id: int | None = None,
+        limit: int = DEFAULT_LIMIT,
+        cursor: str | None = None,
+        offset: int = 0,
+    ) -> Page[User]:
+        """Return who likes a post, the latest like first, as far as the viewer may see."""
+        page = PageRequest.build(limit, cursor, offset)
+
+        def work(uow: UnitOfWork) -> list[FollowEntry]:
+            require_visible_post(uow, post_id, viewer_id)
+            return uow.likes.likers(post_id, page, viewer_id)
+
+        return user_page(self._read(work), page)
+
     def _change(self, user_id: int, post_id: int, *, like: bool | None) -> LikeState:
         now = self._clock.now()
 
         def work(uow: UnitOfWork) -> tuple[LikeState, bool, int]:
-            post = require_post(uow, post_id)
             require_user(uow, user_id)
+            post = require_visible_post(uow, post_id, user_id)
             if like is not False:
                 count = uow.likes.add(user_id, post_id, now)
                 if count is not None:

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from socialfeed import validation
-from socialfeed.errors import SelfActionError
+from socialfeed.errors import BlockedError, SelfActionError
 from socialfeed.events import MessageSent, MessagesRead
 from socialfeed.models import Conversation, Message, Page
 from socialfeed.pagination import DEFAULT_LIMIT, PageRequest, Position, page_of
-from socialfeed.services._base import Service, require_user
+from socialfeed.services._base import Service, require_profile, require_user
 from socialfeed.storage.base import UnitOfWork
 
 __all__ = ["MessageService"]
@@ -22,7 +22,11 @@ class MessageService(Service):
     """
 
     def send(self, sender_id: int, receiver_id: int, content: str) -> Message:
-        """Send a message of 1 to 1,000 characters to another user."""
+        """Send a message of 1 to 1,000 characters to another user.
+
+        Across a block nothing is sent: a user who blocked the sender is not
+        found, and messaging someone you blocked is a :class:`BlockedError`.
+        """
         if sender_id == receiver_id:
             raise SelfActionError("receiver_id", "Cannot message yourself")
         text = validation.message_content(content)
@@ -30,7 +34,9 @@ class MessageService(Service):
 
         def work(uow: UnitOfWork) -> Message:
             require_user(uow, sender_id)
-            require_user(uow, receiver_id)
+            require_profile(uow, receiver_id, sender_id)
+            if uow.relations.blocking(sender_id, receiver_id):
+                raise BlockedError("You blocked this user")
             return uow.messages.add(sender_id, receiver_id, text, now)
 
         message = self._write(work)

@@ -14,6 +14,8 @@ from socialfeed.models import Notification, NotificationGroup, NotificationKind,
 from socialfeed.pagination import DEFAULT_LIMIT, PageRequest, Position, page_of
 from socialfeed.services._base import (
     Service,
+    blocked_between,
+    can_see_content,
     is_id,
     require_comment,
     require_post,
@@ -84,8 +86,10 @@ class NotificationService(Service):
         """Store a notification and return it, or ``None`` when there is nothing to store.
 
         Nothing is stored when the actor is the recipient (nobody is notified
-        of their own doing), when this event already notified this recipient
-        (a redelivered event), or when the same actor already caused the same
+        of their own doing), when there is a block between them, when the
+        recipient muted the actor, when the recipient may not see the post it
+        is about, when this event already notified this recipient (a
+        redelivered event), or when the same actor already caused the same
         kind of notification about the same post at or after
         ``unless_notified_since``. A recipient, actor, post or comment that no
         longer exists raises :class:`NotFoundError`.
@@ -99,6 +103,8 @@ class NotificationService(Service):
 
         def work(uow: UnitOfWork) -> NotificationRow | None:
             _require_refs(uow, new)
+            if not _wanted(uow, new):
+                return None
             recent = unless_notified_since is not None and uow.notifications.exists_since(
                 recipient_id, actor_id, kind, post_id, unless_notified_since
             )
@@ -268,6 +274,18 @@ class NotificationService(Service):
             is_read=row.is_read,
             created_at=row.created_at,
         )
+
+
+def _wanted(uow: UnitOfWork, new: NewNotification) -> bool:
+    """Whether the recipient should hear of it at all: no block, no mute, a post they may see."""
+    if blocked_between(uow, new.recipient_id, new.actor_id):
+        return False
+    if uow.relations.muting(new.recipient_id, new.actor_id, new.created_at):
+        return False
+    if new.post_id is None:
+        return True
+    post = require_post(uow, new.post_id)
+    return can_see_content(uow, new.recipient_id, require_user(uow, post.author_id))
 
 
 def _require_refs(uow: UnitOfWork, new: NewNotification) -> None:

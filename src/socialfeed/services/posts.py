@@ -7,7 +7,13 @@ from socialfeed.errors import PermissionDeniedError
 from socialfeed.events import PostCreated, PostDeleted, PostEdited
 from socialfeed.models import Page, Post
 from socialfeed.pagination import DEFAULT_LIMIT, PageRequest, Position, page_of
-from socialfeed.services._base import Service, require_post, require_user
+from socialfeed.services._base import (
+    Service,
+    require_content_owner,
+    require_post,
+    require_user,
+    require_visible_post,
+)
 from socialfeed.storage.base import UnitOfWork
 
 __all__ = ["PostService", "post_position"]
@@ -31,9 +37,9 @@ class PostService(Service):
         self._send(PostCreated(occurred_at=now, post_id=post.id, author_id=author_id, content=text))
         return post
 
-    def get(self, post_id: int) -> Post:
-        """Return a post; :class:`NotFoundError` if there is none."""
-        return self._read(lambda uow: require_post(uow, post_id))
+    def get(self, post_id: int, *, viewer_id: int | None = None) -> Post:
+        """Return a post; :class:`NotFoundError` if there is none or the viewer may not see it."""
+        return self._read(lambda uow: require_visible_post(uow, post_id, viewer_id))
 
     def edit(self, post_id: int, editor_id: int, content: str | None) -> Post:
         """Replace a post's content. Only its author may; a post keeps content or an image."""
@@ -69,15 +75,16 @@ class PostService(Service):
         self,
         author_id: int,
         *,
+        viewer_id: int | None = None,
         limit: int = DEFAULT_LIMIT,
         cursor: str | None = None,
         offset: int = 0,
     ) -> Page[Post]:
-        """Return a user's posts, newest first."""
+        """Return a user's posts, newest first; a private account's only to its followers."""
         page = PageRequest.build(limit, cursor, offset)
 
         def work(uow: UnitOfWork) -> list[Post]:
-            require_user(uow, author_id)
+            require_content_owner(uow, author_id, viewer_id)
             return uow.posts.by_author(author_id, page)
 
         return page_of(self._read(work), page, post_position)

@@ -20,11 +20,21 @@ class SearchService(Service):
     characters is a :class:`ValidationError` on ``query``.
     """
 
-    def users(self, query: str, *, limit: int = DEFAULT_LIMIT, offset: int = 0) -> tuple[User, ...]:
-        """Find users by username or full name; names that start with the query come first."""
+    def users(
+        self,
+        query: str,
+        *,
+        viewer_id: int | None = None,
+        limit: int = DEFAULT_LIMIT,
+        offset: int = 0,
+    ) -> tuple[User, ...]:
+        """Find users by username or full name; names that start with the query come first.
+
+        Users with a block between them and the viewer are not found.
+        """
         PageRequest.build(limit, None, offset)  # validates limit and offset
         key = validation.search_query(query)
-        return tuple(self._read(lambda uow: uow.users.search(key, limit, offset)))
+        return tuple(self._read(lambda uow: uow.users.search(key, limit, offset, viewer_id)))
 
     def hashtags(self, query: str, *, limit: int = DEFAULT_LIMIT) -> tuple[Hashtag, ...]:
         """Find hashtags that start with the query (a leading ``#`` is ignored), most used first.

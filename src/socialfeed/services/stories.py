@@ -11,7 +11,13 @@ from socialfeed.errors import NotFoundError, PermissionDeniedError
 from socialfeed.events import StoryCreated, StoryDeleted, StoryViewed
 from socialfeed.models import Page, Story, StoryGroup, StoryItem, StoryViewer
 from socialfeed.pagination import DEFAULT_LIMIT, PageRequest, Position, page_of
-from socialfeed.services._base import Service, is_id, require_user
+from socialfeed.services._base import (
+    Service,
+    can_see_content,
+    is_id,
+    require_content_owner,
+    require_user,
+)
 from socialfeed.storage.base import UnitOfWork
 
 __all__ = ["StoryService"]
@@ -22,7 +28,9 @@ class StoryService(Service):
 
     An expired story is in no list, and to anyone but its author it does not
     exist: reading, viewing or deleting it is :class:`NotFoundError`. An
-    active story can be read and viewed by any user, as on a public account.
+    active story can be read and viewed by whoever may see its author's
+    content (everyone for a public account, approved followers for a private
+    one, nobody across a block); muted authors leave the story feed.
     """
 
     def create(
@@ -59,12 +67,12 @@ class StoryService(Service):
         self._write(work)
         self._send(StoryDeleted(occurred_at=now, story_id=story_id, author_id=user_id))
 
-    def active(self, author_id: int) -> tuple[Story, ...]:
-        """Return a user's stories that have not expired, newest first."""
+    def active(self, author_id: int, *, viewer_id: int | None = None) -> tuple[Story, ...]:
+        """Return a user's unexpired stories, newest first, if the viewer may see them."""
         now = self._clock.now()
 
         def work(uow: UnitOfWork) -> list[Story]:
-            require_user(uow, author_id)
+            require_content_owner(uow, author_id, viewer_id)
             return uow.stories.active_by_author(author_id, now)
 
         return tuple(self._read(work))
@@ -134,7 +142,7 @@ class StoryService(Service):
             story = _require_story(uow, story_id, user_id, now)
             if story.author_id != user_id:
                 raise PermissionDeniedError("Not your story")
-            return uow.stories.viewers(story_id, page)
+            return uow.stories.viewers(story_id, page, user_id)
 
         return page_of(self._read(work), page, lambda v: Position(v.viewed_at, v.user.id))
 
@@ -142,5 +150,7 @@ class StoryService(Service):
 def _require_story(uow: UnitOfWork, story_id: int, viewer_id: int, now: datetime) -> Story:
     story = uow.stories.get(story_id) if is_id(story_id) else None
     if story is None or (story.expires_at <= now and story.author_id != viewer_id):
+        raise NotFoundError("story")
+    if not can_see_content(uow, viewer_id, require_user(uow, story.author_id)):
         raise NotFoundError("story")
     return story

@@ -6,10 +6,17 @@ from collections.abc import Callable, Mapping
 
 from socialfeed import validation
 from socialfeed.errors import NotFoundError, ValidationError
-from socialfeed.events import ProfileUpdated
+from socialfeed.events import ProfileUpdated, VisibilityChanged
 from socialfeed.models import Page, User
-from socialfeed.pagination import DEFAULT_LIMIT, PageRequest, Position, page_of
-from socialfeed.services._base import Service, require_user
+from socialfeed.pagination import DEFAULT_LIMIT, PageRequest
+from socialfeed.services._base import (
+    Service,
+    require_content_owner,
+    require_profile,
+    require_user,
+    user_page,
+)
+from socialfeed.services.follow_requests import approval_events, approve_request
 from socialfeed.storage.base import FollowEntry, UnitOfWork
 
 __all__ = ["PROFILE_FIELDS", "UserService"]
@@ -21,20 +28,53 @@ PROFILE_FIELDS = frozenset({"full_name", "bio", "profile_image_url"})
 class UserService(Service):
     """Public profiles and who follows whom."""
 
-    def get(self, user_id: int) -> User:
-        """Return a user's profile; :class:`NotFoundError` if there is none."""
-        return self._read(lambda uow: require_user(uow, user_id))
+    def get(self, user_id: int, *, viewer_id: int | None = None) -> User:
+        """Return a user's profile; :class:`NotFoundError` if there is none.
 
-    def get_by_username(self, username: str) -> User:
+        A user who blocked the viewer does not exist for them. A private
+        account's profile is visible; its content is not.
+        """
+        return self._read(lambda uow: require_profile(uow, user_id, viewer_id))
+
+    def get_by_username(self, username: str, *, viewer_id: int | None = None) -> User:
         """Return the user with this username, compared case-insensitively."""
         try:
             key = validation.identity_key(validation.username(username))
         except ValidationError:
             raise NotFoundError("user") from None
-        user = self._read(lambda uow: uow.users.get_by_username(key))
-        if user is None:
-            raise NotFoundError("user")
-        return user
+
+        def work(uow: UnitOfWork) -> User:
+            user = uow.users.get_by_username(key)
+            if user is None:
+                raise NotFoundError("user")
+            return require_profile(uow, user.id, viewer_id)
+
+        return self._read(work)
+
+    def set_private(self, user_id: int, is_private: bool) -> None:
+        """Make an account private or public.
+
+        Going private keeps every existing follower. Going public approves
+        every pending follow request, as if the owner had approved each one.
+        """
+        now = self._clock.now()
+
+        def work(uow: UnitOfWork) -> list[int] | None:
+            if require_user(uow, user_id).is_private == is_private:
+                return None
+            uow.users.set_private(user_id, is_private)
+            approved = [] if is_private else uow.relations.requester_ids(user_id)
+            for requester_id in approved:
+                approve_request(uow, requester_id, user_id, now)
+            return approved
+
+        approved = self._write(work)
+        if approved is None:
+            return
+        self._send(VisibilityChanged(occurred_at=now, user_id=user_id, is_private=is_private))
+        for requester_id in approved:
+            for event in approval_events(requester_id, user_id, now):
+                self._send(event)
 
     def update_profile(self, user_id: int, changes: Mapping[str, object]) -> User:
         """Change ``full_name``, ``bio`` and/or ``profile_image_url``; return the user.
@@ -62,35 +102,50 @@ class UserService(Service):
         self,
         user_id: int,
         *,
+        viewer_id: int | None = None,
         limit: int = DEFAULT_LIMIT,
         cursor: str | None = None,
         offset: int = 0,
     ) -> Page[User]:
-        """Return who follows a user, the most recent follow first."""
+        """Return who follows a user, the most recent follow first.
+
+        A private account's list is for its approved followers only.
+        """
         page = PageRequest.build(limit, cursor, offset)
-        return self._follow_list(user_id, page, lambda uow: uow.follows.followers(user_id, page))
+        return self._follow_list(
+            user_id, viewer_id, page, lambda uow: uow.follows.followers(user_id, page, viewer_id)
+        )
 
     def following(
         self,
         user_id: int,
         *,
+        viewer_id: int | None = None,
         limit: int = DEFAULT_LIMIT,
         cursor: str | None = None,
         offset: int = 0,
     ) -> Page[User]:
-        """Return whom a user follows, the most recent follow first."""
+        """Return whom a user follows, the most recent follow first.
+
+        A private account's list is for its approved followers only.
+        """
         page = PageRequest.build(limit, cursor, offset)
-        return self._follow_list(user_id, page, lambda uow: uow.follows.following(user_id, page))
+        return self._follow_list(
+            user_id, viewer_id, page, lambda uow: uow.follows.following(user_id, page, viewer_id)
+        )
 
     def _follow_list(
-        self, user_id: int, page: PageRequest, fetch: Callable[[UnitOfWork], list[FollowEntry]]
+        self,
+        user_id: int,
+        viewer_id: int | None,
+        page: PageRequest,
+        fetch: Callable[[UnitOfWork], list[FollowEntry]],
     ) -> Page[User]:
         def work(uow: UnitOfWork) -> list[FollowEntry]:
-            require_user(uow, user_id)
+            require_content_owner(uow, user_id, viewer_id)
             return fetch(uow)
 
-        entries = page_of(self._read(work), page, lambda e: Position(e.followed_at, e.user.id))
-        return Page(tuple(entry.user for entry in entries.items), entries.next_cursor)
+        return user_page(self._read(work), page)
 
 
 def _clean_profile(changes: Mapping[str, object]) -> dict[str, str | None]:

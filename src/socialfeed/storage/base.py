@@ -42,13 +42,16 @@ __all__ = [
     "FollowRepository",
     "HashtagRepository",
     "LikeRepository",
+    "MaintenanceRepository",
     "MessageRepository",
+    "MuteEntry",
     "NewNotification",
     "NewUser",
     "NotificationGroupRow",
     "NotificationRepository",
     "NotificationRow",
     "PostRepository",
+    "RelationRepository",
     "SessionRepository",
     "Storage",
     "StoryRepository",
@@ -137,6 +140,15 @@ class NotificationGroupRow:
     latest_id: int
 
 
+@frozen
+class MuteEntry:
+    """One row of a mutes list: the muted user, since when, and until when."""
+
+    user: User
+    muted_at: datetime
+    until: datetime | None
+
+
 class UserRepository(Protocol):
     """Users, their credentials and their counters."""
 
@@ -164,11 +176,12 @@ class UserRepository(Protocol):
         """Map each username key that names a user to that user's id, in one lookup."""
         ...
 
-    def search(self, query_key: str, limit: int, offset: int) -> list[User]:
+    def search(self, query_key: str, limit: int, offset: int, viewer_id: int | None) -> list[User]:
         """Find users whose username key or full-name key contains ``query_key``.
 
         Matches at the start of either come first, then the rest; each part is
-        ordered by username key. ``query_key`` is matched literally.
+        ordered by username key. ``query_key`` is matched literally. Users with
+        a block between them and the viewer are left out.
         """
         ...
 
@@ -195,14 +208,18 @@ class UserRepository(Protocol):
         """Mark a user inactive."""
         ...
 
+    def set_private(self, user_id: int, is_private: bool) -> None:
+        """Make an account private or public."""
+        ...
+
     def delete(self, user_id: int) -> None:
         """Erase a user and all that is theirs, fixing every counter it touched.
 
         Their posts (with those posts' comments, likes, hashtag links and
         notifications), their comments and likes on other posts, their follows
         in both directions, stories and story views, the messages they sent and
-        received, the notifications they caused or received, and their
-        sessions all go.
+        received, the notifications they caused or received, their blocks,
+        mutes and follow requests both ways, and their sessions all go.
         """
         ...
 
@@ -261,8 +278,11 @@ class PostRepository(Protocol):
         """Return up to ``page.limit + 1`` of an author's posts, newest first."""
         ...
 
-    def home_feed(self, viewer_id: int, page: PageRequest) -> list[FeedItem]:
-        """Return up to ``page.limit + 1`` posts of the viewer and their followees, newest first."""
+    def home_feed(self, viewer_id: int, page: PageRequest, now: datetime) -> list[FeedItem]:
+        """Return up to ``page.limit + 1`` posts of the viewer and their followees, newest first.
+
+        Authors the viewer has muted (a mute still running at ``now``) are left out.
+        """
         ...
 
 
@@ -281,8 +301,11 @@ class CommentRepository(Protocol):
         """Delete a comment with its notifications, and uncount it on its post."""
         ...
 
-    def for_post(self, post_id: int, page: PageRequest) -> list[Comment]:
-        """Return up to ``page.limit + 1`` comments of a post, newest first."""
+    def for_post(self, post_id: int, page: PageRequest, viewer_id: int | None) -> list[Comment]:
+        """Return up to ``page.limit + 1`` comments of a post, newest first.
+
+        Comments by users with a block between them and the viewer are left out.
+        """
         ...
 
 
@@ -301,6 +324,13 @@ class LikeRepository(Protocol):
         """Return which of ``post_ids`` the user likes, in one lookup."""
         ...
 
+    def likers(self, post_id: int, page: PageRequest, viewer_id: int | None) -> list[FollowEntry]:
+        """Return up to ``page.limit + 1`` users who like a post, the latest like first.
+
+        Users with a block between them and the viewer are left out.
+        """
+        ...
+
 
 class FollowRepository(Protocol):
     """Follows and the follower and following counts."""
@@ -317,12 +347,22 @@ class FollowRepository(Protocol):
         """Tell whether ``follower_id`` follows ``followee_id``."""
         ...
 
-    def followers(self, user_id: int, page: PageRequest) -> list[FollowEntry]:
-        """Return up to ``page.limit + 1`` followers of a user, newest follow first."""
+    def followers(
+        self, user_id: int, page: PageRequest, viewer_id: int | None
+    ) -> list[FollowEntry]:
+        """Return up to ``page.limit + 1`` followers of a user, newest follow first.
+
+        Users with a block between them and the viewer are left out.
+        """
         ...
 
-    def following(self, user_id: int, page: PageRequest) -> list[FollowEntry]:
-        """Return up to ``page.limit + 1`` users a user follows, newest follow first."""
+    def following(
+        self, user_id: int, page: PageRequest, viewer_id: int | None
+    ) -> list[FollowEntry]:
+        """Return up to ``page.limit + 1`` users a user follows, newest follow first.
+
+        Users with a block between them and the viewer are left out.
+        """
         ...
 
 
@@ -353,15 +393,21 @@ class StoryRepository(Protocol):
         ...
 
     def feed(self, viewer_id: int, now: datetime) -> list[StoryItem]:
-        """Return the active stories of the viewer and their followees, newest first."""
+        """Return the active stories of the viewer and their followees, newest first.
+
+        Authors the viewer has muted (a mute still running at ``now``) are left out.
+        """
         ...
 
     def add_view(self, story_id: int, viewer_id: int, viewed_at: datetime) -> bool:
         """Record a view; ``False`` if this viewer had already seen the story."""
         ...
 
-    def viewers(self, story_id: int, page: PageRequest) -> list[StoryViewer]:
-        """Return up to ``page.limit + 1`` viewers of a story, most recent first."""
+    def viewers(self, story_id: int, page: PageRequest, viewer_id: int) -> list[StoryViewer]:
+        """Return up to ``page.limit + 1`` viewers of a story, most recent first.
+
+        Users with a block between them and ``viewer_id`` (the one asking) are left out.
+        """
         ...
 
 
@@ -441,6 +487,10 @@ class NotificationRepository(Protocol):
         """Mark all of a user's notifications read; return how many were unread."""
         ...
 
+    def delete_from(self, actor_id: int, recipient_id: int) -> int:
+        """Delete every notification ``actor_id`` caused ``recipient_id``; return how many."""
+        ...
+
 
 class HashtagRepository(Protocol):
     """Hashtags, the posts that carry them, and their post counts."""
@@ -453,8 +503,12 @@ class HashtagRepository(Protocol):
         """Return the hashtag with this (normalised) name, or ``None``."""
         ...
 
-    def posts(self, hashtag_id: int, page: PageRequest) -> list[Post]:
-        """Return up to ``page.limit + 1`` posts carrying a hashtag, newest first."""
+    def posts(self, hashtag_id: int, page: PageRequest, viewer_id: int | None) -> list[Post]:
+        """Return up to ``page.limit + 1`` posts carrying a hashtag that the viewer may see.
+
+        Newest first. Posts of private authors the viewer does not follow, and
+        of authors with a block between them and the viewer, are left out.
+        """
         ...
 
     def search(self, prefix: str, limit: int) -> list[Hashtag]:
@@ -466,6 +520,80 @@ class HashtagRepository(Protocol):
 
     def trending(self, since: datetime, limit: int) -> list[TrendingHashtag]:
         """Return the hashtags most used by posts created at or after ``since``."""
+        ...
+
+
+class RelationRepository(Protocol):
+    """Blocks, mutes and follow requests between two users."""
+
+    def block(self, blocker_id: int, blocked_id: int, created_at: datetime) -> bool:
+        """Record a block; ``False`` if it already existed."""
+        ...
+
+    def unblock(self, blocker_id: int, blocked_id: int) -> bool:
+        """Lift a block; ``False`` if there was none."""
+        ...
+
+    def blocking(self, blocker_id: int, blocked_id: int) -> bool:
+        """Tell whether ``blocker_id`` blocks ``blocked_id``."""
+        ...
+
+    def can_see(self, viewer_id: int, owner_id: int) -> bool:
+        """Tell whether the viewer may see the owner's content, in one lookup.
+
+        The owner always; nobody across a block; a private account's content
+        only its approved followers; anyone else's content everyone.
+        """
+        ...
+
+    def blocks(self, blocker_id: int, page: PageRequest) -> list[FollowEntry]:
+        """Return up to ``page.limit + 1`` users a user blocks, the latest block first."""
+        ...
+
+    def mute(
+        self, muter_id: int, muted_id: int, created_at: datetime, until: datetime | None
+    ) -> None:
+        """Mute a user, or change until when an existing mute runs."""
+        ...
+
+    def unmute(self, muter_id: int, muted_id: int) -> bool:
+        """Lift a mute; ``False`` if there was none."""
+        ...
+
+    def muting(self, muter_id: int, muted_id: int, now: datetime) -> bool:
+        """Tell whether a mute of ``muted_id`` by ``muter_id`` runs at ``now``."""
+        ...
+
+    def mutes(self, muter_id: int, now: datetime, page: PageRequest) -> list[MuteEntry]:
+        """Return up to ``page.limit + 1`` mutes running at ``now``, the latest first."""
+        ...
+
+    def request(self, requester_id: int, owner_id: int, created_at: datetime) -> bool:
+        """Record a follow request; ``False`` if it already existed."""
+        ...
+
+    def remove_request(self, requester_id: int, owner_id: int) -> bool:
+        """Remove a follow request; ``False`` if there was none."""
+        ...
+
+    def requests_to(self, owner_id: int, page: PageRequest) -> list[FollowEntry]:
+        """Return up to ``page.limit + 1`` users asking to follow ``owner_id``, latest first."""
+        ...
+
+    def requests_from(self, requester_id: int, page: PageRequest) -> list[FollowEntry]:
+        """Return up to ``page.limit + 1`` users ``requester_id`` asked to follow, latest first."""
+        ...
+
+    def requester_ids(self, owner_id: int) -> list[int]:
+        """Return everyone with a pending request to ``owner_id``, oldest request first."""
+        ...
+
+
+class MaintenanceRepository(Protocol):
+    """Repairs that look at every row."""
+
+    def reconcile_counters(self) -> int:
+        """Recompute every denormalised counter from the rows; return how many were wrong."""
         ...
 
 
@@ -520,6 +648,16 @@ class UnitOfWork(Protocol):
     @property
     def hashtags(self) -> HashtagRepository:
         """Hashtags."""
+        ...
+
+    @property
+    def relations(self) -> RelationRepository:
+        """Blocks, mutes and follow requests."""
+        ...
+
+    @property
+    def maintenance(self) -> MaintenanceRepository:
+        """Whole-storage repairs."""
         ...
 
 

@@ -18,6 +18,7 @@ from socialfeed.errors import StorageError
 from socialfeed.storage.base import UnitOfWork
 from socialfeed.storage.memory._content import Comments, Hashtags, Likes, Posts
 from socialfeed.storage.memory._people import Follows, Sessions, Users
+from socialfeed.storage.memory._relations import Maintenance, Relations
 from socialfeed.storage.memory._social import Messages, Notifications, Stories
 from socialfeed.storage.memory._tables import Journal, Tables
 
@@ -36,6 +37,8 @@ class _MemoryUnitOfWork:
     messages: Messages
     notifications: Notifications
     hashtags: Hashtags
+    relations: Relations
+    maintenance: Maintenance
 
     @classmethod
     def open(cls, tables: Tables, journal: Journal) -> _MemoryUnitOfWork:
@@ -44,6 +47,7 @@ class _MemoryUnitOfWork:
         return cls(
             Users(*args), Sessions(*args), Posts(*args), Comments(*args), Likes(*args),
             Follows(*args), Stories(*args), Messages(*args), Notifications(*args), Hashtags(*args),
+            Relations(*args), Maintenance(*args),
         )  # fmt: skip
 
 

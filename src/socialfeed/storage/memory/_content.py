@@ -10,6 +10,7 @@ import attrs
 
 from socialfeed.models import Comment, FeedItem, Hashtag, Post, TrendingHashtag
 from socialfeed.pagination import PageRequest, Position
+from socialfeed.storage.base import FollowEntry
 from socialfeed.storage.memory._tables import Repository, newest_first, post_position
 
 
@@ -47,8 +48,9 @@ class Posts(Repository):
         mine = (p for p in self._t.posts.values() if p.author_id == author_id)
         return newest_first(mine, post_position, page)
 
-    def home_feed(self, viewer_id: int, page: PageRequest) -> list[FeedItem]:
-        authors = {b for a, b in self._t.follows if a == viewer_id} | {viewer_id}
+    def home_feed(self, viewer_id: int, page: PageRequest, now: datetime) -> list[FeedItem]:
+        followees = {b for a, b in self._t.follows if a == viewer_id}
+        authors = {b for b in followees if not self._muting(viewer_id, b, now)} | {viewer_id}
         posts = (p for p in self._t.posts.values() if p.author_id in authors)
         return [
             FeedItem(post, (viewer_id, post.id) in self._t.likes)
@@ -76,8 +78,13 @@ class Comments(Repository):
     def delete(self, comment_id: int) -> None:
         self._delete_comment(comment_id)
 
-    def for_post(self, post_id: int, page: PageRequest) -> list[Comment]:
-        rows = (c for c in self._t.comments.values() if c.post_id == post_id)
+    def for_post(self, post_id: int, page: PageRequest, viewer_id: int | None) -> list[Comment]:
+        rows = (
+            c
+            for c in self._t.comments.values()
+            if c.post_id == post_id
+            and (viewer_id is None or not self._blocked_between(viewer_id, c.author_id))
+        )
         return newest_first(rows, lambda c: Position(c.created_at, c.id), page)
 
 
@@ -93,6 +100,12 @@ class Likes(Repository):
 
     def liked_post_ids(self, user_id: int, post_ids: Collection[int]) -> set[int]:
         return {post_id for post_id in post_ids if (user_id, post_id) in self._t.likes}
+
+    def likers(self, post_id: int, page: PageRequest, viewer_id: int | None) -> list[FollowEntry]:
+        pairs = (
+            (user_id, at) for (user_id, liked), at in self._t.likes.items() if liked == post_id
+        )
+        return self._entries(pairs, page, viewer_id)
 
 
 class Hashtags(Repository):
@@ -111,8 +124,12 @@ class Hashtags(Repository):
         tag_id = self._t.hashtag_names.get(name)
         return None if tag_id is None else self._t.hashtags[tag_id]
 
-    def posts(self, hashtag_id: int, page: PageRequest) -> list[Post]:
-        tagged = (self._t.posts[p] for tag, p in self._t.post_hashtags if tag == hashtag_id)
+    def posts(self, hashtag_id: int, page: PageRequest, viewer_id: int | None) -> list[Post]:
+        tagged = (
+            self._t.posts[p]
+            for tag, p in self._t.post_hashtags
+            if tag == hashtag_id and self._visible_author(viewer_id, self._t.posts[p].author_id)
+        )
         return newest_first(tagged, post_position, page)
 
     def search(self, prefix: str, limit: int) -> list[Hashtag]:

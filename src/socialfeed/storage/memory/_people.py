@@ -10,9 +10,9 @@ import attrs
 
 from socialfeed.errors import ConflictError
 from socialfeed.models import User
-from socialfeed.pagination import PageRequest, Position
+from socialfeed.pagination import PageRequest
 from socialfeed.storage.base import Credentials, FollowEntry, NewUser
-from socialfeed.storage.memory._tables import Repository, newest_first
+from socialfeed.storage.memory._tables import Repository
 from socialfeed.validation import identity_key
 
 
@@ -59,9 +59,11 @@ class Users(Repository):
         found = {key: self._t.username_keys.get(key) for key in username_keys}
         return {key: user_id for key, user_id in found.items() if user_id is not None}
 
-    def search(self, query_key: str, limit: int, offset: int) -> list[User]:
+    def search(self, query_key: str, limit: int, offset: int, viewer_id: int | None) -> list[User]:
         ranked = []
         for key, user_id in self._t.username_keys.items():
+            if viewer_id is not None and self._blocked_between(viewer_id, user_id):
+                continue
             user = self._t.users[user_id]
             name_key = identity_key(user.full_name or "")
             if query_key in key or query_key in name_key:
@@ -91,6 +93,10 @@ class Users(Repository):
     def deactivate(self, user_id: int) -> None:
         self._j.set(self._t.users, user_id, attrs.evolve(self._t.users[user_id], is_active=False))
 
+    def set_private(self, user_id: int, is_private: bool) -> None:
+        user = attrs.evolve(self._t.users[user_id], is_private=is_private)
+        self._j.set(self._t.users, user_id, user)
+
     def delete(self, user_id: int) -> None:
         t = self._t
         for post_id in [p.id for p in t.posts.values() if p.author_id == user_id]:
@@ -108,6 +114,9 @@ class Users(Repository):
         )
         self._delete_where(t.stories, lambda story_id, _: story_id in their_stories)
         self._delete_where(t.messages, lambda _, m: user_id in (m.sender_id, m.receiver_id))
+        self._delete_where(t.blocks, lambda key, _: user_id in key)
+        self._delete_where(t.mutes, lambda key, _: user_id in key)
+        self._delete_where(t.follow_requests, lambda key, _: user_id in key)
         self._delete_where(t.sessions, lambda _, session: session[0] == user_id)
         self._delete_where(t.username_keys, lambda _, owner: owner == user_id)
         self._delete_where(t.email_keys, lambda _, owner: owner == user_id)
@@ -160,22 +169,14 @@ class Follows(Repository):
     def exists(self, follower_id: int, followee_id: int) -> bool:
         return (follower_id, followee_id) in self._t.follows
 
-    def followers(self, user_id: int, page: PageRequest) -> list[FollowEntry]:
-        entries = (
-            FollowEntry(self._t.users[a], at)
-            for (a, b), at in self._t.follows.items()
-            if b == user_id
-        )
-        return newest_first(entries, _entry_position, page)
+    def followers(
+        self, user_id: int, page: PageRequest, viewer_id: int | None
+    ) -> list[FollowEntry]:
+        pairs = ((a, at) for (a, b), at in self._t.follows.items() if b == user_id)
+        return self._entries(pairs, page, viewer_id)
 
-    def following(self, user_id: int, page: PageRequest) -> list[FollowEntry]:
-        entries = (
-            FollowEntry(self._t.users[b], at)
-            for (a, b), at in self._t.follows.items()
-            if a == user_id
-        )
-        return newest_first(entries, _entry_position, page)
-
-
-def _entry_position(entry: FollowEntry) -> Position:
-    return Position(entry.followed_at, entry.user.id)
+    def following(
+        self, user_id: int, page: PageRequest, viewer_id: int | None
+    ) -> list[FollowEntry]:
+        pairs = ((b, at) for (a, b), at in self._t.follows.items() if a == user_id)
+        return self._entries(pairs, page, viewer_id)

@@ -46,7 +46,8 @@ class Stories(Repository):
         return _active_newest_first(mine, now)
 
     def feed(self, viewer_id: int, now: datetime) -> list[StoryItem]:
-        authors = {b for a, b in self._t.follows if a == viewer_id} | {viewer_id}
+        followees = {b for a, b in self._t.follows if a == viewer_id}
+        authors = {b for b in followees if not self._muting(viewer_id, b, now)} | {viewer_id}
         stories = [s for s in self._t.stories.values() if s.author_id in authors]
         return [
             StoryItem(story, (story.id, viewer_id) in self._t.story_views)
@@ -59,11 +60,11 @@ class Stories(Repository):
         self._j.set(self._t.story_views, (story_id, viewer_id), viewed_at)
         return True
 
-    def viewers(self, story_id: int, page: PageRequest) -> list[StoryViewer]:
+    def viewers(self, story_id: int, page: PageRequest, viewer_id: int) -> list[StoryViewer]:
         views = (
             StoryViewer(self._t.users[viewer], at)
             for (story, viewer), at in self._t.story_views.items()
-            if story == story_id
+            if story == story_id and not self._blocked_between(viewer_id, viewer)
         )
         return newest_first(views, lambda v: Position(v.viewed_at, v.user.id), page)
 
@@ -203,6 +204,13 @@ class Notifications(Repository):
             return False
         self._j.set(self._t.notifications, notification_id, attrs.evolve(row, is_read=True))
         return True
+
+    def delete_from(self, actor_id: int, recipient_id: int) -> int:
+        before = len(self._t.notifications)
+        self._delete_notifications(
+            lambda n: (n.actor_id, n.recipient_id) == (actor_id, recipient_id)
+        )
+        return before - len(self._t.notifications)
 
     def mark_all_read(self, recipient_id: int) -> int:
         unread = [

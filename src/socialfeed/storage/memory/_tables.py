@@ -13,7 +13,7 @@ import attrs
 
 from socialfeed.models import Comment, Hashtag, Message, Post, Story, User
 from socialfeed.pagination import PageRequest, Position
-from socialfeed.storage.base import NotificationRow
+from socialfeed.storage.base import FollowEntry, NotificationRow
 
 T = TypeVar("T")
 K = TypeVar("K")
@@ -42,6 +42,9 @@ class Tables:
     hashtags: dict[int, Hashtag] = attrs.Factory(dict)
     hashtag_names: dict[str, int] = attrs.Factory(dict)
     post_hashtags: dict[tuple[int, int], datetime] = attrs.Factory(dict)
+    blocks: dict[tuple[int, int], datetime] = attrs.Factory(dict)
+    mutes: dict[tuple[int, int], tuple[datetime, datetime | None]] = attrs.Factory(dict)
+    follow_requests: dict[tuple[int, int], datetime] = attrs.Factory(dict)
     # Each table numbers its own rows from 1, as the SQL backends do.
     ids: collections.defaultdict[str, Iterator[int]] = attrs.Factory(
         lambda: collections.defaultdict(lambda: itertools.count(1))
@@ -87,6 +90,10 @@ def post_position(post: Post) -> Position:
     return Position(post.created_at, post.id)
 
 
+def entry_position(entry: FollowEntry) -> Position:
+    return Position(entry.followed_at, entry.user.id)
+
+
 class Repository:
     """Base of the memory repositories: the tables, the journal, and shared edits."""
 
@@ -115,10 +122,38 @@ class Repository:
         self._j.set(self._t.posts, post_id, updated)
         return updated
 
+    def _blocked_between(self, a: int, b: int) -> bool:
+        return (a, b) in self._t.blocks or (b, a) in self._t.blocks
+
+    def _visible_author(self, viewer_id: int | None, author_id: int) -> bool:
+        """The same rule as the SQL backends' ``visible_author``."""
+        if viewer_id == author_id:
+            return True
+        if viewer_id is not None and self._blocked_between(viewer_id, author_id):
+            return False
+        if not self._t.users[author_id].is_private:
+            return True
+        return viewer_id is not None and (viewer_id, author_id) in self._t.follows
+
+    def _muting(self, muter_id: int, muted_id: int, now: datetime) -> bool:
+        mute = self._t.mutes.get((muter_id, muted_id))
+        return mute is not None and (mute[1] is None or mute[1] > now)
+
     def _delete_notifications(self, condition: Callable[[NotificationRow], bool]) -> None:
         self._delete_where(self._t.notifications, lambda _, row: condition(row))
         live = self._t.notifications
         self._delete_where(self._t.notification_events, lambda _, row_id: row_id not in live)
+
+    def _entries(
+        self, pairs: Iterable[tuple[int, datetime]], page: PageRequest, viewer_id: int | None
+    ) -> list[FollowEntry]:
+        """Turn (user id, time) pairs into a page of entries, leaving out blocked users."""
+        entries = (
+            FollowEntry(self._t.users[user_id], at)
+            for user_id, at in pairs
+            if viewer_id is None or not self._blocked_between(viewer_id, user_id)
+        )
+        return newest_first(entries, entry_position, page)
 
     def _delete_comment(self, comment_id: int) -> None:
         comment = self._t.comments[comment_id]

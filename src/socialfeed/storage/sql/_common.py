@@ -6,15 +6,34 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, Select, func, literal, select, tuple_, update
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    FromClause,
+    Select,
+    and_,
+    exists,
+    false,
+    func,
+    literal,
+    or_,
+    select,
+    true,
+    tuple_,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 
 from socialfeed.models import Comment, Post, User
 from socialfeed.pagination import PageRequest
+from socialfeed.storage.base import FollowEntry
 from socialfeed.storage.sql.schema import (
     UTCDateTime,
+    blocks,
     comments,
+    follows,
     hashtags,
+    mutes,
     post_hashtags,
     posts,
     users,
@@ -32,6 +51,7 @@ USER_COLUMNS = (
     users.c.post_count,
     users.c.follower_count,
     users.c.following_count,
+    users.c.is_private,
 )
 POST_COLUMNS = (
     posts.c.id,
@@ -84,6 +104,24 @@ class Repository:
     def __init__(self, conn: Connection) -> None:
         self._conn = conn
 
+    def _user_entries(
+        self,
+        table: FromClause,
+        other: ColumnElement[int],
+        at: ColumnElement[datetime],
+        condition: ColumnElement[bool],
+        page: PageRequest,
+        viewer_id: int | None,
+    ) -> list[FollowEntry]:
+        """A page of (user, time) entries from a pair table, leaving out blocked users."""
+        query = (
+            select(*USER_COLUMNS, at.label("at"))
+            .select_from(table.join(users, users.c.id == other))
+            .where(condition, not_blocked(viewer_id, other))
+        )
+        query = newest_first(query, at, other, page)
+        return [FollowEntry(to_user(row), row.at) for row in self._conn.execute(query)]
+
     def _insert(self, table: Any) -> Any:
         """An INSERT of this connection's dialect, which knows ON CONFLICT."""
         dialect = postgresql if self._conn.dialect.name == "postgresql" else sqlite
@@ -111,4 +149,42 @@ def uncount_hashtags(links: ColumnElement[bool]) -> Any:
         update(hashtags)
         .where(hashtags.c.id.in_(tagged))
         .values(post_count=hashtags.c.post_count - uses)
+    )
+
+
+def not_blocked(viewer_id: int | None, other: ColumnElement[int]) -> ColumnElement[bool]:
+    """True unless there is a block, either way, between the viewer and ``other``."""
+    if viewer_id is None:
+        return true()
+    return ~exists().where(
+        or_(
+            and_(blocks.c.blocker_id == viewer_id, blocks.c.blocked_id == other),
+            and_(blocks.c.blocker_id == other, blocks.c.blocked_id == viewer_id),
+        )
+    )
+
+
+def visible_author(viewer_id: int | None, author: ColumnElement[int]) -> ColumnElement[bool]:
+    """True when the viewer may see the content of ``author`` (``users`` joined on it).
+
+    The owner always; nobody across a block; a private account's content only
+    its approved followers; anyone else's content everyone, anonymous included.
+    """
+    if viewer_id is None:
+        return users.c.is_private == false()
+    follows_author = exists().where(
+        follows.c.follower_id == viewer_id, follows.c.followee_id == author
+    )
+    return or_(
+        author == viewer_id,
+        and_(not_blocked(viewer_id, author), or_(users.c.is_private == false(), follows_author)),
+    )
+
+
+def not_muted(viewer_id: int, author: ColumnElement[int], now: datetime) -> ColumnElement[bool]:
+    """True unless the viewer has a mute of ``author`` running at ``now``."""
+    return ~exists().where(
+        mutes.c.muter_id == viewer_id,
+        mutes.c.muted_id == author,
+        or_(mutes.c.until.is_(None), mutes.c.until > now),
     )

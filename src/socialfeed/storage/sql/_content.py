@@ -9,6 +9,7 @@ from sqlalchemy import delete, exists, func, insert, literal, select, union_all,
 
 from socialfeed.models import Comment, FeedItem, Hashtag, Post, TrendingHashtag
 from socialfeed.pagination import PageRequest
+from socialfeed.storage.base import FollowEntry
 from socialfeed.storage.sql._common import (
     COMMENT_COLUMNS,
     COMMENTS_WITH_AUTHOR,
@@ -17,9 +18,12 @@ from socialfeed.storage.sql._common import (
     Repository,
     escape_like,
     newest_first,
+    not_blocked,
+    not_muted,
     to_comment,
     to_post,
     uncount_hashtags,
+    visible_author,
 )
 from socialfeed.storage.sql.schema import (
     comments,
@@ -89,11 +93,14 @@ class SQLPosts(Repository):
         query = newest_first(query, posts.c.created_at, posts.c.id, page)
         return [to_post(row) for row in self._conn.execute(query)]
 
-    def home_feed(self, viewer_id: int, page: PageRequest) -> list[FeedItem]:
+    def home_feed(self, viewer_id: int, page: PageRequest, now: datetime) -> list[FeedItem]:
         # One IN list for "followees and me" (rather than an OR) lets the
         # planner walk the (author_id, created_at, id) index for each author.
         authors = union_all(
-            select(follows.c.followee_id).where(follows.c.follower_id == viewer_id),
+            select(follows.c.followee_id).where(
+                follows.c.follower_id == viewer_id,
+                not_muted(viewer_id, follows.c.followee_id, now),
+            ),
             select(literal(viewer_id, users.c.id.type)),
         )
         liked = exists().where(likes.c.post_id == posts.c.id, likes.c.user_id == viewer_id)
@@ -141,11 +148,11 @@ class SQLComments(Repository):
             .values(comment_count=posts.c.comment_count - 1)
         )
 
-    def for_post(self, post_id: int, page: PageRequest) -> list[Comment]:
+    def for_post(self, post_id: int, page: PageRequest, viewer_id: int | None) -> list[Comment]:
         query = (
             select(*COMMENT_COLUMNS)
             .select_from(COMMENTS_WITH_AUTHOR)
-            .where(comments.c.post_id == post_id)
+            .where(comments.c.post_id == post_id, not_blocked(viewer_id, comments.c.author_id))
         )
         query = newest_first(query, comments.c.created_at, comments.c.id, page)
         return [to_comment(row) for row in self._conn.execute(query)]
@@ -185,6 +192,11 @@ class SQLLikes(Repository):
         )
         return set(self._conn.execute(query).scalars())
 
+    def likers(self, post_id: int, page: PageRequest, viewer_id: int | None) -> list[FollowEntry]:
+        return self._user_entries(
+            likes, likes.c.user_id, likes.c.created_at, likes.c.post_id == post_id, page, viewer_id
+        )
+
 
 class SQLHashtags(Repository):
     def set_post_tags(self, post_id: int, names: Sequence[str]) -> None:
@@ -222,7 +234,7 @@ class SQLHashtags(Repository):
         row = self._conn.execute(query).first()
         return None if row is None else Hashtag(*row)
 
-    def posts(self, hashtag_id: int, page: PageRequest) -> list[Post]:
+    def posts(self, hashtag_id: int, page: PageRequest, viewer_id: int | None) -> list[Post]:
         query = (
             select(*POST_COLUMNS)
             .select_from(
@@ -230,7 +242,10 @@ class SQLHashtags(Repository):
                     users, users.c.id == posts.c.author_id
                 )
             )
-            .where(post_hashtags.c.hashtag_id == hashtag_id)
+            .where(
+                post_hashtags.c.hashtag_id == hashtag_id,
+                visible_author(viewer_id, posts.c.author_id),
+            )
         )
         query = newest_first(query, post_hashtags.c.created_at, post_hashtags.c.post_id, page)
         return [to_post(row) for row in self._conn.execute(query)]

@@ -26,7 +26,7 @@ from socialfeed.storage.sql._common import (
     USER_COLUMNS,
     Repository,
     escape_like,
-    newest_first,
+    not_blocked,
     to_user,
     uncount_hashtags,
 )
@@ -55,6 +55,7 @@ class SQLUsers(Repository):
                 full_name=new.full_name,
                 full_name_key=_name_key(new.full_name),
                 is_active=True,
+                is_private=False,
                 created_at=new.created_at,
                 post_count=0,
                 follower_count=0,
@@ -98,7 +99,7 @@ class SQLUsers(Repository):
         )
         return {row.username_key: row.id for row in self._conn.execute(query)}
 
-    def search(self, query_key: str, limit: int, offset: int) -> list[User]:
+    def search(self, query_key: str, limit: int, offset: int, viewer_id: int | None) -> list[User]:
         pattern = escape_like(query_key)
         at_start = or_(
             users.c.username_key.like(f"{pattern}%", escape="\\"),
@@ -110,7 +111,8 @@ class SQLUsers(Repository):
                 or_(
                     users.c.username_key.like(f"%{pattern}%", escape="\\"),
                     users.c.full_name_key.like(f"%{pattern}%", escape="\\"),
-                )
+                ),
+                not_blocked(viewer_id, users.c.id),
             )
             .order_by(case((at_start, 0), else_=1), users.c.username_key)
             .offset(offset)
@@ -144,6 +146,9 @@ class SQLUsers(Repository):
             update(users).where(users.c.id == user_id).values(**values).returning(*USER_COLUMNS)
         )
         return to_user(self._conn.execute(statement).one())
+
+    def set_private(self, user_id: int, is_private: bool) -> None:
+        self._conn.execute(update(users).where(users.c.id == user_id).values(is_private=is_private))
 
     def deactivate(self, user_id: int) -> None:
         self._conn.execute(update(users).where(users.c.id == user_id).values(is_active=False))
@@ -273,22 +278,21 @@ class SQLFollows(Repository):
         )
         return bool(self._conn.execute(query).scalar())
 
-    def _entries(
-        self, other: ColumnElement[int], condition: ColumnElement[bool], page: PageRequest
+    def followers(
+        self, user_id: int, page: PageRequest, viewer_id: int | None
     ) -> list[FollowEntry]:
-        query = (
-            select(*USER_COLUMNS, follows.c.created_at.label("followed_at"))
-            .select_from(follows.join(users, users.c.id == other))
-            .where(condition)
+        f = follows.c
+        return self._user_entries(
+            follows, f.follower_id, f.created_at, f.followee_id == user_id, page, viewer_id
         )
-        query = newest_first(query, follows.c.created_at, other, page)
-        return [FollowEntry(to_user(row), row.followed_at) for row in self._conn.execute(query)]
 
-    def followers(self, user_id: int, page: PageRequest) -> list[FollowEntry]:
-        return self._entries(follows.c.follower_id, follows.c.followee_id == user_id, page)
-
-    def following(self, user_id: int, page: PageRequest) -> list[FollowEntry]:
-        return self._entries(follows.c.followee_id, follows.c.follower_id == user_id, page)
+    def following(
+        self, user_id: int, page: PageRequest, viewer_id: int | None
+    ) -> list[FollowEntry]:
+        f = follows.c
+        return self._user_entries(
+            follows, f.followee_id, f.created_at, f.follower_id == user_id, page, viewer_id
+        )
 
 
 def _name_key(full_name: str | None) -> str | None:

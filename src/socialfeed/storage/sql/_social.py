@@ -27,7 +27,14 @@ from sqlalchemy import (
 from socialfeed.models import Conversation, Message, NotificationKind, Story, StoryItem, StoryViewer
 from socialfeed.pagination import PageRequest
 from socialfeed.storage.base import NewNotification, NotificationGroupRow, NotificationRow
-from socialfeed.storage.sql._common import USER_COLUMNS, Repository, newest_first, to_user
+from socialfeed.storage.sql._common import (
+    USER_COLUMNS,
+    Repository,
+    newest_first,
+    not_blocked,
+    not_muted,
+    to_user,
+)
 from socialfeed.storage.sql.schema import (
     UTCDateTime,
     conversations,
@@ -136,7 +143,13 @@ class SQLStories(Repository):
         query = (
             select(*_STORY_COLUMNS, seen.label("seen"))
             .select_from(_STORIES_WITH_AUTHOR)
-            .where(stories.c.author_id.in_(authors), stories.c.expires_at > now)
+            .where(
+                stories.c.author_id.in_(authors),
+                stories.c.expires_at > now,
+                or_(
+                    stories.c.author_id == viewer_id, not_muted(viewer_id, stories.c.author_id, now)
+                ),
+            )
             .order_by(stories.c.created_at.desc(), stories.c.id.desc())
         )
         return [StoryItem(_story(row), bool(row.seen)) for row in self._conn.execute(query)]
@@ -149,11 +162,14 @@ class SQLStories(Repository):
         ).first()
         return inserted is not None
 
-    def viewers(self, story_id: int, page: PageRequest) -> list[StoryViewer]:
+    def viewers(self, story_id: int, page: PageRequest, viewer_id: int) -> list[StoryViewer]:
         query = (
             select(*USER_COLUMNS, story_views.c.viewed_at)
             .select_from(story_views.join(users, users.c.id == story_views.c.viewer_id))
-            .where(story_views.c.story_id == story_id)
+            .where(
+                story_views.c.story_id == story_id,
+                not_blocked(viewer_id, story_views.c.viewer_id),
+            )
         )
         query = newest_first(query, story_views.c.viewed_at, story_views.c.viewer_id, page)
         return [StoryViewer(to_user(row), row.viewed_at) for row in self._conn.execute(query)]
@@ -391,6 +407,14 @@ class SQLNotifications(Repository):
             .values(is_read=true())
         )
         return result.rowcount == 1
+
+    def delete_from(self, actor_id: int, recipient_id: int) -> int:
+        result = self._conn.execute(
+            delete(notifications).where(
+                notifications.c.actor_id == actor_id, notifications.c.recipient_id == recipient_id
+            )
+        )
+        return result.rowcount
 
     def mark_all_read(self, recipient_id: int) -> int:
         result = self._conn.execute(

@@ -13,6 +13,7 @@ from sqlalchemy import Connection
 
 from socialfeed.storage.sql._content import SQLComments, SQLHashtags, SQLLikes, SQLPosts
 from socialfeed.storage.sql._people import SQLFollows, SQLSessions, SQLUsers
+from socialfeed.storage.sql._relations import SQLMaintenance, SQLRelations
 from socialfeed.storage.sql._social import SQLMessages, SQLNotifications, SQLStories
 
 __all__ = ["SQLUnitOfWork"]
@@ -32,3 +33,5 @@ class SQLUnitOfWork:
         self.messages = SQLMessages(conn)
         self.notifications = SQLNotifications(conn)
         self.hashtags = SQLHashtags(conn)
+        self.relations = SQLRelations(conn)
+        self.maintenance = SQLMaintenance(conn)

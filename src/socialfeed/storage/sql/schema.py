@@ -32,13 +32,16 @@ from sqlalchemy import (
 )
 
 __all__ = [
+    "blocks",
     "comments",
     "conversations",
+    "follow_requests",
     "follows",
     "hashtags",
     "likes",
     "messages",
     "metadata",
+    "mutes",
     "notifications",
     "post_hashtags",
     "posts",
@@ -110,6 +113,7 @@ users = Table(
     Column("bio", Text),
     Column("profile_image_url", Text),
     Column("is_active", Boolean, nullable=False, default=True),
+    Column("is_private", Boolean, nullable=False, default=False),
     Column("created_at", UTCDateTime, nullable=False),
     _counter("post_count"),
     _counter("follower_count"),
@@ -286,4 +290,39 @@ post_hashtags = Table(
     Index(None, "hashtag_id", "created_at", "post_id"),
     Index(None, "post_id"),
     Index(None, "created_at"),
+)
+
+blocks = Table(
+    "socialfeed_blocks",
+    metadata,
+    Column("blocker_id", Id, ForeignKey(users.c.id, ondelete="CASCADE"), primary_key=True),
+    Column("blocked_id", Id, ForeignKey(users.c.id, ondelete="CASCADE"), primary_key=True),
+    Column("created_at", UTCDateTime, nullable=False),
+    CheckConstraint("blocker_id <> blocked_id", name="not_self"),
+    # Visibility checks look a pair up in both directions.
+    Index(None, "blocked_id", "blocker_id"),
+    Index(None, "blocker_id", "created_at"),
+)
+
+mutes = Table(
+    "socialfeed_mutes",
+    metadata,
+    Column("muter_id", Id, ForeignKey(users.c.id, ondelete="CASCADE"), primary_key=True),
+    Column("muted_id", Id, ForeignKey(users.c.id, ondelete="CASCADE"), primary_key=True),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("until", UTCDateTime),
+    CheckConstraint("muter_id <> muted_id", name="not_self"),
+    Index(None, "muted_id"),
+    Index(None, "muter_id", "created_at"),
+)
+
+follow_requests = Table(
+    "socialfeed_follow_requests",
+    metadata,
+    Column("requester_id", Id, ForeignKey(users.c.id, ondelete="CASCADE"), primary_key=True),
+    Column("owner_id", Id, ForeignKey(users.c.id, ondelete="CASCADE"), primary_key=True),
+    Column("created_at", UTCDateTime, nullable=False),
+    CheckConstraint("requester_id <> owner_id", name="not_self"),
+    Index(None, "owner_id", "created_at"),
+    Index(None, "requester_id", "created_at"),
 )

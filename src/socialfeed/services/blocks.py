@@ -1,0 +1,139 @@
+"""Blocks and mutes: how a user keeps another away."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from socialfeed.errors import SelfActionError, ValidationError
+from socialfeed.events import UserBlocked, UserMuted, UserUnblocked, UserUnmuted
+from socialfeed.models import Mute, Page, User
+from socialfeed.pagination import DEFAULT_LIMIT, PageRequest, Position, page_of
+from socialfeed.services._base import Service, is_id, require_user, user_page
+from socialfeed.storage.base import FollowEntry, MuteEntry, UnitOfWork
+
+__all__ = ["BlockService", "MuteService"]
+
+
+class BlockService(Service):
+    """Blocking another user.
+
+    A block ends the follows between the two in both directions (counters
+    fixed), rejects pending follow requests between them, and removes the
+    notifications the blocked user caused the blocker. From then on neither
+    can follow, like, comment on, message or see the other's content; the
+    blocked user finds the blocker not found. Unblocking restores nothing.
+    """
+
+    def block(self, blocker_id: int, blocked_id: int) -> None:
+        """Block a user; blocking them again changes nothing and sends nothing."""
+        if blocker_id == blocked_id:
+            raise SelfActionError("blocked_id", "Cannot block yourself")
+        now = self._clock.now()
+
+        def work(uow: UnitOfWork) -> bool:
+            require_user(uow, blocker_id)
+            require_user(uow, blocked_id)
+            if not uow.relations.block(blocker_id, blocked_id, now):
+                return False
+            for a, b in ((blocker_id, blocked_id), (blocked_id, blocker_id)):
+                uow.follows.remove(a, b)
+                uow.relations.remove_request(a, b)
+            uow.notifications.delete_from(blocked_id, blocker_id)
+            return True
+
+        if self._write(work):
+            self._send(UserBlocked(occurred_at=now, blocker_id=blocker_id, blocked_id=blocked_id))
+
+    def unblock(self, blocker_id: int, blocked_id: int) -> None:
+        """Lift a block; lifting one that does not exist changes nothing and sends nothing."""
+        now = self._clock.now()
+
+        def work(uow: UnitOfWork) -> bool:
+            require_user(uow, blocker_id)
+            return is_id(blocked_id) and uow.relations.unblock(blocker_id, blocked_id)
+
+        if self._write(work):
+            self._send(UserUnblocked(occurred_at=now, blocker_id=blocker_id, blocked_id=blocked_id))
+
+    def is_blocking(self, blocker_id: int, blocked_id: int) -> bool:
+        """Tell whether ``blocker_id`` blocks ``blocked_id``."""
+        if not (is_id(blocker_id) and is_id(blocked_id)):
+            return False
+        return self._read(lambda uow: uow.relations.blocking(blocker_id, blocked_id))
+
+    def list(
+        self,
+        user_id: int,
+        *,
+        limit: int = DEFAULT_LIMIT,
+        cursor: str | None = None,
+        offset: int = 0,
+    ) -> Page[User]:
+        """Return the users a user blocks, the latest block first."""
+        page = PageRequest.build(limit, cursor, offset)
+
+        def work(uow: UnitOfWork) -> list[FollowEntry]:
+            require_user(uow, user_id)
+            return uow.relations.blocks(user_id, page)
+
+        return user_page(self._read(work), page)
+
+
+class MuteService(Service):
+    """Muting another user: their posts and stories leave my feeds, and they stop notifying me.
+
+    Nothing is shown to the muted user, and nothing else changes between the two.
+    """
+
+    def mute(self, muter_id: int, muted_id: int, *, until: datetime | None = None) -> None:
+        """Mute a user until ``until`` (a future time) or until unmuted; muting again updates it."""
+        if muter_id == muted_id:
+            raise SelfActionError("muted_id", "Cannot mute yourself")
+        now = self._clock.now()
+        if until is not None and (until.tzinfo is None or until <= now):
+            raise ValidationError("until", "must be a timezone-aware time in the future")
+
+        def work(uow: UnitOfWork) -> None:
+            require_user(uow, muter_id)
+            require_user(uow, muted_id)
+            uow.relations.mute(muter_id, muted_id, now, until)
+
+        self._write(work)
+        self._send(UserMuted(occurred_at=now, muter_id=muter_id, muted_id=muted_id, until=until))
+
+    def unmute(self, muter_id: int, muted_id: int) -> None:
+        """Lift a mute; lifting one that does not exist changes nothing and sends nothing."""
+        now = self._clock.now()
+
+        def work(uow: UnitOfWork) -> bool:
+            require_user(uow, muter_id)
+            return is_id(muted_id) and uow.relations.unmute(muter_id, muted_id)
+
+        if self._write(work):
+            self._send(UserUnmuted(occurred_at=now, muter_id=muter_id, muted_id=muted_id))
+
+    def is_muting(self, muter_id: int, muted_id: int) -> bool:
+        """Tell whether a mute of ``muted_id`` by ``muter_id`` runs now."""
+        if not (is_id(muter_id) and is_id(muted_id)):
+            return False
+        now = self._clock.now()
+        return self._read(lambda uow: uow.relations.muting(muter_id, muted_id, now))
+
+    def list(
+        self,
+        user_id: int,
+        *,
+        limit: int = DEFAULT_LIMIT,
+        cursor: str | None = None,
+        offset: int = 0,
+    ) -> Page[Mute]:
+        """Return the mutes of a user that still run, the latest first."""
+        page = PageRequest.build(limit, cursor, offset)
+        now = self._clock.now()
+
+        def work(uow: UnitOfWork) -> list[MuteEntry]:
+            require_user(uow, user_id)
+            return uow.relations.mutes(user_id, now, page)
+
+        entries = page_of(self._read(work), page, lambda e: Position(e.muted_at, e.user.id))
+        return Page(tuple(Mute(e.user, e.until) for e in entries.items), entries.next_cursor)

@@ -1,0 +1,109 @@
+"""Follow requests: how private accounts choose their followers."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from socialfeed.errors import NotFoundError
+from socialfeed.events import (
+    Event,
+    FollowRequestApproved,
+    FollowRequestRejected,
+    FollowRequestWithdrawn,
+    UserFollowed,
+)
+from socialfeed.models import Page, User
+from socialfeed.pagination import DEFAULT_LIMIT, PageRequest
+from socialfeed.services._base import Service, is_id, require_user, user_page
+from socialfeed.storage.base import FollowEntry, UnitOfWork
+
+__all__ = ["FollowRequestService", "approval_events", "approve_request"]
+
+
+class FollowRequestService(Service):
+    """Requests to follow a private account: approve, reject, withdraw, and list them.
+
+    :meth:`FollowService.follow` makes a request when the account is private.
+    """
+
+    def approve(self, owner_id: int, requester_id: int) -> None:
+        """Approve a request: the requester now follows the owner (and is notified as usual)."""
+        now = self._clock.now()
+
+        def work(uow: UnitOfWork) -> None:
+            require_user(uow, owner_id)
+            approve_request(uow, requester_id, owner_id, now)
+
+        self._write(work)
+        for event in approval_events(requester_id, owner_id, now):
+            self._send(event)
+
+    def reject(self, owner_id: int, requester_id: int) -> None:
+        """Reject a request; the requester may ask again later."""
+        now = self._clock.now()
+        self._write(lambda uow: _remove(uow, requester_id, owner_id))
+        self._send(
+            FollowRequestRejected(occurred_at=now, requester_id=requester_id, owner_id=owner_id)
+        )
+
+    def withdraw(self, requester_id: int, owner_id: int) -> None:
+        """Take back your own request."""
+        now = self._clock.now()
+        self._write(lambda uow: _remove(uow, requester_id, owner_id))
+        self._send(
+            FollowRequestWithdrawn(occurred_at=now, requester_id=requester_id, owner_id=owner_id)
+        )
+
+    def incoming(
+        self,
+        owner_id: int,
+        *,
+        limit: int = DEFAULT_LIMIT,
+        cursor: str | None = None,
+        offset: int = 0,
+    ) -> Page[User]:
+        """Return who asks to follow the owner, the latest request first."""
+        page = PageRequest.build(limit, cursor, offset)
+
+        def work(uow: UnitOfWork) -> list[FollowEntry]:
+            require_user(uow, owner_id)
+            return uow.relations.requests_to(owner_id, page)
+
+        return user_page(self._read(work), page)
+
+    def outgoing(
+        self,
+        requester_id: int,
+        *,
+        limit: int = DEFAULT_LIMIT,
+        cursor: str | None = None,
+        offset: int = 0,
+    ) -> Page[User]:
+        """Return whom the requester asked to follow, the latest request first."""
+        page = PageRequest.build(limit, cursor, offset)
+
+        def work(uow: UnitOfWork) -> list[FollowEntry]:
+            require_user(uow, requester_id)
+            return uow.relations.requests_from(requester_id, page)
+
+        return user_page(self._read(work), page)
+
+
+def approve_request(uow: UnitOfWork, requester_id: int, owner_id: int, now: datetime) -> None:
+    """Turn a pending request into a follow, in the caller's transaction."""
+    _remove(uow, requester_id, owner_id)
+    uow.follows.add(requester_id, owner_id, now)
+
+
+def approval_events(requester_id: int, owner_id: int, now: datetime) -> list[Event]:
+    """The events of one approval: the approval itself, then the follow it made."""
+    return [
+        FollowRequestApproved(occurred_at=now, requester_id=requester_id, owner_id=owner_id),
+        UserFollowed(occurred_at=now, follower_id=requester_id, followee_id=owner_id),
+    ]
+
+
+def _remove(uow: UnitOfWork, requester_id: int, owner_id: int) -> None:
+    ids_valid = is_id(requester_id) and is_id(owner_id)
+    if not (ids_valid and uow.relations.remove_request(requester_id, owner_id)):
+        raise NotFoundError("follow request", "Follow request not found")

@@ -1,0 +1,174 @@
+"""SQL repositories for blocks, mutes and follow requests, and counter repair."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import (
+    ColumnElement,
+    Table,
+    delete,
+    exists,
+    func,
+    or_,
+    select,
+    update,
+)
+
+from socialfeed.pagination import PageRequest
+from socialfeed.storage.base import FollowEntry, MuteEntry
+from socialfeed.storage.sql._common import (
+    USER_COLUMNS,
+    Repository,
+    newest_first,
+    to_user,
+    visible_author,
+)
+from socialfeed.storage.sql.schema import (
+    blocks,
+    comments,
+    follow_requests,
+    follows,
+    hashtags,
+    likes,
+    mutes,
+    post_hashtags,
+    posts,
+    users,
+)
+
+
+class SQLRelations(Repository):
+    def block(self, blocker_id: int, blocked_id: int, created_at: datetime) -> bool:
+        return self._add_pair(
+            blocks, blocker_id=blocker_id, blocked_id=blocked_id, created_at=created_at
+        )
+
+    def unblock(self, blocker_id: int, blocked_id: int) -> bool:
+        return self._remove_pair(
+            blocks, blocks.c.blocker_id == blocker_id, blocks.c.blocked_id == blocked_id
+        )
+
+    def blocking(self, blocker_id: int, blocked_id: int) -> bool:
+        query = select(
+            exists().where(blocks.c.blocker_id == blocker_id, blocks.c.blocked_id == blocked_id)
+        )
+        return bool(self._conn.execute(query).scalar())
+
+    def can_see(self, viewer_id: int, owner_id: int) -> bool:
+        query = select(visible_author(viewer_id, users.c.id)).where(users.c.id == owner_id)
+        return bool(self._conn.execute(query).scalar())
+
+    def blocks(self, blocker_id: int, page: PageRequest) -> list[FollowEntry]:
+        b = blocks.c
+        return self._user_entries(
+            blocks, b.blocked_id, b.created_at, b.blocker_id == blocker_id, page, None
+        )
+
+    def mute(
+        self, muter_id: int, muted_id: int, created_at: datetime, until: datetime | None
+    ) -> None:
+        upsert = self._insert(mutes).values(
+            muter_id=muter_id, muted_id=muted_id, created_at=created_at, until=until
+        )
+        self._conn.execute(
+            upsert.on_conflict_do_update(
+                index_elements=[mutes.c.muter_id, mutes.c.muted_id],
+                set_={"created_at": upsert.excluded.created_at, "until": upsert.excluded.until},
+            )
+        )
+
+    def unmute(self, muter_id: int, muted_id: int) -> bool:
+        return self._remove_pair(mutes, mutes.c.muter_id == muter_id, mutes.c.muted_id == muted_id)
+
+    def muting(self, muter_id: int, muted_id: int, now: datetime) -> bool:
+        query = select(
+            exists().where(
+                mutes.c.muter_id == muter_id, mutes.c.muted_id == muted_id, _running(now)
+            )
+        )
+        return bool(self._conn.execute(query).scalar())
+
+    def mutes(self, muter_id: int, now: datetime, page: PageRequest) -> list[MuteEntry]:
+        query = (
+            select(*USER_COLUMNS, mutes.c.created_at.label("muted_at"), mutes.c.until)
+            .select_from(mutes.join(users, users.c.id == mutes.c.muted_id))
+            .where(mutes.c.muter_id == muter_id, _running(now))
+        )
+        query = newest_first(query, mutes.c.created_at, mutes.c.muted_id, page)
+        return [
+            MuteEntry(to_user(row), row.muted_at, row.until) for row in self._conn.execute(query)
+        ]
+
+    def request(self, requester_id: int, owner_id: int, created_at: datetime) -> bool:
+        return self._add_pair(
+            follow_requests, requester_id=requester_id, owner_id=owner_id, created_at=created_at
+        )
+
+    def remove_request(self, requester_id: int, owner_id: int) -> bool:
+        r = follow_requests.c
+        return self._remove_pair(
+            follow_requests, r.requester_id == requester_id, r.owner_id == owner_id
+        )
+
+    def requests_to(self, owner_id: int, page: PageRequest) -> list[FollowEntry]:
+        r = follow_requests.c
+        return self._user_entries(
+            follow_requests, r.requester_id, r.created_at, r.owner_id == owner_id, page, None
+        )
+
+    def requests_from(self, requester_id: int, page: PageRequest) -> list[FollowEntry]:
+        r = follow_requests.c
+        return self._user_entries(
+            follow_requests, r.owner_id, r.created_at, r.requester_id == requester_id, page, None
+        )
+
+    def requester_ids(self, owner_id: int) -> list[int]:
+        r = follow_requests.c
+        query = (
+            select(r.requester_id)
+            .where(r.owner_id == owner_id)
+            .order_by(r.created_at, r.requester_id)
+        )
+        return list(self._conn.execute(query).scalars())
+
+    def _add_pair(self, table: Table, **row: object) -> bool:
+        inserted = self._conn.execute(
+            self._insert_ignoring_duplicates(table).values(**row).returning(*table.primary_key)
+        ).first()
+        return inserted is not None
+
+    def _remove_pair(
+        self, table: Table, first: ColumnElement[bool], second: ColumnElement[bool]
+    ) -> bool:
+        return self._conn.execute(delete(table).where(first, second)).rowcount == 1
+
+
+def _running(now: datetime) -> ColumnElement[bool]:
+    return or_(mutes.c.until.is_(None), mutes.c.until > now)
+
+
+class SQLMaintenance(Repository):
+    def reconcile_counters(self) -> int:
+        """Set each counter to a count of its rows, touching only the rows that are wrong."""
+        fixes = [
+            (users, users.c.post_count, _count(posts, posts.c.author_id == users.c.id)),
+            (users, users.c.follower_count, _count(follows, follows.c.followee_id == users.c.id)),
+            (users, users.c.following_count, _count(follows, follows.c.follower_id == users.c.id)),
+            (posts, posts.c.like_count, _count(likes, likes.c.post_id == posts.c.id)),
+            (posts, posts.c.comment_count, _count(comments, comments.c.post_id == posts.c.id)),
+            (
+                hashtags,
+                hashtags.c.post_count,
+                _count(post_hashtags, post_hashtags.c.hashtag_id == hashtags.c.id),
+            ),
+        ]
+        wrong = 0
+        for table, counter, right in fixes:
+            statement = update(table).where(counter != right).values({counter.name: right})
+            wrong += self._conn.execute(statement).rowcount
+        return wrong
+
+
+def _count(table: Table, condition: ColumnElement[bool]) -> ColumnElement[int]:
+    return select(func.count()).select_from(table).where(condition).scalar_subquery()

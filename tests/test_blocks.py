@@ -1,0 +1,420 @@
+"""BlockService: what a block removes, what it forbids both ways, and the block list."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+
+import pytest
+
+from socialfeed import (
+    BlockedError,
+    ManualClock,
+    NotFoundError,
+    NotificationHandler,
+    SelfActionError,
+    SocialFeed,
+    SocialFeedError,
+    ValidationError,
+)
+from socialfeed.events import NotificationCreated, UserBlocked, UserUnblocked
+from socialfeed.models import User
+from tests.support import EventRecorder, unchanged
+
+
+@pytest.fixture
+def notified(feed: SocialFeed) -> Iterator[SocialFeed]:
+    """The ``feed`` facade with the notification handler connected."""
+    handler = NotificationHandler()
+    handler.connect(feed)
+    yield feed
+    handler.disconnect(feed)
+
+
+@pytest.fixture
+def alice(feed: SocialFeed) -> User:
+    """The blocker."""
+    return feed.accounts.create_profile("alice")
+
+
+@pytest.fixture
+def bob(feed: SocialFeed, alice: User) -> User:
+    """The user alice blocks."""
+    return feed.accounts.create_profile("bob")
+
+
+@pytest.fixture
+def carol(feed: SocialFeed, bob: User, events: EventRecorder) -> User:
+    """A third user, made last; the events so far are cleared."""
+    created = feed.accounts.create_profile("carol")
+    events.clear()
+    return created
+
+
+def counts(feed: SocialFeed, user: User) -> tuple[int, int]:
+    """Return a user's stored (follower_count, following_count)."""
+    stored = feed.users.get(user.id)
+    return stored.follower_count, stored.following_count
+
+
+def ids(users: tuple[User, ...]) -> list[int]:
+    """Return the ids of a list of users, in order."""
+    return [user.id for user in users]
+
+
+def actors(feed: SocialFeed, user: User) -> list[tuple[str, int]]:
+    """Return (kind, actor id) of every notification of a user, newest first."""
+    return [(n.kind, n.actor_id) for n in feed.notifications.list(user.id).items]
+
+
+def test_block_removes_follows_both_ways_with_exact_counters(
+    feed: SocialFeed,
+    events: EventRecorder,
+    clock: ManualClock,
+    alice: User,
+    bob: User,
+    carol: User,
+) -> None:
+    """A block ends the follows between the two both ways, uncounts them, and sends UserBlocked."""
+    for follower, followee in [(alice, bob), (bob, alice), (carol, alice), (carol, bob)]:
+        feed.follows.follow(follower.id, followee.id)
+    feed.follows.follow(alice.id, carol.id)
+    events.clear()
+    before = clock.now()
+
+    feed.blocks.block(alice.id, bob.id)
+
+    assert not feed.follows.is_following(alice.id, bob.id)
+    assert not feed.follows.is_following(bob.id, alice.id)
+    assert counts(feed, alice) == (1, 1)
+    assert counts(feed, bob) == (1, 0)
+    assert counts(feed, carol) == (1, 2)
+    assert feed.maintenance.reconcile_counters() == 0
+    assert feed.blocks.is_blocking(alice.id, bob.id)
+    event = events.only(UserBlocked)
+    assert (event.blocker_id, event.blocked_id) == (alice.id, bob.id)
+    assert before < event.occurred_at < clock.now()
+
+
+def test_block_removes_pending_follow_requests_both_ways(
+    feed: SocialFeed, events: EventRecorder, alice: User, bob: User, carol: User
+) -> None:
+    """A block drops the requests between the two, keeps others, and sends only UserBlocked."""
+    feed.users.set_private(alice.id, True)
+    feed.users.set_private(bob.id, True)
+    assert feed.follows.follow(alice.id, bob.id) == "requested"
+    assert feed.follows.follow(bob.id, alice.id) == "requested"
+    assert feed.follows.follow(carol.id, alice.id) == "requested"
+    events.clear()
+
+    feed.blocks.block(alice.id, bob.id)
+
+    assert ids(feed.follow_requests.incoming(alice.id).items) == [carol.id]
+    assert ids(feed.follow_requests.outgoing(alice.id).items) == []
+    assert ids(feed.follow_requests.incoming(bob.id).items) == []
+    assert ids(feed.follow_requests.outgoing(bob.id).items) == []
+    event = events.only(UserBlocked)
+    assert (event.blocker_id, event.blocked_id) == (alice.id, bob.id)
+
+
+def test_block_removes_notifications_from_the_blocked_user_to_the_blocker_only(
+    notified: SocialFeed, events: EventRecorder, alice: User, bob: User, carol: User
+) -> None:
+    """The blocker loses the notifications the blocked user caused; the reverse ones stay."""
+    post = notified.posts.create(alice.id, content="hello")
+    notified.likes.like(bob.id, post.id)
+    notified.comments.add(post.id, bob.id, "hi")
+    notified.follows.follow(bob.id, alice.id)
+    notified.likes.like(carol.id, post.id)
+    notified.follows.follow(alice.id, bob.id)
+    assert len(actors(notified, alice)) == 4
+    events.clear()
+
+    notified.blocks.block(alice.id, bob.id)
+
+    assert actors(notified, alice) == [("like", carol.id)]
+    assert notified.notifications.unread_count(alice.id) == 1
+    assert actors(notified, bob) == [("follow", alice.id)]
+    event = events.only(UserBlocked)
+    assert (event.blocker_id, event.blocked_id) == (alice.id, bob.id)
+
+
+def test_blocking_twice_changes_nothing_and_sends_nothing(
+    feed: SocialFeed, events: EventRecorder, alice: User, bob: User, carol: User
+) -> None:
+    """Blocking a user already blocked writes nothing and sends no second UserBlocked."""
+    feed.blocks.block(alice.id, bob.id)
+
+    with unchanged(feed, events):
+        feed.blocks.block(alice.id, bob.id)
+
+    assert feed.blocks.is_blocking(alice.id, bob.id)
+    assert len(events.of_type(UserBlocked)) == 1
+
+
+def test_blocking_yourself_is_a_self_action_error(
+    feed: SocialFeed, events: EventRecorder, alice: User
+) -> None:
+    """Blocking yourself is a SelfActionError (a ValidationError) on blocked_id; nothing changes."""
+    with unchanged(feed, events), pytest.raises(SelfActionError) as info:
+        feed.blocks.block(alice.id, alice.id)
+
+    assert isinstance(info.value, ValidationError)
+    assert info.value.field == "blocked_id"
+    assert not feed.blocks.is_blocking(alice.id, alice.id)
+
+
+@pytest.mark.parametrize("who", ["blocker", "blocked"])
+def test_block_with_an_unknown_user_is_not_found(
+    feed: SocialFeed, events: EventRecorder, alice: User, who: str
+) -> None:
+    """A block naming a user who does not exist raises NotFoundError("user"), changing nothing."""
+    pair = (999_999, alice.id) if who == "blocker" else (alice.id, 999_999)
+
+    with unchanged(feed, events), pytest.raises(NotFoundError) as info:
+        feed.blocks.block(*pair)
+
+    assert info.value.entity == "user"
+
+
+# An action of ``actor`` towards ``target``, who has a public post and an active story.
+Action = Callable[[SocialFeed, User, User], object]
+
+
+def _like(feed: SocialFeed, actor: User, target: User) -> object:
+    return feed.likes.like(actor.id, feed.posts.by_author(target.id).items[0].id)
+
+
+def _comment(feed: SocialFeed, actor: User, target: User) -> object:
+    return feed.comments.add(feed.posts.by_author(target.id).items[0].id, actor.id, "hey")
+
+
+def _view_story(feed: SocialFeed, actor: User, target: User) -> object:
+    story_id = feed.stories.active(target.id)[0].id
+    feed.stories.view(story_id, actor.id)
+    return None
+
+
+ACTIONS: dict[str, Action] = {
+    "follow": lambda feed, actor, target: feed.follows.follow(actor.id, target.id),
+    "like": _like,
+    "comment": _comment,
+    "message": lambda feed, actor, target: feed.messages.send(actor.id, target.id, "hey"),
+    "story view": _view_story,
+}
+
+# "blocked": the blocked user acts towards the blocker; "blocker": the reverse.
+# The blocked user always finds the blocker (or their content) not found. The
+# blocker gets BlockedError where the target is a user (follow, message) and
+# NotFoundError where it is content (a post or story hidden across the block).
+ACROSS_A_BLOCK: list[tuple[str, str, type[SocialFeedError], str | None]] = [
+    ("follow", "blocked", NotFoundError, "user"),
+    ("follow", "blocker", BlockedError, None),
+    ("like", "blocked", NotFoundError, "post"),
+    ("like", "blocker", NotFoundError, "post"),
+    ("comment", "blocked", NotFoundError, "post"),
+    ("comment", "blocker", NotFoundError, "post"),
+    ("message", "blocked", NotFoundError, "user"),
+    ("message", "blocker", BlockedError, None),
+    ("story view", "blocked", NotFoundError, "story"),
+    ("story view", "blocker", NotFoundError, "story"),
+]
+
+
+@pytest.mark.parametrize(("action", "direction", "error", "entity"), ACROSS_A_BLOCK)
+def test_actions_across_a_block_fail_and_change_nothing(
+    feed: SocialFeed,
+    events: EventRecorder,
+    alice: User,
+    bob: User,
+    action: str,
+    direction: str,
+    error: type[SocialFeedError],
+    entity: str | None,
+) -> None:
+    """Across a block, follow, like, comment, message and story view fail typed, writing nothing."""
+    for user in (alice, bob):
+        feed.posts.create(user.id, content="mine")
+        feed.stories.create(user.id, content="now")
+    feed.blocks.block(alice.id, bob.id)
+    actor, target = (bob, alice) if direction == "blocked" else (alice, bob)
+
+    with unchanged(feed, events), pytest.raises(error) as info:
+        ACTIONS[action](feed, actor, target)
+
+    assert type(info.value) is error
+    if entity is not None:
+        assert isinstance(info.value, NotFoundError)
+        assert info.value.entity == entity
+    else:
+        assert info.value.message == "You blocked this user"
+
+
+@pytest.mark.parametrize("direction", ["blocked", "blocker"])
+def test_mentions_across_a_block_notify_nobody(
+    notified: SocialFeed,
+    events: EventRecorder,
+    alice: User,
+    bob: User,
+    carol: User,
+    direction: str,
+) -> None:
+    """A mention across a block, in a post or a comment, notifies nobody; others still hear."""
+    notified.blocks.block(alice.id, bob.id)
+    actor, target = (bob, alice) if direction == "blocked" else (alice, bob)
+    carols_post = notified.posts.create(carol.id, content="party")
+    events.clear()
+
+    notified.posts.create(actor.id, content=f"@{target.username} @carol hello")
+    notified.comments.add(carols_post.id, actor.id, f"@{target.username} look")
+
+    assert actors(notified, target) == []
+    recipients = {e.recipient_id for e in events.of_type(NotificationCreated)}
+    assert recipients == {carol.id}
+
+
+def test_unblock_restores_nothing_and_sends_user_unblocked(
+    notified: SocialFeed,
+    events: EventRecorder,
+    clock: ManualClock,
+    alice: User,
+    bob: User,
+    carol: User,
+) -> None:
+    """Unblocking lifts the block but brings back no follow, request or notification."""
+    notified.follows.follow(alice.id, bob.id)
+    notified.follows.follow(bob.id, alice.id)
+    notified.users.set_private(alice.id, True)
+    notified.follows.unfollow(bob.id, alice.id)
+    assert notified.follows.follow(bob.id, alice.id) == "requested"
+    notified.blocks.block(alice.id, bob.id)
+    events.clear()
+    before = clock.now()
+
+    notified.blocks.unblock(alice.id, bob.id)
+
+    assert not notified.blocks.is_blocking(alice.id, bob.id)
+    assert not notified.follows.is_following(alice.id, bob.id)
+    assert not notified.follows.is_following(bob.id, alice.id)
+    assert counts(notified, alice) == (0, 0)
+    assert counts(notified, bob) == (0, 0)
+    assert ids(notified.follow_requests.incoming(alice.id).items) == []
+    assert actors(notified, alice) == []
+    event = events.only(UserUnblocked)
+    assert (event.blocker_id, event.blocked_id) == (alice.id, bob.id)
+    assert before < event.occurred_at < clock.now()
+
+
+def test_after_unblock_the_two_can_interact_again(feed: SocialFeed, alice: User, bob: User) -> None:
+    """Once the block is lifted, following and messaging work again both ways."""
+    feed.blocks.block(alice.id, bob.id)
+    feed.blocks.unblock(alice.id, bob.id)
+
+    assert feed.follows.follow(bob.id, alice.id) == "following"
+    assert feed.follows.follow(alice.id, bob.id) == "following"
+    message = feed.messages.send(bob.id, alice.id, "sorry")
+    assert feed.users.get(alice.id, viewer_id=bob.id).id == alice.id
+    assert [m.id for m in feed.messages.conversation(alice.id, bob.id).items] == [message.id]
+
+
+def test_unblocking_without_a_block_changes_nothing_and_sends_nothing(
+    feed: SocialFeed, events: EventRecorder, alice: User, bob: User, carol: User
+) -> None:
+    """Lifting a block that does not exist (or one the other user made) is a silent no-op."""
+    feed.blocks.block(bob.id, alice.id)
+    events.clear()
+
+    with unchanged(feed, events):
+        feed.blocks.unblock(alice.id, bob.id)
+
+    assert feed.blocks.is_blocking(bob.id, alice.id)
+
+
+def test_blocks_list_newest_first_with_cursors(
+    feed: SocialFeed, events: EventRecorder, alice: User, bob: User, carol: User
+) -> None:
+    """blocks.list gives the blocked users, latest block first, page by page through the cursor."""
+    dave = feed.accounts.create_profile("dave")
+    for blocked in (bob, carol, dave):
+        feed.blocks.block(alice.id, blocked.id)
+    feed.blocks.block(bob.id, carol.id)
+    events.clear()
+
+    first = feed.blocks.list(alice.id, limit=2)
+    second = feed.blocks.list(alice.id, limit=2, cursor=first.next_cursor)
+
+    assert ids(first.items) == [dave.id, carol.id]
+    assert first.next_cursor is not None
+    assert ids(second.items) == [bob.id]
+    assert second.next_cursor is None
+    assert ids(feed.blocks.list(bob.id).items) == [carol.id]
+    assert ids(feed.blocks.list(carol.id).items) == []
+    assert events.events == []
+
+
+def test_blocks_list_drops_a_lifted_block(
+    feed: SocialFeed, alice: User, bob: User, carol: User
+) -> None:
+    """A block that was lifted leaves the list; blocking again puts it back on top."""
+    feed.blocks.block(alice.id, bob.id)
+    feed.blocks.block(alice.id, carol.id)
+    feed.blocks.unblock(alice.id, bob.id)
+
+    assert ids(feed.blocks.list(alice.id).items) == [carol.id]
+    feed.blocks.block(alice.id, bob.id)
+    assert ids(feed.blocks.list(alice.id).items) == [bob.id, carol.id]
+
+
+def test_blocks_list_of_an_unknown_user_is_not_found(feed: SocialFeed) -> None:
+    """Listing the blocks of a user who does not exist raises NotFoundError("user")."""
+    with pytest.raises(NotFoundError) as info:
+        feed.blocks.list(999_999)
+
+    assert info.value.entity == "user"
+
+
+def test_is_blocking_is_directional(feed: SocialFeed, alice: User, bob: User) -> None:
+    """is_blocking is true only from the blocker to the blocked, and false for impossible ids."""
+    assert not feed.blocks.is_blocking(alice.id, bob.id)
+
+    feed.blocks.block(alice.id, bob.id)
+
+    assert feed.blocks.is_blocking(alice.id, bob.id)
+    assert not feed.blocks.is_blocking(bob.id, alice.id)
+    assert not feed.blocks.is_blocking(0, bob.id)
+    assert not feed.blocks.is_blocking(alice.id, -1)
+    assert not feed.blocks.is_blocking(alice.id, 2**63)
+
+
+def test_a_block_hides_each_from_the_other_on_a_third_users_content(
+    feed: SocialFeed, alice: User, bob: User, carol: User
+) -> None:
+    """Across a block, neither sees the other's comment, like or follow on a third user's post."""
+    post = feed.posts.create(carol.id, content="party")
+    comments = {u.id: feed.comments.add(post.id, u.id, "yay").id for u in (alice, bob, carol)}
+    for user in (alice, bob):
+        feed.likes.like(user.id, post.id)
+        feed.follows.follow(user.id, carol.id)
+    feed.blocks.block(alice.id, bob.id)
+
+    for viewer, other in ((alice, bob), (bob, alice)):
+        shown = feed.comments.for_post(post.id, viewer_id=viewer.id).items
+        assert {c.id for c in shown} == {comments[viewer.id], comments[carol.id]}
+        assert ids(feed.likes.likers(post.id, viewer_id=viewer.id).items) == [viewer.id]
+        assert ids(feed.users.followers(carol.id, viewer_id=viewer.id).items) == [viewer.id]
+        assert other.id not in ids(feed.search.users(other.username, viewer_id=viewer.id))
+    # Everyone else still sees both.
+    assert len(feed.comments.for_post(post.id, viewer_id=carol.id).items) == 3
+    assert ids(feed.likes.likers(post.id).items) == [bob.id, alice.id]
+
+
+def test_the_blocker_no_longer_sees_the_blocked_user_among_story_viewers(
+    feed: SocialFeed, alice: User, bob: User, carol: User
+) -> None:
+    """A story's viewers list, like every other list of profiles, leaves out the blocked user."""
+    story = feed.stories.create(alice.id, content="now")
+    feed.stories.view(story.id, bob.id)
+    feed.stories.view(story.id, carol.id)
+
+    feed.blocks.block(alice.id, bob.id)
+
+    assert [v.user.id for v in feed.stories.viewers(story.id, alice.id).items] == [carol.id]
