@@ -249,7 +249,7 @@ def test_every_event_class_has_its_own_documented_signal() -> None:
     assert len(signals.ALL_SIGNALS) == len(types)
     for cls, signal in zip(types, mapped, strict=True):
         assert signal.__doc__, f"signal {signal.name} has no doc"
-        assert f"socialfeed.events.{cls.__name__}`" in signal.__doc__
+        assert f"`{cls.__name__}`" in signal.__doc__
 
 
 def test_every_event_has_a_unique_id_and_the_facade_clock_time(

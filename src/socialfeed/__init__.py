@@ -1,7 +1,7 @@
 """socialfeed: the reusable core of an Instagram-like product.
 
-Build a :class:`SocialFeed` over a storage backend and use its services;
-listen to :mod:`socialfeed.signals` to react to what happens.
+Build a `SocialFeed` over a storage backend and use its services;
+listen to `socialfeed.signals` to react to what happens.
 """
 
 from socialfeed.clock import Clock, ManualClock, SystemClock

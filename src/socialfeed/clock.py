@@ -28,7 +28,7 @@ class SystemClock:
 class ManualClock:
     """A clock that moves only when told to, for tests and simulations.
 
-    Each call of :meth:`now` advances it by ``tick`` (one microsecond by
+    Each call of `now` advances it by ``tick`` (one microsecond by
     default), so two actions never share a timestamp unless a test asks for
     that with ``tick=timedelta(0)``.
     """

@@ -1,4 +1,4 @@
-"""The errors socialfeed raises: one hierarchy under :class:`SocialFeedError`.
+"""The errors socialfeed raises: one hierarchy under `SocialFeedError`.
 
 Every public method raises only these. Storage drivers' and argon2's own
 exceptions are translated at the boundary, so an application needs one

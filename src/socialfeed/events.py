@@ -317,7 +317,7 @@ class FollowRequested(Event):
 
 @frozen(kw_only=True)
 class FollowRequestApproved(Event):
-    """``owner_id`` approved a request; a :class:`UserFollowed` event follows."""
+    """``owner_id`` approved a request; a `UserFollowed` event follows."""
 
     requester_id: int
     owner_id: int
@@ -341,7 +341,12 @@ class FollowRequestWithdrawn(Event):
 
 @frozen(kw_only=True)
 class VisibilityChanged(Event):
-    """A user made their account private (``is_private``) or public again."""
+    """A user made their account private (``is_private``) or public again.
+
+    Going public approves every pending follow request: ``approved_requester_ids``
+    names the users who now follow.
+    """
 
     user_id: int
     is_private: bool
+    approved_requester_ids: tuple[int, ...] = ()

@@ -40,14 +40,16 @@ class SocialFeed:
     Build one per application (or per test) and keep it; services are
     attributes. ``notification_renderer`` replaces the English notification
     messages. It is the sender of every signal it causes, so receivers can
-    listen to this instance only with ``signal.connect_via(feed)``::
+    listen to this instance only with ``signal.connect_via(feed)``:
 
-        from socialfeed import SocialFeed
-        from socialfeed.storage import MemoryStorage
+    ```python
+    from socialfeed import SocialFeed
+    from socialfeed.storage import MemoryStorage
 
-        feed = SocialFeed(MemoryStorage())
-        alice = feed.accounts.create_profile("alice")
-        feed.posts.create(alice.id, content="hello")
+    feed = SocialFeed(MemoryStorage())
+    alice = feed.accounts.create_profile("alice")
+    feed.posts.create(alice.id, content="hello")
+    ```
     """
 
     def __init__(

@@ -1,10 +1,12 @@
 """Optional handlers that turn signals into notifications and a hashtag index.
 
-Nothing here runs until you connect it to a facade, explicitly::
+Nothing here runs until you connect it to a facade, explicitly:
 
-    feed = SocialFeed(storage)
-    NotificationHandler().connect(feed)
-    HashtagHandler().connect(feed)
+```python
+feed = SocialFeed(storage)
+NotificationHandler().connect(feed)
+HashtagHandler().connect(feed)
+```
 
 Handlers connect with strong references (a receiver defined inside a function
 would otherwise vanish with it), listen to that one facade only, and run
@@ -18,6 +20,7 @@ is skipped (``NotFoundError`` is suppressed).
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable
 from contextlib import suppress
 from datetime import timedelta
@@ -27,7 +30,15 @@ from blinker import NamedSignal
 
 from socialfeed import signals
 from socialfeed.errors import NotFoundError
-from socialfeed.events import CommentAdded, PostCreated, PostEdited, PostLiked, UserFollowed
+from socialfeed.events import (
+    CommentAdded,
+    FollowRequestApproved,
+    PostCreated,
+    PostEdited,
+    PostLiked,
+    UserFollowed,
+    VisibilityChanged,
+)
 
 if TYPE_CHECKING:
     from socialfeed.facade import SocialFeed
@@ -68,7 +79,7 @@ class _Handler:
 
 
 class NotificationHandler(_Handler):
-    """Notifies on likes, comments, follows and @mentions.
+    """Notifies on likes, comments, follows (approved requests included) and @mentions.
 
     Nobody is notified of their own doing. A like that follows an unlike of
     the same post, or a follow that follows an unfollow, within
@@ -82,6 +93,8 @@ class NotificationHandler(_Handler):
             signals.post_liked: self._on_post_liked,
             signals.comment_added: self._on_comment_added,
             signals.user_followed: self._on_user_followed,
+            signals.follow_request_approved: self._on_request_approved,
+            signals.visibility_changed: self._on_visibility_changed,
             signals.post_created: self._on_post_written,
             signals.post_edited: self._on_post_written,
         }
@@ -125,6 +138,22 @@ class NotificationHandler(_Handler):
                 event_id=event.event_id,
                 unless_notified_since=event.occurred_at - self.quiet_period,
             )
+
+    def _on_request_approved(self, feed: SocialFeed, *, event: FollowRequestApproved) -> None:
+        with suppress(NotFoundError):
+            feed.notifications.notify(
+                event.owner_id, event.requester_id, "follow", event_id=event.event_id
+            )
+
+    def _on_visibility_changed(self, feed: SocialFeed, *, event: VisibilityChanged) -> None:
+        for requester_id in event.approved_requester_ids:
+            # One event approves many: each follow gets its own stable id, so a
+            # redelivered event still notifies each follower once.
+            follow_event_id = uuid.uuid5(event.event_id, str(requester_id))
+            with suppress(NotFoundError):
+                feed.notifications.notify(
+                    event.user_id, requester_id, "follow", event_id=follow_event_id
+                )
 
     def _on_post_written(self, feed: SocialFeed, *, event: PostCreated | PostEdited) -> None:
         with suppress(NotFoundError):

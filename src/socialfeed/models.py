@@ -37,8 +37,8 @@ __all__ = [
 
 T = TypeVar("T")
 
-#: Ids are positive 64-bit integers on every backend; a larger one names nothing.
 MAX_ID = 2**63 - 1
+"""Ids are positive 64-bit integers on every backend; a larger one names nothing."""
 
 
 @frozen
@@ -46,7 +46,7 @@ class User:
     """A user's public profile and its counters.
 
     ``email`` is ``None`` for a profile created without socialfeed's own
-    accounts (see :meth:`AccountService.create_profile`). A private user's
+    accounts (see `AccountService.create_profile`). A private user's
     posts, stories and follower lists are visible to approved followers only.
     """
 
@@ -200,8 +200,8 @@ class Conversation:
     unread_count: int
 
 
-#: What a notification is about.
 NotificationKind = Literal["like", "comment", "follow", "mention"]
+"""What a notification is about."""
 
 
 @frozen
@@ -264,8 +264,8 @@ class Mute:
     until: datetime | None
 
 
-#: What :meth:`FollowService.follow` did: followed, or asked a private account.
 FollowOutcome = Literal["following", "requested"]
+"""What `FollowService.follow` did: followed, or asked a private account."""
 
 
 @frozen

@@ -42,7 +42,7 @@ class Position:
 
     @classmethod
     def decode(cls, cursor: str) -> Position:
-        """Parse a cursor made by :meth:`encode`; anything else is a ValidationError."""
+        """Parse a cursor made by `encode`; anything else is a ValidationError."""
         try:
             raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
             micros, item_id = (int(part) for part in raw.split(":"))

@@ -11,8 +11,6 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 
 __all__ = ["OWASP_MINIMUM", "PasswordHasher", "hash_token", "new_token"]
 
-#: The OWASP password storage cheat sheet's floor for argon2id:
-#: 19 MiB of memory, 2 iterations, 1 degree of parallelism.
 OWASP_MINIMUM = argon2.Parameters(
     type=argon2.Type.ID,
     version=argon2.low_level.ARGON2_VERSION,
@@ -22,13 +20,17 @@ OWASP_MINIMUM = argon2.Parameters(
     memory_cost=19 * 1024,
     parallelism=1,
 )
+"""The OWASP password storage cheat sheet's floor for argon2id.
+
+19 MiB of memory, 2 iterations, 1 degree of parallelism.
+"""
 
 
 class PasswordHasher:
     """Hashes and verifies passwords with argon2id.
 
     The defaults are argon2-cffi's (RFC 9106's low-memory profile: 64 MiB,
-    3 iterations, 4 lanes). Parameters below :data:`OWASP_MINIMUM` are refused,
+    3 iterations, 4 lanes). Parameters below `OWASP_MINIMUM` are refused,
     so a test suite that wants speed can go down to the floor but not under it.
     """
 

@@ -18,14 +18,14 @@ class Settings:
     - ``password_min_length``: shortest accepted password (1 to 128).
     - ``session_lifetime``: how long a session token stays valid.
     - ``raise_receiver_errors``: after all receivers of a signal ran, raise
-      :class:`~socialfeed.errors.ReceiverError` if any of them raised. Off in
+      `ReceiverError` if any of them raised. Off in
       production (errors are logged); tests turn it on so that a broken
       receiver fails the test.
     - ``max_attempts``: how many times an action runs when the database
       reports a serialization failure or deadlock before the error reaches
       the caller.
     - ``story_lifetime``: how long a story stays visible after it was posted.
-    - ``trending_window``: how far back :meth:`HashtagService.trending` looks by default.
+    - ``trending_window``: how far back `HashtagService.trending` looks by default.
     """
 
     password_min_length: int = field(

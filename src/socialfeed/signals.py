@@ -1,16 +1,18 @@
 """Every signal socialfeed sends, one per domain action.
 
 Each signal is sent **after** its action's transaction committed, never for an
-action that rolled back. The sender is the :class:`~socialfeed.SocialFeed`
+action that rolled back. The sender is the `SocialFeed`
 facade that ran the action, and the only keyword argument is ``event``, a
-frozen event from :mod:`socialfeed.events`::
+frozen event from `socialfeed.events`:
 
-    from socialfeed import signals
-    from socialfeed.events import PostLiked
+```python
+from socialfeed import signals
+from socialfeed.events import PostLiked
 
-    @signals.post_liked.connect
-    def on_post_liked(sender: object, event: PostLiked) -> None:
-        print(f"user {event.user_id} liked post {event.post_id}")
+@signals.post_liked.connect
+def on_post_liked(sender: object, event: PostLiked) -> None:
+    print(f"user {event.user_id} liked post {event.post_id}")
+```
 
 Connect with ``signals.post_liked.connect_via(feed)`` to hear one facade
 only. Every receiver runs even when another raised; errors are logged on the
@@ -65,133 +67,119 @@ __all__ = [
 _signals = Namespace()
 
 user_registered = _signals.signal(
-    "user-registered", doc="A user was created. Event: :class:`~socialfeed.events.UserRegistered`."
+    "user-registered", doc="A user was created. Event: `UserRegistered`."
 )
-user_logged_in = _signals.signal(
-    "user-logged-in", doc="A user logged in. Event: :class:`~socialfeed.events.UserLoggedIn`."
-)
+user_logged_in = _signals.signal("user-logged-in", doc="A user logged in. Event: `UserLoggedIn`.")
 password_changed = _signals.signal(
     "password-changed",
-    doc="A user changed their password. Event: :class:`~socialfeed.events.PasswordChanged`.",
+    doc="A user changed their password. Event: `PasswordChanged`.",
 )
 profile_updated = _signals.signal(
     "profile-updated",
-    doc="A user's profile changed. Event: :class:`~socialfeed.events.ProfileUpdated`.",
+    doc="A user's profile changed. Event: `ProfileUpdated`.",
 )
 user_deactivated = _signals.signal(
     "user-deactivated",
-    doc="A user was deactivated. Event: :class:`~socialfeed.events.UserDeactivated`.",
+    doc="A user was deactivated. Event: `UserDeactivated`.",
 )
 user_deleted = _signals.signal(
     "user-deleted",
-    doc="A user and all they owned were deleted. Event: :class:`~socialfeed.events.UserDeleted`.",
+    doc="A user and all they owned were deleted. Event: `UserDeleted`.",
 )
 session_revoked = _signals.signal(
     "session-revoked",
-    doc="One or all of a user's sessions ended. Event: :class:`~socialfeed.events.SessionRevoked`.",
+    doc="One or all of a user's sessions ended. Event: `SessionRevoked`.",
 )
-post_created = _signals.signal(
-    "post-created", doc="A post was created. Event: :class:`~socialfeed.events.PostCreated`."
-)
-post_edited = _signals.signal(
-    "post-edited", doc="A post's content changed. Event: :class:`~socialfeed.events.PostEdited`."
-)
-post_deleted = _signals.signal(
-    "post-deleted", doc="A post was deleted. Event: :class:`~socialfeed.events.PostDeleted`."
-)
-comment_added = _signals.signal(
-    "comment-added", doc="A comment was added. Event: :class:`~socialfeed.events.CommentAdded`."
-)
+post_created = _signals.signal("post-created", doc="A post was created. Event: `PostCreated`.")
+post_edited = _signals.signal("post-edited", doc="A post's content changed. Event: `PostEdited`.")
+post_deleted = _signals.signal("post-deleted", doc="A post was deleted. Event: `PostDeleted`.")
+comment_added = _signals.signal("comment-added", doc="A comment was added. Event: `CommentAdded`.")
 comment_deleted = _signals.signal(
     "comment-deleted",
-    doc="A comment was deleted. Event: :class:`~socialfeed.events.CommentDeleted`.",
+    doc="A comment was deleted. Event: `CommentDeleted`.",
 )
-post_liked = _signals.signal(
-    "post-liked", doc="A post got a new like. Event: :class:`~socialfeed.events.PostLiked`."
-)
-post_unliked = _signals.signal(
-    "post-unliked", doc="A like was taken back. Event: :class:`~socialfeed.events.PostUnliked`."
-)
+post_liked = _signals.signal("post-liked", doc="A post got a new like. Event: `PostLiked`.")
+post_unliked = _signals.signal("post-unliked", doc="A like was taken back. Event: `PostUnliked`.")
 user_followed = _signals.signal(
-    "user-followed", doc="A user followed another. Event: :class:`~socialfeed.events.UserFollowed`."
+    "user-followed", doc="A user followed another. Event: `UserFollowed`."
 )
 user_unfollowed = _signals.signal(
     "user-unfollowed",
-    doc="A user unfollowed another. Event: :class:`~socialfeed.events.UserUnfollowed`.",
+    doc="A user unfollowed another. Event: `UserUnfollowed`.",
 )
 
 story_created = _signals.signal(
     "story-created",
-    doc="A story was posted. Event: :class:`~socialfeed.events.StoryCreated`.",
+    doc="A story was posted. Event: `StoryCreated`.",
 )
 story_deleted = _signals.signal(
     "story-deleted",
-    doc="A story was deleted. Event: :class:`~socialfeed.events.StoryDeleted`.",
+    doc="A story was deleted. Event: `StoryDeleted`.",
 )
 story_viewed = _signals.signal(
     "story-viewed",
-    doc="A user saw a story for the first time. Event: :class:`~socialfeed.events.StoryViewed`.",
+    doc="A user saw a story for the first time. Event: `StoryViewed`.",
 )
 message_sent = _signals.signal(
     "message-sent",
-    doc="A direct message was sent. Event: :class:`~socialfeed.events.MessageSent`.",
+    doc="A direct message was sent. Event: `MessageSent`.",
 )
 messages_read = _signals.signal(
     "messages-read",
-    doc="A user read one sender's messages. Event: :class:`~socialfeed.events.MessagesRead`.",
+    doc="A user read one sender's messages. Event: `MessagesRead`.",
 )
 notification_created = _signals.signal(
     "notification-created",
-    doc="A notification was stored. Event: :class:`~socialfeed.events.NotificationCreated`.",
+    doc="A notification was stored. Event: `NotificationCreated`.",
 )
 notification_read = _signals.signal(
     "notification-read",
-    doc="A notification was marked read. Event: :class:`~socialfeed.events.NotificationRead`.",
+    doc="A notification was marked read. Event: `NotificationRead`.",
 )
 all_notifications_read = _signals.signal(
     "all-notifications-read",
-    doc="A user read all notifications. Event: :class:`~socialfeed.events.AllNotificationsRead`.",
+    doc="A user read all notifications. Event: `AllNotificationsRead`.",
 )
 hashtags_extracted = _signals.signal(
     "hashtags-extracted",
-    doc="A post's hashtags were indexed. Event: :class:`~socialfeed.events.HashtagsExtracted`.",
+    doc="A post's hashtags were indexed. Event: `HashtagsExtracted`.",
 )
 
 user_blocked = _signals.signal(
     "user-blocked",
-    doc="A user blocked another. Event: :class:`~socialfeed.events.UserBlocked`.",
+    doc="A user blocked another. Event: `UserBlocked`.",
 )
 user_unblocked = _signals.signal(
     "user-unblocked",
-    doc="A user lifted a block. Event: :class:`~socialfeed.events.UserUnblocked`.",
+    doc="A user lifted a block. Event: `UserUnblocked`.",
 )
 user_muted = _signals.signal(
     "user-muted",
-    doc="A user muted another. Event: :class:`~socialfeed.events.UserMuted`.",
+    doc="A user muted another. Event: `UserMuted`.",
 )
 user_unmuted = _signals.signal(
     "user-unmuted",
-    doc="A user unmuted another. Event: :class:`~socialfeed.events.UserUnmuted`.",
+    doc="A user unmuted another. Event: `UserUnmuted`.",
 )
 follow_requested = _signals.signal(
     "follow-requested",
-    doc="Someone asked to follow. Event: :class:`~socialfeed.events.FollowRequested`.",
+    doc="Someone asked to follow. Event: `FollowRequested`.",
 )
 follow_request_approved = _signals.signal(
     "follow-request-approved",
-    doc="A follow request was approved. Event: :class:`~socialfeed.events.FollowRequestApproved`.",
+    doc="A follow request was approved. Event: `FollowRequestApproved`.",
 )
 follow_request_rejected = _signals.signal(
     "follow-request-rejected",
-    doc="A follow request was rejected. Event: :class:`~socialfeed.events.FollowRequestRejected`.",
+    doc="A follow request was rejected. Event: `FollowRequestRejected`.",
 )
 follow_request_withdrawn = _signals.signal(
     "follow-request-withdrawn",
-    doc="A request was withdrawn. Event: :class:`~socialfeed.events.FollowRequestWithdrawn`.",
+    doc="A request was withdrawn. Event: `FollowRequestWithdrawn`.",
 )
 visibility_changed = _signals.signal(
     "visibility-changed",
-    doc="An account went private or public. Event: :class:`~socialfeed.events.VisibilityChanged`.",
+    doc="An account went private or public. Event: `VisibilityChanged`.",
 )
 
 _SIGNAL_FOR_EVENT: dict[type[events.Event], NamedSignal] = {
@@ -231,8 +219,8 @@ _SIGNAL_FOR_EVENT: dict[type[events.Event], NamedSignal] = {
     events.VisibilityChanged: visibility_changed,
 }
 
-#: Every signal socialfeed sends, for receivers that want to hear them all.
 ALL_SIGNALS: tuple[NamedSignal, ...] = tuple(_SIGNAL_FOR_EVENT.values())
+"""Every signal socialfeed sends, for receivers that want to hear them all."""
 
 
 def signal_for(event_type: type[events.Event]) -> NamedSignal:

@@ -12,10 +12,10 @@ import unicodedata
 
 __all__ = ["MAX_TAGS_PER_POST", "MAX_TAG_LENGTH", "extract_hashtags", "extract_mentions"]
 
-#: At most this many distinct hashtags (and mentions) of one text are used.
 MAX_TAGS_PER_POST = 30
-#: A longer run of letters after ``#`` is not indexed as a tag.
+"""At most this many distinct hashtags (and mentions) of one text are used."""
 MAX_TAG_LENGTH = 100
+"""A longer run of letters after ``#`` is not indexed as a tag."""
 
 _URL = re.compile(r"\b[a-z][a-z0-9+.-]*://\S*", re.IGNORECASE)
 # Not after a word character (a#b), nor after #, & (HTML entities) or / (paths).

@@ -1,6 +1,6 @@
 """The rules every input must pass before anything is written.
 
-Each rule raises :class:`~socialfeed.errors.ValidationError` naming the field,
+Each rule raises `ValidationError` naming the field,
 and returns the value in the form socialfeed stores.
 """
 

@@ -1,4 +1,4 @@
-"""The services a :class:`~socialfeed.SocialFeed` facade hands out, one per area."""
+"""The services a `SocialFeed` facade hands out, one per area."""
 
 from socialfeed.services.accounts import AccountService
 from socialfeed.services.blocks import BlockService, MuteService

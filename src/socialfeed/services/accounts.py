@@ -40,8 +40,8 @@ class AccountService(Service):
     ) -> User:
         """Create an account that logs in with a password.
 
-        Raises :class:`ValidationError` for a bad username, email, password or
-        full name, and :class:`ConflictError` (``field`` ``"email"``, checked
+        Raises `ValidationError` for a bad username, email, password or
+        full name, and `ConflictError` (``field`` ``"email"``, checked
         first, or ``"username"``) when one is taken.
         """
         address = validation.email(email)
@@ -60,7 +60,7 @@ class AccountService(Service):
         """Create a user with no email and no password, for apps that own their accounts.
 
         Such a user can post, follow and do everything else; only
-        :meth:`login` and :meth:`change_password` are not available to them.
+        `login` and `change_password` are not available to them.
         """
         return self._add_user(self._new_user(username, full_name, email=None))
 
@@ -68,7 +68,7 @@ class AccountService(Service):
         """Check a username or email and its password, and open a session.
 
         Unknown accounts, wrong passwords, deactivated accounts and corrupt
-        stored hashes all raise the same :class:`AuthenticationError` after the
+        stored hashes all raise the same `AuthenticationError` after the
         same hashing work.
         """
         if len(password) > MAX_PASSWORD_LENGTH:
@@ -105,7 +105,7 @@ class AccountService(Service):
     def authenticate(self, token: str) -> int:
         """Return the id of the user a session token belongs to.
 
-        Raises :class:`AuthenticationError` when the token is unknown, expired,
+        Raises `AuthenticationError` when the token is unknown, expired,
         revoked, or belongs to a deactivated user.
         """
         now = self._clock.now()
@@ -115,7 +115,7 @@ class AccountService(Service):
         return user_id
 
     def revoke_session(self, token: str) -> None:
-        """End one session (log out). An unknown token raises :class:`AuthenticationError`."""
+        """End one session (log out). An unknown token raises `AuthenticationError`."""
         now = self._clock.now()
         user_id = self._write(lambda uow: uow.sessions.delete(hash_token(token)))
         if user_id is None:
@@ -146,7 +146,7 @@ class AccountService(Service):
     def change_password(self, user_id: int, old_password: str, new_password: str) -> None:
         """Replace a user's password after checking the old one.
 
-        Existing sessions stay valid; call :meth:`revoke_all_sessions` as well
+        Existing sessions stay valid; call `revoke_all_sessions` as well
         to log the user out everywhere.
         """
         validation.password(

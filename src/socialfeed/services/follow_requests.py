@@ -6,28 +6,30 @@ from datetime import datetime
 
 from socialfeed.errors import NotFoundError
 from socialfeed.events import (
-    Event,
     FollowRequestApproved,
     FollowRequestRejected,
     FollowRequestWithdrawn,
-    UserFollowed,
 )
 from socialfeed.models import Page, User
 from socialfeed.pagination import DEFAULT_LIMIT, PageRequest
 from socialfeed.services._base import Service, is_id, require_user, user_page
 from socialfeed.storage.base import FollowEntry, UnitOfWork
 
-__all__ = ["FollowRequestService", "approval_events", "approve_request"]
+__all__ = ["FollowRequestService", "approve_request"]
 
 
 class FollowRequestService(Service):
     """Requests to follow a private account: approve, reject, withdraw, and list them.
 
-    :meth:`FollowService.follow` makes a request when the account is private.
+    `FollowService.follow` makes a request when the account is private.
     """
 
     def approve(self, owner_id: int, requester_id: int) -> None:
-        """Approve a request: the requester now follows the owner (and is notified as usual)."""
+        """Approve a request: the requester now follows the owner.
+
+        One action, one signal: ``follow_request_approved``, not also
+        ``user_followed`` (the notification handler listens to both).
+        """
         now = self._clock.now()
 
         def work(uow: UnitOfWork) -> None:
@@ -35,8 +37,9 @@ class FollowRequestService(Service):
             approve_request(uow, requester_id, owner_id, now)
 
         self._write(work)
-        for event in approval_events(requester_id, owner_id, now):
-            self._send(event)
+        self._send(
+            FollowRequestApproved(occurred_at=now, requester_id=requester_id, owner_id=owner_id)
+        )
 
     def reject(self, owner_id: int, requester_id: int) -> None:
         """Reject a request; the requester may ask again later."""
@@ -93,14 +96,6 @@ def approve_request(uow: UnitOfWork, requester_id: int, owner_id: int, now: date
     """Turn a pending request into a follow, in the caller's transaction."""
     _remove(uow, requester_id, owner_id)
     uow.follows.add(requester_id, owner_id, now)
-
-
-def approval_events(requester_id: int, owner_id: int, now: datetime) -> list[Event]:
-    """The events of one approval: the approval itself, then the follow it made."""
-    return [
-        FollowRequestApproved(occurred_at=now, requester_id=requester_id, owner_id=owner_id),
-        UserFollowed(occurred_at=now, follower_id=requester_id, followee_id=owner_id),
-    ]
 
 
 def _remove(uow: UnitOfWork, requester_id: int, owner_id: int) -> None:

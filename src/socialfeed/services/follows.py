@@ -24,11 +24,11 @@ class FollowService(Service):
         """Follow a user, or ask to when their account is private.
 
         Returns ``"following"``, or ``"requested"`` when a follow request was
-        made (see :class:`FollowRequestService`). Following yourself is a
-        :class:`SelfActionError`, following twice an :class:`AlreadyFollowingError`
-        (asking twice a :class:`ConflictError`), and an unknown user, or one who
-        blocked you, a :class:`NotFoundError`; following someone you blocked is
-        a :class:`BlockedError`.
+        made (see `FollowRequestService`). Following yourself is a
+        `SelfActionError`, following twice an `AlreadyFollowingError`
+        (asking twice a `ConflictError`), and an unknown user, or one who
+        blocked you, a `NotFoundError`; following someone you blocked is
+        a `BlockedError`.
         """
         if follower_id == followee_id:
             raise SelfActionError("followee_id", "Cannot follow yourself")
@@ -60,7 +60,7 @@ class FollowService(Service):
         return outcome
 
     def unfollow(self, follower_id: int, followee_id: int) -> None:
-        """Stop following a user; :class:`NotFollowingError` if not following them."""
+        """Stop following a user; `NotFollowingError` if not following them."""
         if follower_id == followee_id:
             raise SelfActionError("followee_id", "Cannot unfollow yourself")
         now = self._clock.now()

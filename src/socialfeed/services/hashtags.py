@@ -18,7 +18,7 @@ __all__ = ["HashtagService", "normalize_tag"]
 
 
 class HashtagService(Service):
-    """Posts by hashtag. The index is kept by :class:`~socialfeed.handlers.HashtagHandler`."""
+    """Posts by hashtag. The index is kept by `HashtagHandler`."""
 
     def index_post(self, post_id: int) -> tuple[str, ...]:
         """Make the post's hashtag links match its current content; return its tags.

@@ -25,7 +25,7 @@ class MessageService(Service):
         """Send a message of 1 to 1,000 characters to another user.
 
         Across a block nothing is sent: a user who blocked the sender is not
-        found, and messaging someone you blocked is a :class:`BlockedError`.
+        found, and messaging someone you blocked is a `BlockedError`.
         """
         if sender_id == receiver_id:
             raise SelfActionError("receiver_id", "Cannot message yourself")

@@ -26,8 +26,8 @@ from socialfeed.validation import identity_key
 
 __all__ = ["DefaultNotificationRenderer", "NotificationRenderer", "NotificationService"]
 
-#: How many actors a notification group names ("alice, bob and 3 others").
 GROUP_ACTORS = 3
+"""How many actors a notification group names ("alice, bob and 3 others")."""
 
 
 _VERBS: Mapping[NotificationKind, str] = {
@@ -68,8 +68,8 @@ class DefaultNotificationRenderer:
 class NotificationService(Service):
     """A user's notifications. Nobody else can read or mark them.
 
-    Notifications are created by :class:`~socialfeed.handlers.NotificationHandler`
-    (connect it to have them) through :meth:`notify` and :meth:`notify_mentions`.
+    Notifications are created by `NotificationHandler`
+    (connect it to have them) through `notify` and `notify_mentions`.
     """
 
     def notify(
@@ -92,7 +92,7 @@ class NotificationService(Service):
         redelivered event), or when the same actor already caused the same
         kind of notification about the same post at or after
         ``unless_notified_since``. A recipient, actor, post or comment that no
-        longer exists raises :class:`NotFoundError`.
+        longer exists raises `NotFoundError`.
         """
         if kind != "follow" and post_id is None:
             raise ValidationError("post_id", f"a {kind} notification refers to a post")
@@ -244,7 +244,7 @@ class NotificationService(Service):
     def mark_all_read(self, user_id: int) -> int:
         """Mark all of a user's notifications read; return how many were unread.
 
-        Like :meth:`mark_read`, it sends its signal only when something changed.
+        Like `mark_read`, it sends its signal only when something changed.
         """
         now = self._clock.now()
 

@@ -38,7 +38,7 @@ class PostService(Service):
         return post
 
     def get(self, post_id: int, *, viewer_id: int | None = None) -> Post:
-        """Return a post; :class:`NotFoundError` if there is none or the viewer may not see it."""
+        """Return a post; `NotFoundError` if there is none or the viewer may not see it."""
         return self._read(lambda uow: require_visible_post(uow, post_id, viewer_id))
 
     def edit(self, post_id: int, editor_id: int, content: str | None) -> Post:

@@ -17,7 +17,7 @@ class SearchService(Service):
 
     Queries are matched literally and case-insensitively: ``%``, ``_``, ``\\``
     and quotes are ordinary characters. A blank query or one over 100
-    characters is a :class:`ValidationError` on ``query``.
+    characters is a `ValidationError` on ``query``.
     """
 
     def users(

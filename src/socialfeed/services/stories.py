@@ -27,7 +27,7 @@ class StoryService(Service):
     """Stories expire ``Settings.story_lifetime`` after they were posted (24 hours by default).
 
     An expired story is in no list, and to anyone but its author it does not
-    exist: reading, viewing or deleting it is :class:`NotFoundError`. An
+    exist: reading, viewing or deleting it is `NotFoundError`. An
     active story can be read and viewed by whoever may see its author's
     content (everyone for a public account, approved followers for a private
     one, nobody across a block); muted authors leave the story feed.

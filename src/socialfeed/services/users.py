@@ -16,20 +16,20 @@ from socialfeed.services._base import (
     require_user,
     user_page,
 )
-from socialfeed.services.follow_requests import approval_events, approve_request
+from socialfeed.services.follow_requests import approve_request
 from socialfeed.storage.base import FollowEntry, UnitOfWork
 
 __all__ = ["PROFILE_FIELDS", "UserService"]
 
-#: The fields :meth:`UserService.update_profile` accepts; anything else is refused.
 PROFILE_FIELDS = frozenset({"full_name", "bio", "profile_image_url"})
+"""The fields `UserService.update_profile` accepts; anything else is refused."""
 
 
 class UserService(Service):
     """Public profiles and who follows whom."""
 
     def get(self, user_id: int, *, viewer_id: int | None = None) -> User:
-        """Return a user's profile; :class:`NotFoundError` if there is none.
+        """Return a user's profile; `NotFoundError` if there is none.
 
         A user who blocked the viewer does not exist for them. A private
         account's profile is visible; its content is not.
@@ -55,7 +55,8 @@ class UserService(Service):
         """Make an account private or public.
 
         Going private keeps every existing follower. Going public approves
-        every pending follow request, as if the owner had approved each one.
+        every pending follow request, as if the owner had approved each one;
+        the one ``visibility_changed`` signal names them.
         """
         now = self._clock.now()
 
@@ -69,12 +70,15 @@ class UserService(Service):
             return approved
 
         approved = self._write(work)
-        if approved is None:
-            return
-        self._send(VisibilityChanged(occurred_at=now, user_id=user_id, is_private=is_private))
-        for requester_id in approved:
-            for event in approval_events(requester_id, user_id, now):
-                self._send(event)
+        if approved is not None:
+            self._send(
+                VisibilityChanged(
+                    occurred_at=now,
+                    user_id=user_id,
+                    is_private=is_private,
+                    approved_requester_ids=tuple(approved),
+                )
+            )
 
     def update_profile(self, user_id: int, changes: Mapping[str, object]) -> User:
         """Change ``full_name``, ``bio`` and/or ``profile_image_url``; return the user.
@@ -82,7 +86,7 @@ class UserService(Service):
         ``changes`` is typically a request body: only the keys present are
         applied, and ``None`` or an empty string clears a field. Any other key
         (``username``, ``email``, ``is_active``, a typo...) raises
-        :class:`ValidationError` naming it, and nothing is changed.
+        `ValidationError` naming it, and nothing is changed.
         """
         cleaned = _clean_profile(changes)
         now = self._clock.now()

@@ -1,7 +1,7 @@
 """Storage backends and the protocols they implement.
 
-:class:`MemoryStorage` keeps everything in memory; :class:`SQLStorage` keeps
-it in SQLite or PostgreSQL. Both implement :class:`Storage`.
+`MemoryStorage` keeps everything in memory; `SQLStorage` keeps
+it in SQLite or PostgreSQL. Both implement `Storage`.
 """
 
 from socialfeed.storage.base import Storage, UnitOfWork

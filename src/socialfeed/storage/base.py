@@ -1,6 +1,6 @@
 """The storage contract: one protocol per repository, grouped by a unit of work.
 
-A backend implements :class:`Storage`. Each action of a service runs inside
+A backend implements `Storage`. Each action of a service runs inside
 one ``storage.transaction()``: a unit of work whose repositories all share
 that transaction, committed when the block exits cleanly and rolled back when
 it raises. Backends keep the denormalised counters (likes, comments, posts,
@@ -669,7 +669,7 @@ class Storage(Protocol):
 
         ``write=False`` promises that the block only reads, which lets a
         backend take fewer locks. Driver errors leave the block as
-        :class:`~socialfeed.errors.StorageError` subclasses.
+        `StorageError` subclasses.
         """
         ...
 

@@ -39,9 +39,9 @@ _PG_BUSY = {"55P03", "57014"}  # lock_not_available, query_canceled (statement t
 class SQLStorage:
     """Storage in a SQL database through SQLAlchemy: SQLite or PostgreSQL.
 
-    Build it with :meth:`from_url`, or hand in an :class:`~sqlalchemy.Engine`
+    Build it with `from_url`, or hand in an `Engine`
     you configured yourself. The storage does not own a handed-in engine's
-    lifetime beyond :meth:`close`, which disposes of its pool.
+    lifetime beyond `close`, which disposes of its pool.
     """
 
     def __init__(self, engine: Engine, *, sqlite_busy_timeout: float = 30.0) -> None:
@@ -61,7 +61,7 @@ class SQLStorage:
         ``sqlite:///path/to/file.db`` is an embedded file, ``sqlite://`` a
         private in-memory database, and ``postgresql://user@host/db`` uses
         psycopg 3 (install the ``postgresql`` extra). Extra keyword arguments
-        go to :func:`sqlalchemy.create_engine`.
+        go to `sqlalchemy.create_engine`.
         """
         parsed = make_url(url)
         _check_supported(parsed.get_backend_name())
