@@ -1,8 +1,8 @@
-"""What routes ask FastAPI for: the facade, the caller's token and the caller's id."""
+"""What routes ask FastAPI for: the facade, the caller's token and id, and the optional viewer."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -10,7 +10,17 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from examples.fastapi_app.errors import not_authenticated
 from socialfeed import SocialFeed
 
-__all__ = ["BearerToken", "CurrentUser", "Feed", "bearer_token", "current_user", "get_feed"]
+__all__ = [
+    "OPTIONAL_AUTH",
+    "BearerToken",
+    "CurrentUser",
+    "Feed",
+    "Viewer",
+    "bearer_token",
+    "current_user",
+    "current_viewer",
+    "get_feed",
+]
 
 # auto_error=False: a missing token gets this app's own 401, with its challenge
 # header. The scheme also gives the interactive docs their "Authorize" button.
@@ -46,3 +56,25 @@ def current_user(feed: Feed, token: BearerToken) -> int:
 
 
 CurrentUser = Annotated[int, Depends(current_user)]
+
+
+def current_viewer(
+    feed: Feed,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> int | None:
+    """Return the caller's id on a read that anyone may make, or ``None`` for an anonymous one.
+
+    A request without a bearer token is anonymous; one with a token that is
+    unknown, expired or revoked is refused (401 "Invalid token"), not read
+    as anonymous, so that a client notices its session has ended.
+    """
+    if credentials is None:
+        return None
+    return feed.accounts.authenticate(credentials.credentials)
+
+
+Viewer = Annotated[int | None, Depends(current_viewer)]
+
+#: The ``openapi_extra`` of a route with a :data:`Viewer`: FastAPI lists the bearer
+#: scheme as required, and this adds the empty alternative that makes it optional.
+OPTIONAL_AUTH: dict[str, Any] = {"security": [{}]}

@@ -38,6 +38,7 @@ from socialfeed import (
 
 __all__ = [
     "AUTH",
+    "BAD_TOKEN",
     "BEARER_CHALLENGE",
     "INVALID",
     "http_error",
@@ -53,6 +54,7 @@ BEARER_CHALLENGE: Mapping[str, str] = {"WWW-Authenticate": "Bearer"}
 _RETRY_LATER: Mapping[str, str] = {"Retry-After": "1"}
 
 
+# --8<-- [start:http_error]
 def http_error(error: SocialFeedError) -> tuple[int, str, Mapping[str, str]]:
     """Return the status, detail and headers that answer a library error."""
     match error:
@@ -78,6 +80,9 @@ def http_error(error: SocialFeedError) -> tuple[int, str, Mapping[str, str]]:
             return status.HTTP_500_INTERNAL_SERVER_ERROR, "Internal server error", {}
 
 
+# --8<-- [end:http_error]
+
+
 def not_authenticated() -> HTTPException:
     """Return the 401 for a request that carries no bearer token."""
     return HTTPException(
@@ -85,11 +90,15 @@ def not_authenticated() -> HTTPException:
     )
 
 
+# --8<-- [start:error_handler]
 async def socialfeed_error_handler(request: Request, error: Exception) -> Response:
     """Answer a library error as :func:`http_error` says."""
     assert isinstance(error, SocialFeedError)  # registered for SocialFeedError only
     code, detail, headers = http_error(error)
     return JSONResponse({"detail": detail}, status_code=code, headers=dict(headers))
+
+
+# --8<-- [end:error_handler]
 
 
 async def request_validation_handler(request: Request, error: Exception) -> Response:
@@ -148,15 +157,21 @@ def install_error_handlers(app: FastAPI, routers: Iterable[APIRouter]) -> None:
                 )
         return await fastapi_http_exception_handler(request, error)
 
+    # --8<-- [start:register]
     app.add_exception_handler(SocialFeedError, socialfeed_error_handler)
     app.add_exception_handler(RequestValidationError, request_validation_handler)
     app.add_exception_handler(HTTPException, http_exception_handler)
+    # --8<-- [end:register]
 
 
 # OpenAPI
 
 #: How the 401 of a route that needs a token is described.
 AUTH = '"Not authenticated" (no bearer token) or "Invalid token"'
+#: How the 401 of a route that reads with or without a token is described.
+BAD_TOKEN = (
+    '"Invalid token": the token sent is unknown, expired or revoked (send none to read anonymously)'
+)
 #: How a 422 is described.
 INVALID = 'Invalid input: "<field>: <reason>"'
 

@@ -9,10 +9,11 @@ library's attrs models by their ``of`` class methods; the library's rules
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Literal
+from datetime import UTC, datetime
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic_core import PydanticCustomError
 
 from socialfeed import models
 
@@ -23,17 +24,21 @@ __all__ = [
     "Count",
     "Credentials",
     "Error",
+    "FollowRequestSent",
     "FollowState",
     "Hashtag",
     "LikeState",
     "Message",
     "MessageCreate",
+    "MuteOptions",
+    "MutedUser",
     "Notification",
     "NotificationGroup",
     "PasswordChange",
     "Post",
     "PostCreate",
     "PostEdit",
+    "PrivacySetting",
     "Profile",
     "ProfileChanges",
     "Registration",
@@ -50,6 +55,18 @@ class _Body(BaseModel):
     """A request body: exact JSON types, unknown keys ignored."""
 
     model_config = ConfigDict(strict=True)
+
+
+def _json_string(value: object) -> object:
+    """Let only a JSON string on to datetime parsing: a number is not a time here."""
+    if isinstance(value, str):
+        return value
+    raise PydanticCustomError("datetime_type", "Input should be a valid datetime")
+
+
+#: A time in a request body, as ISO 8601 text. Strict bodies take no text as a
+#: datetime, and lax parsing alone would take a number as a Unix time.
+Timestamp = Annotated[datetime, Field(strict=False), BeforeValidator(_json_string)]
 
 
 # Requests
@@ -121,6 +138,18 @@ class MessageCreate(_Body):
 
     receiver_id: int
     content: str
+
+
+class MuteOptions(_Body):
+    """``POST /api/mutes/{user_id}``: until when (with its UTC offset); null or absent, for good."""
+
+    until: Timestamp | None = None
+
+
+class PrivacySetting(_Body):
+    """``PUT /api/users/me/privacy``."""
+
+    is_private: bool
 
 
 # Responses
@@ -349,6 +378,20 @@ class NotificationGroup(BaseModel):
         )
 
 
+class MutedUser(BaseModel):
+    """A user the caller mutes, and until when (``null``: until unmuted)."""
+
+    user: User
+    until: datetime | None
+
+    @classmethod
+    def of(cls, mute: models.Mute) -> MutedUser:
+        """Serialize ``mute``, its end in UTC like every other time the API writes."""
+        # The memory backend hands ``until`` back in the offset it was given.
+        until = None if mute.until is None else mute.until.astimezone(UTC)
+        return cls(user=User.of(mute.user), until=until)
+
+
 class Hashtag(BaseModel):
     """A hashtag."""
 
@@ -396,6 +439,13 @@ class FollowState(BaseModel):
     """Whether the caller follows the user after the action."""
 
     following: bool
+
+
+class FollowRequestSent(BaseModel):
+    """The answer to following a private account: not following yet, a request is pending."""
+
+    following: Literal[False] = False
+    requested: Literal[True] = True
 
 
 class Status(BaseModel):

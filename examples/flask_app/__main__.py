@@ -34,6 +34,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     # Stop on SIGTERM (a service manager, a container) as on Ctrl+C: the
     # database connections are then closed on the way out.
     signal.signal(signal.SIGTERM, signal.default_int_handler)
+    # --8<-- [start:serve]
     app = create_app()
     # create_server binds and listens at once, so the URL printed below is live.
     server = create_server(app, host=args.host, port=args.port, threads=args.threads)
@@ -48,6 +49,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         server.close()
         with app.app_context():
             current_feed().close()
+    # --8<-- [end:serve]
 
 
 if __name__ == "__main__":

@@ -31,6 +31,7 @@ class MethodsAsDeclaredRule(Rule):
             self.methods.discard("HEAD")
 
 
+# --8<-- [start:create_app]
 def create_app(feed: SocialFeed | None = None) -> Flask:
     """Build the app over ``feed``, or over the database named by the environment.
 
@@ -51,3 +52,6 @@ def create_app(feed: SocialFeed | None = None) -> Flask:
     for blueprint in BLUEPRINTS:
         app.register_blueprint(blueprint)
     return app
+
+
+# --8<-- [end:create_app]

@@ -6,7 +6,7 @@ from flask import request
 
 from examples.flask_app.extension import current_feed
 
-__all__ = ["NotAuthenticatedError", "bearer_token", "current_user"]
+__all__ = ["NotAuthenticatedError", "bearer_token", "current_user", "current_viewer"]
 
 
 class NotAuthenticatedError(Exception):
@@ -31,3 +31,17 @@ def bearer_token() -> str:
 def current_user() -> int:
     """Return the id of the caller; an unknown, expired or revoked token is 401."""
     return current_feed().accounts.authenticate(bearer_token())
+
+
+def current_viewer() -> int | None:
+    """Return the caller's id on a read that anyone may make, or ``None`` for an anonymous one.
+
+    A request without a bearer token is anonymous; one with a token that is
+    unknown, expired or revoked is refused (401 "Invalid token"), not read
+    as anonymous, so that a client notices its session has ended.
+    """
+    try:
+        token = bearer_token()
+    except NotAuthenticatedError:
+        return None
+    return current_feed().accounts.authenticate(token)

@@ -7,19 +7,37 @@ the values (lengths, formats, what may be empty) is the library's.
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict
+from datetime import datetime
+from typing import Annotated
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic_core import PydanticCustomError
 
 __all__ = [
     "CommentIn",
     "LoginIn",
     "MessageIn",
+    "MuteIn",
     "PasswordChangeIn",
     "PostEditIn",
     "PostIn",
+    "PrivacyIn",
     "ProfileUpdateIn",
     "RegisterIn",
     "StoryIn",
 ]
+
+
+def _json_string(value: object) -> object:
+    """Let only a JSON string on to datetime parsing: a number is not a time here."""
+    if isinstance(value, str):
+        return value
+    raise PydanticCustomError("datetime_type", "Input should be a valid datetime")
+
+
+#: A time in a request body, as ISO 8601 text. Strict bodies take no text as a
+#: datetime, and lax parsing alone would take a number as a Unix time.
+Timestamp = Annotated[datetime, Field(strict=False), BeforeValidator(_json_string)]
 
 
 class _Body(BaseModel):
@@ -94,3 +112,15 @@ class MessageIn(_Body):
 
     receiver_id: int
     content: str
+
+
+class MuteIn(_Body):
+    """``POST /api/mutes/{user_id}``: until when (with its UTC offset); null or absent, for good."""
+
+    until: Timestamp | None = None
+
+
+class PrivacyIn(_Body):
+    """``PUT /api/users/me/privacy``."""
+
+    is_private: bool

@@ -41,6 +41,7 @@ def error_response(status: int, detail: str, headers: Mapping[str, str] | None =
     return response
 
 
+# --8<-- [start:library_error]
 def library_error(error: SocialFeedError) -> Response:
     """Answer one of the library's errors with the status its kind calls for."""
     # SelfActionError is a ValidationError, but a 400: test it first.
@@ -60,6 +61,9 @@ def library_error(error: SocialFeedError) -> Response:
         return error_response(503, "Service busy, try again", {"Retry-After": "1"})
     current_app.logger.error("unexpected socialfeed error", exc_info=error)
     return error_response(500, "Internal server error")
+
+
+# --8<-- [end:library_error]
 
 
 def request_validation_error(error: RequestValidationError) -> Response:
@@ -104,6 +108,7 @@ def unexpected_error(error: InternalServerError) -> Response:
     return error_response(500, "Internal server error")
 
 
+# --8<-- [start:register]
 def register_error_handlers(app: Flask) -> None:
     """Install every handler above on ``app``."""
     app.register_error_handler(SocialFeedError, library_error)
@@ -111,3 +116,6 @@ def register_error_handlers(app: Flask) -> None:
     app.register_error_handler(NotAuthenticatedError, not_authenticated)
     app.register_error_handler(InternalServerError, unexpected_error)
     app.register_error_handler(HTTPException, http_error)
+
+
+# --8<-- [end:register]

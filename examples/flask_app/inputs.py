@@ -28,6 +28,7 @@ __all__ = [
     "PageParams",
     "RequestValidationError",
     "json_body",
+    "optional_body",
     "page_params",
     "path_id",
     "query_param",
@@ -107,6 +108,13 @@ def validate_body(model: type[Model], body: object) -> Model:
         return model.model_validate(body, from_attributes=True)
     except pydantic.ValidationError as error:
         raise RequestValidationError.from_pydantic(error, location=("body",)) from None
+
+
+def optional_body(model: type[Model], body: object) -> Model | None:
+    """Check a decoded body that may be left out: none, or JSON ``null``, is ``None``."""
+    if body is NO_BODY or body is None:
+        return None
+    return validate_body(model, body)
 
 
 _PATH_ID: Final[TypeAdapter[int]] = TypeAdapter(int)

@@ -16,6 +16,7 @@ def json_response(body: Mapping[str, object], status: int = 200) -> Response:
     )
 
 
+# --8<-- [start:list_response]
 def list_response(
     items: Iterable[Mapping[str, object]], next_cursor: str | None = None
 ) -> Response:
@@ -26,6 +27,9 @@ def list_response(
     if next_cursor is not None:
         response.headers["X-Next-Cursor"] = next_cursor
     return response
+
+
+# --8<-- [end:list_response]
 
 
 def no_content() -> Response:

@@ -7,7 +7,7 @@ them as Pydantic does.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Literal, TypedDict
 
 from socialfeed import models
@@ -16,10 +16,12 @@ __all__ = [
     "CommentBody",
     "ConversationBody",
     "CountBody",
+    "FollowRequestedBody",
     "FollowingBody",
     "HashtagBody",
     "LikeBody",
     "MessageBody",
+    "MuteBody",
     "NotificationBody",
     "NotificationGroupBody",
     "PostBody",
@@ -33,6 +35,7 @@ __all__ = [
     "conversation_body",
     "hashtag_body",
     "message_body",
+    "mute_body",
     "notification_body",
     "notification_group_body",
     "post_body",
@@ -149,6 +152,13 @@ class NotificationGroupBody(TypedDict):
     message: str
 
 
+class MuteBody(TypedDict):
+    """A user the caller mutes, and until when (``null``: until unmuted)."""
+
+    user: UserBody
+    until: datetime | None
+
+
 class HashtagBody(TypedDict):
     """``Hashtag``."""
 
@@ -182,6 +192,13 @@ class FollowingBody(TypedDict):
     """Whether the caller follows the user after a follow or unfollow."""
 
     following: bool
+
+
+class FollowRequestedBody(TypedDict):
+    """The answer to following a private account: not following yet, a request is pending."""
+
+    following: Literal[False]
+    requested: Literal[True]
 
 
 class StatusBody(TypedDict):
@@ -307,6 +324,13 @@ def notification_group_body(group: models.NotificationGroup) -> NotificationGrou
         "latest_at": group.latest_at,
         "message": group.message,
     }
+
+
+def mute_body(mute: models.Mute) -> MuteBody:
+    """Return a muted user and the mute's end, in UTC like every other time the API writes."""
+    # The memory backend hands ``until`` back in the offset it was given.
+    until = None if mute.until is None else mute.until.astimezone(UTC)
+    return {"user": user_body(mute.user), "until": until}
 
 
 def hashtag_body(hashtag: models.Hashtag) -> HashtagBody:

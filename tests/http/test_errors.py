@@ -99,7 +99,7 @@ def test_storage_errors_map_to_server_errors(
     alice = api.signup("alice")
     post = api.feed.posts.create(alice.id, content="hello")
 
-    def fail(post_id: int) -> None:
+    def fail(post_id: int, *, viewer_id: int | None = None) -> None:
         raise error
 
     monkeypatch.setattr(api.feed.posts, "get", fail)

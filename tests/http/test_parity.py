@@ -1,9 +1,10 @@
-"""Both apps are one API: a long scenario gives byte-identical responses from FastAPI and Flask."""
+"""Both apps are one API: long scenarios give byte-identical responses from FastAPI and Flask."""
 
 from __future__ import annotations
 
 import itertools
-from datetime import UTC, datetime, timedelta
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
@@ -13,7 +14,7 @@ from tests.http.conftest import FRAMEWORKS, PASSWORD, ApiClient, Params, new_fee
 
 START = datetime(2026, 3, 1, 12, 30, tzinfo=UTC)
 # The headers a client acts on; the others (Date, Server, Content-Length...) are the server's.
-COMPARED_HEADERS = ("content-type", "x-next-cursor", "www-authenticate", "retry-after")
+COMPARED_HEADERS = ("content-type", "x-next-cursor", "www-authenticate", "retry-after", "allow")
 
 Exchange = tuple[str, int, dict[str, str], bytes]
 
@@ -35,9 +36,12 @@ class Recorder:
         token: str | None = None,
         params: Params | None = None,
         body: bytes | None = None,
+        headers: Mapping[str, str] | None = None,
     ) -> object:
         """Send one request, check its status, record it, and return its parsed body."""
-        response = self.api.request(method, path, json=json, token=token, params=params, body=body)
+        response = self.api.request(
+            method, path, json=json, token=token, params=params, body=body, headers=headers
+        )
         label = f"{method} {path} {params or ''}"
         assert response.status == status, (self.api.framework, label, response.body)
         headers = {
@@ -247,8 +251,144 @@ def scenario(call: Recorder, clock: ManualClock) -> None:
     call(404, "GET", f"/api/users/{c}")
 
 
-def run(framework: str, monkeypatch: pytest.MonkeyPatch) -> list[Exchange]:
-    """Run the scenario on a fresh app with the same clock start and the same token sequence."""
+def privacy_scenario(call: Recorder, clock: ManualClock) -> None:
+    """Touch every privacy route and every optional-auth read, through successes and errors."""
+    tokens: dict[str, str] = {}
+    ids: dict[str, int] = {}
+    for name in ("alice", "bob", "carol", "dave"):
+        body = {"username": name, "email": f"{name}@example.com", "password": PASSWORD}
+        user = call(201, "POST", "/api/auth/register", json=body)
+        assert isinstance(user, dict)
+        ids[name] = user["id"]
+        login = call(200, "POST", "/api/auth/login", json={"email": name, "password": PASSWORD})
+        assert isinstance(login, dict)
+        tokens[name] = login["access_token"]
+    alice, bob, carol, dave = (tokens[name] for name in ("alice", "bob", "carol", "dave"))
+    a, b, c, d = (ids[name] for name in ("alice", "bob", "carol", "dave"))
+    post = call(201, "POST", "/api/posts", json={"content": "Private #Sunrise"}, token=alice)
+    assert isinstance(post, dict)
+    p = post["id"]
+    call(201, "POST", "/api/posts", json={"content": "Bob's #sunrise"}, token=bob)
+    call(201, "POST", f"/api/posts/{p}/comments", json={"content": "Nice"}, token=carol)
+
+    # Optional auth on the public reads: anonymous, a token, another scheme, a bad token.
+    call(200, "GET", f"/api/users/{a}")
+    call(200, "GET", f"/api/users/{a}", token=bob)
+    call(200, "GET", f"/api/users/{a}", headers={"Authorization": "Basic YTpi"})
+    call(401, "GET", f"/api/users/{a}", token="forged")
+    call(401, "GET", "/api/users/abc", token="forged")
+    call(401, "GET", f"/api/posts/{p}/likes", token="forged")
+    call(401, "GET", "/api/search/hashtags", params={"q": "sun"}, token="forged")
+    call(200, "GET", "/api/search/hashtags", params={"q": "sun"}, token=bob)
+    call(200, "GET", "/api/search/users", params={"q": "a"}, token=carol)
+
+    # A private account, and the follow requests it gets.
+    call(200, "PUT", "/api/users/me/privacy", json={"is_private": True}, token=alice)
+    call(422, "PUT", "/api/users/me/privacy", json={"is_private": "yes"}, token=alice)
+    call(422, "PUT", "/api/users/me/privacy", json={}, token=alice)
+    call(401, "PUT", "/api/users/me/privacy", json={"is_private": True})
+    call(405, "GET", "/api/users/me/privacy", token=alice)
+    call(200, "POST", f"/api/follow/{a}", token=bob)
+    call(400, "POST", f"/api/follow/{a}", token=bob)
+    call(200, "POST", f"/api/follow/{a}", token=carol)
+    call(200, "POST", f"/api/follow/{a}", token=dave)
+    call(200, "POST", f"/api/follow/{b}", token=alice)
+    call(200, "GET", "/api/follow-requests", token=alice)
+    call(200, "GET", "/api/follow-requests", token=alice, params={"limit": 2})
+    call(200, "GET", "/api/follow-requests", token=alice, params={"limit": 2, "offset": 2})
+    call(422, "GET", "/api/follow-requests", token=alice, params={"limit": 0})
+    call(200, "GET", "/api/follow-requests/sent", token=bob)
+    call(401, "GET", "/api/follow-requests/sent")
+    for token in (None, bob):
+        call(404, "GET", f"/api/users/{a}/posts", token=token)
+        call(404, "GET", f"/api/users/{a}/followers", token=token)
+        call(404, "GET", f"/api/users/{a}/following", token=token)
+        call(404, "GET", f"/api/posts/{p}", token=token)
+        call(404, "GET", f"/api/posts/{p}/comments", token=token)
+        call(404, "GET", f"/api/posts/{p}/likes", token=token)
+        call(200, "GET", "/api/search/posts/hashtag/sunrise", token=token)
+        call(200, "GET", f"/api/users/{a}", token=token)
+    call(204, "POST", f"/api/follow-requests/{b}/approve", token=alice)
+    call(404, "POST", f"/api/follow-requests/{b}/approve", token=alice)
+    call(204, "POST", f"/api/follow-requests/{c}/reject", token=alice)
+    call(404, "POST", f"/api/follow-requests/{c}/reject", token=alice)
+    call(404, "POST", f"/api/follow-requests/{a}/approve", token=dave)
+    call(204, "DELETE", f"/api/follow-requests/{a}", token=dave)
+    call(404, "DELETE", f"/api/follow-requests/{a}", token=dave)
+    call(422, "DELETE", "/api/follow-requests/sent", token=dave)
+    call(422, "POST", "/api/follow-requests/abc/approve", token=alice)
+    call(405, "POST", "/api/follow-requests/sent", token=alice)
+    call(200, "GET", "/api/follow-requests", token=alice)
+    call(200, "GET", f"/api/users/{a}/posts", token=bob)
+    call(200, "GET", f"/api/users/{a}/followers", token=bob)
+    call(200, "GET", f"/api/posts/{p}", token=bob)
+    call(200, "GET", f"/api/posts/{p}/comments", token=bob)
+    call(200, "POST", f"/api/posts/{p}/likes", token=bob)
+    call(200, "GET", f"/api/posts/{p}/likes", token=bob)
+    call(200, "GET", "/api/search/posts/hashtag/sunrise", token=bob)
+    call(200, "PUT", "/api/users/me/privacy", json={"is_private": False}, token=alice)
+    call(200, "GET", f"/api/users/{a}/posts")
+    call(200, "POST", f"/api/posts/{p}/likes", token=dave)
+    call(200, "GET", f"/api/posts/{p}/likes")
+    call(200, "GET", f"/api/posts/{p}/likes", params={"limit": 1})
+    call(404, "GET", "/api/posts/999/likes")
+
+    # Blocks.
+    call(204, "POST", f"/api/blocks/{c}", token=alice)
+    call(204, "POST", f"/api/blocks/{c}", token=alice)
+    call(204, "POST", f"/api/blocks/{d}", token=alice)
+    call(400, "POST", f"/api/blocks/{a}", token=alice)
+    call(404, "POST", "/api/blocks/999", token=alice)
+    call(422, "POST", "/api/blocks/abc", token=alice)
+    call(200, "GET", "/api/blocks", token=alice)
+    call(200, "GET", "/api/blocks", token=alice, params={"limit": 1})
+    call(403, "POST", f"/api/follow/{c}", token=alice)
+    call(403, "POST", "/api/messages", json={"receiver_id": c, "content": "hi"}, token=alice)
+    call(404, "POST", f"/api/follow/{a}", token=carol)
+    call(404, "POST", "/api/messages", json={"receiver_id": a, "content": "hi"}, token=carol)
+    call(404, "GET", f"/api/users/{a}", token=carol)
+    call(404, "GET", f"/api/posts/{p}", token=carol)
+    call(200, "GET", "/api/search/users", params={"q": "alice"}, token=carol)
+    call(200, "GET", f"/api/posts/{p}/comments", token=alice)
+    call(200, "GET", f"/api/posts/{p}/comments")
+    call(204, "DELETE", f"/api/blocks/{c}", token=alice)
+    call(204, "DELETE", f"/api/blocks/{c}", token=alice)
+    call(204, "DELETE", "/api/blocks/999", token=alice)
+    call(200, "GET", "/api/blocks", token=alice)
+    call(405, "PATCH", "/api/blocks/1", token=alice)
+
+    # Mutes.
+    until = (clock.now() + timedelta(hours=1)).astimezone(timezone(timedelta(hours=2)))
+    call(200, "GET", "/api/feed", token=alice)
+    call(204, "POST", f"/api/mutes/{b}", json={"until": until.isoformat()}, token=alice)
+    call(204, "POST", f"/api/mutes/{c}", token=alice)
+    call(204, "POST", f"/api/mutes/{c}", body=b"null", token=alice)
+    call(204, "POST", f"/api/mutes/{c}", json={"until": None}, token=alice)
+    call(422, "POST", f"/api/mutes/{c}", json={"until": "2026-03-02T00:00:00"}, token=alice)
+    call(422, "POST", f"/api/mutes/{c}", json={"until": "2020-01-01T00:00:00Z"}, token=alice)
+    call(422, "POST", f"/api/mutes/{c}", json={"until": 1900000000}, token=alice)
+    call(422, "POST", f"/api/mutes/{c}", json={"until": "soon"}, token=alice)
+    call(422, "POST", f"/api/mutes/{c}", body=b"[1]", token=alice)
+    call(422, "POST", f"/api/mutes/{c}", body=b"{not json", token=alice)
+    call(400, "POST", f"/api/mutes/{a}", token=alice)
+    call(404, "POST", "/api/mutes/999", token=alice)
+    call(200, "GET", "/api/mutes", token=alice)
+    call(200, "GET", "/api/mutes", token=alice, params={"limit": 1})
+    call(200, "GET", "/api/feed", token=alice)
+    clock.advance(timedelta(hours=2))
+    call(200, "GET", "/api/mutes", token=alice)
+    call(200, "GET", "/api/feed", token=alice)
+    call(204, "DELETE", f"/api/mutes/{c}", token=alice)
+    call(204, "DELETE", f"/api/mutes/{c}", token=alice)
+    call(200, "GET", "/api/mutes", token=alice)
+
+
+def run(
+    framework: str,
+    monkeypatch: pytest.MonkeyPatch,
+    play: Callable[[Recorder, ManualClock], None] = scenario,
+) -> list[Exchange]:
+    """Run a scenario on a fresh app with the same clock start and the same token sequence."""
     counter = itertools.count(1)
     # Tokens are random by design; numbering them makes the two runs comparable byte for byte.
     monkeypatch.setattr(
@@ -257,13 +397,22 @@ def run(framework: str, monkeypatch: pytest.MonkeyPatch) -> list[Exchange]:
     clock = ManualClock(START)
     with serve(framework, new_feed(MemoryStorage(), clock), clock) as api:
         recorder = Recorder(api)
-        scenario(recorder, clock)
+        play(recorder, clock)
         return recorder.exchanges
 
 
 def test_both_apps_answer_byte_for_byte_the_same(monkeypatch: pytest.MonkeyPatch) -> None:
     """Every status, client-facing header and body of the scenario is identical in both apps."""
     fastapi, flask = (run(framework, monkeypatch) for framework in FRAMEWORKS)
+
+    assert [exchange[0] for exchange in fastapi] == [exchange[0] for exchange in flask]
+    different = [pair for pair in zip(fastapi, flask, strict=True) if pair[0] != pair[1]]
+    assert different == []
+
+
+def test_both_apps_answer_the_privacy_routes_alike(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Blocks, mutes, private accounts, requests, likers and optional auth match byte for byte."""
+    fastapi, flask = (run(framework, monkeypatch, privacy_scenario) for framework in FRAMEWORKS)
 
     assert [exchange[0] for exchange in fastapi] == [exchange[0] for exchange in flask]
     different = [pair for pair in zip(fastapi, flask, strict=True) if pair[0] != pair[1]]

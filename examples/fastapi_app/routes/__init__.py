@@ -4,10 +4,13 @@ from fastapi import APIRouter
 
 from examples.fastapi_app.routes import (
     auth,
+    blocks,
     feed,
+    follow_requests,
     follows,
     hashtags,
     messages,
+    mutes,
     notifications,
     posts,
     search,
@@ -22,6 +25,9 @@ ROUTERS: tuple[APIRouter, ...] = (
     users.router,
     posts.router,
     follows.router,
+    follow_requests.router,
+    blocks.router,
+    mutes.router,
     feed.router,
     stories.router,
     messages.router,

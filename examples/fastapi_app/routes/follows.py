@@ -1,4 +1,4 @@
-"""``/api/follow``: following and unfollowing."""
+"""``/api/follow``: following (or asking to follow a private account) and unfollowing."""
 
 from __future__ import annotations
 
@@ -15,19 +15,27 @@ router = APIRouter(prefix="/api/follow", tags=["follows"])
 
 @router.post(
     "/{user_id}",
-    response_model=schemas.FollowState,
+    response_model=schemas.FollowState | schemas.FollowRequestSent,
     responses=responses(
         {
-            400: '"Cannot follow yourself" or "Already following"',
+            400: '"Cannot follow yourself", "Already following" or "Follow request already sent"',
             401: AUTH,
-            404: '"User not found"',
+            403: '"You blocked this user"',
+            404: '"User not found" (also a user who blocked the caller)',
             422: INVALID,
         }
     ),
 )
-def follow(user_id: int, feed: Feed, me: CurrentUser) -> schemas.FollowState:
-    """Start following a user."""
-    feed.follows.follow(me, user_id)
+def follow(
+    user_id: int, feed: Feed, me: CurrentUser
+) -> schemas.FollowState | schemas.FollowRequestSent:
+    """Follow a user: ``{"following": true}``, or a request to a private account.
+
+    Asking to follow a private account answers ``{"following": false,
+    "requested": true}``; the follow starts when its owner approves.
+    """
+    if feed.follows.follow(me, user_id) == "requested":
+        return schemas.FollowRequestSent()
     return schemas.FollowState(following=True)
 
 

@@ -19,7 +19,13 @@ router = APIRouter(prefix="/api/messages", tags=["messages"])
     status_code=status.HTTP_201_CREATED,
     response_model=schemas.Message,
     responses=responses(
-        {400: '"Cannot message yourself"', 401: AUTH, 404: '"User not found"', 422: INVALID}
+        {
+            400: '"Cannot message yourself"',
+            401: AUTH,
+            403: '"You blocked this user"',
+            404: '"User not found" (also a user who blocked the caller)',
+            422: INVALID,
+        }
     ),
 )
 def send_message(body: schemas.MessageCreate, feed: Feed, user_id: CurrentUser) -> schemas.Message:

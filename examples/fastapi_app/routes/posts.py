@@ -1,12 +1,17 @@
-"""``/api/posts``: posts, likes and comments."""
+"""``/api/posts``: posts, likes and likers, and comments.
+
+The reads take an optional bearer token: with one, the caller sees what the
+library shows them; without one, what it shows anyone. A post the caller may
+not see (a private account's, or across a block) is not found.
+"""
 
 from __future__ import annotations
 
 from fastapi import APIRouter, Response, status
 
 from examples.fastapi_app import schemas
-from examples.fastapi_app.dependencies import CurrentUser, Feed
-from examples.fastapi_app.errors import AUTH, INVALID, responses
+from examples.fastapi_app.dependencies import OPTIONAL_AUTH, CurrentUser, Feed, Viewer
+from examples.fastapi_app.errors import AUTH, BAD_TOKEN, INVALID, responses
 from examples.fastapi_app.pagination import PAGED, Cursor, Limit, Offset, items_of
 
 __all__ = ["router"]
@@ -31,11 +36,12 @@ def create_post(body: schemas.PostCreate, feed: Feed, user_id: CurrentUser) -> s
 @router.get(
     "/{post_id}",
     response_model=schemas.Post,
-    responses=responses({404: _POST_NOT_FOUND, 422: INVALID}),
+    responses=responses({401: BAD_TOKEN, 404: _POST_NOT_FOUND, 422: INVALID}),
+    openapi_extra=OPTIONAL_AUTH,
 )
-def get_post(post_id: int, feed: Feed) -> schemas.Post:
+def get_post(post_id: int, feed: Feed, viewer: Viewer) -> schemas.Post:
     """Return a post."""
-    return schemas.Post.of(feed.posts.get(post_id))
+    return schemas.Post.of(feed.posts.get(post_id, viewer_id=viewer))
 
 
 @router.put(
@@ -74,20 +80,44 @@ def toggle_like(post_id: int, feed: Feed, user_id: CurrentUser) -> schemas.LikeS
 
 
 @router.get(
+    "/{post_id}/likes",
+    response_model=list[schemas.User],
+    responses=PAGED | responses({401: BAD_TOKEN, 404: _POST_NOT_FOUND, 422: INVALID}),
+    openapi_extra=OPTIONAL_AUTH,
+)
+def list_likers(
+    post_id: int,
+    feed: Feed,
+    viewer: Viewer,
+    response: Response,
+    limit: Limit = 50,
+    offset: Offset = 0,
+    cursor: Cursor = None,
+) -> list[schemas.User]:
+    """Return who likes a post, the latest like first, as far as the caller may see them."""
+    page = feed.likes.likers(post_id, viewer_id=viewer, limit=limit, cursor=cursor, offset=offset)
+    return [schemas.User.of(user) for user in items_of(page, response)]
+
+
+@router.get(
     "/{post_id}/comments",
     response_model=list[schemas.Comment],
-    responses=PAGED | responses({404: _POST_NOT_FOUND, 422: INVALID}),
+    responses=PAGED | responses({401: BAD_TOKEN, 404: _POST_NOT_FOUND, 422: INVALID}),
+    openapi_extra=OPTIONAL_AUTH,
 )
 def list_comments(
     post_id: int,
     feed: Feed,
+    viewer: Viewer,
     response: Response,
     limit: Limit = 50,
     offset: Offset = 0,
     cursor: Cursor = None,
 ) -> list[schemas.Comment]:
-    """Return a post's comments, newest first."""
-    page = feed.comments.for_post(post_id, limit=limit, cursor=cursor, offset=offset)
+    """Return a post's comments that the caller may see, newest first."""
+    page = feed.comments.for_post(
+        post_id, viewer_id=viewer, limit=limit, cursor=cursor, offset=offset
+    )
     return [schemas.Comment.of(comment) for comment in items_of(page, response)]
 
 

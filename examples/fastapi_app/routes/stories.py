@@ -31,7 +31,8 @@ def create_story(body: schemas.StoryCreate, feed: Feed, user_id: CurrentUser) ->
 @router.get("", response_model=list[schemas.Story], responses=responses({401: AUTH}))
 def my_stories(feed: Feed, user_id: CurrentUser) -> list[schemas.Story]:
     """Return the caller's active stories, newest first."""
-    return [schemas.Story.of(story) for story in feed.stories.active(user_id)]
+    # The caller reads as themselves: anonymous, a private account's own stories are hidden.
+    return [schemas.Story.of(story) for story in feed.stories.active(user_id, viewer_id=user_id)]
 
 
 @router.get("/feed", response_model=list[schemas.Story], responses=responses({401: AUTH}))

@@ -1,12 +1,17 @@
-"""``/api/users``: profiles, the caller's own profile and account, posts and follow lists."""
+"""``/api/users``: profiles, the caller's own profile, privacy and account, posts and follow lists.
+
+The reads take an optional bearer token: with one, the caller sees what the
+library shows them (a private account's content once they follow it); without
+one, what it shows anyone.
+"""
 
 from __future__ import annotations
 
 from fastapi import APIRouter, Response, status
 
 from examples.fastapi_app import schemas
-from examples.fastapi_app.dependencies import CurrentUser, Feed
-from examples.fastapi_app.errors import AUTH, INVALID, responses
+from examples.fastapi_app.dependencies import OPTIONAL_AUTH, CurrentUser, Feed, Viewer
+from examples.fastapi_app.errors import AUTH, BAD_TOKEN, INVALID, responses
 from examples.fastapi_app.pagination import PAGED, Cursor, Limit, Offset, items_of
 
 __all__ = ["router"]
@@ -14,6 +19,9 @@ __all__ = ["router"]
 router = APIRouter(prefix="/api/users", tags=["users"])
 
 _USER_NOT_FOUND = '"User not found"'
+_CONTENT_NOT_FOUND = (
+    '"User not found", also when the caller may not see it (a private account, a block)'
+)
 
 
 @router.put(
@@ -27,6 +35,17 @@ def update_me(changes: schemas.ProfileChanges, feed: Feed, user_id: CurrentUser)
     """Change the caller's profile: only the fields present are applied; null clears one."""
     user = feed.users.update_profile(user_id, changes.model_dump(exclude_unset=True))
     return schemas.User.of(user, own=True)
+
+
+@router.put(
+    "/me/privacy",
+    response_model=schemas.User,
+    responses=responses({401: AUTH, 422: INVALID}),
+)
+def set_privacy(body: schemas.PrivacySetting, feed: Feed, user_id: CurrentUser) -> schemas.User:
+    """Make the caller's account private or public; going public approves every pending request."""
+    feed.users.set_private(user_id, body.is_private)
+    return schemas.User.of(feed.users.get(user_id), own=True)
 
 
 @router.delete(
@@ -44,62 +63,77 @@ def delete_me(feed: Feed, user_id: CurrentUser) -> None:
 @router.get(
     "/{user_id}",
     response_model=schemas.Profile,
-    responses=responses({404: _USER_NOT_FOUND, 422: INVALID}),
+    responses=responses(
+        {401: BAD_TOKEN, 404: _USER_NOT_FOUND + " (also to a user they blocked)", 422: INVALID}
+    ),
+    openapi_extra=OPTIONAL_AUTH,
 )
-def get_profile(user_id: int, feed: Feed) -> schemas.Profile:
-    """Return a user's public profile with its counters."""
-    return schemas.Profile.of(feed.users.get(user_id))
+def get_profile(user_id: int, feed: Feed, viewer: Viewer) -> schemas.Profile:
+    """Return a user's public profile with its counters (a private account's too)."""
+    return schemas.Profile.of(feed.users.get(user_id, viewer_id=viewer))
 
 
 @router.get(
     "/{user_id}/posts",
     response_model=list[schemas.Post],
-    responses=PAGED | responses({404: _USER_NOT_FOUND, 422: INVALID}),
+    responses=PAGED | responses({401: BAD_TOKEN, 404: _CONTENT_NOT_FOUND, 422: INVALID}),
+    openapi_extra=OPTIONAL_AUTH,
 )
 def list_posts(
     user_id: int,
     feed: Feed,
+    viewer: Viewer,
     response: Response,
     limit: Limit = 20,
     offset: Offset = 0,
     cursor: Cursor = None,
 ) -> list[schemas.Post]:
-    """Return a user's posts, newest first."""
-    page = feed.posts.by_author(user_id, limit=limit, cursor=cursor, offset=offset)
+    """Return a user's posts, newest first, if the caller may see them."""
+    page = feed.posts.by_author(
+        user_id, viewer_id=viewer, limit=limit, cursor=cursor, offset=offset
+    )
     return [schemas.Post.of(post) for post in items_of(page, response)]
 
 
 @router.get(
     "/{user_id}/followers",
     response_model=list[schemas.User],
-    responses=PAGED | responses({404: _USER_NOT_FOUND, 422: INVALID}),
+    responses=PAGED | responses({401: BAD_TOKEN, 404: _CONTENT_NOT_FOUND, 422: INVALID}),
+    openapi_extra=OPTIONAL_AUTH,
 )
 def list_followers(
     user_id: int,
     feed: Feed,
+    viewer: Viewer,
     response: Response,
     limit: Limit = 50,
     offset: Offset = 0,
     cursor: Cursor = None,
 ) -> list[schemas.User]:
-    """Return who follows a user, the most recent follow first (emails are not shown)."""
-    page = feed.users.followers(user_id, limit=limit, cursor=cursor, offset=offset)
+    """Return who follows a user, the latest follow first, if the caller may see it (no emails)."""
+    page = feed.users.followers(
+        user_id, viewer_id=viewer, limit=limit, cursor=cursor, offset=offset
+    )
     return [schemas.User.of(user) for user in items_of(page, response)]
 
 
 @router.get(
     "/{user_id}/following",
     response_model=list[schemas.User],
-    responses=PAGED | responses({404: _USER_NOT_FOUND, 422: INVALID}),
+    responses=PAGED | responses({401: BAD_TOKEN, 404: _CONTENT_NOT_FOUND, 422: INVALID}),
+    openapi_extra=OPTIONAL_AUTH,
 )
 def list_following(
     user_id: int,
     feed: Feed,
+    viewer: Viewer,
     response: Response,
     limit: Limit = 50,
     offset: Offset = 0,
     cursor: Cursor = None,
 ) -> list[schemas.User]:
-    """Return whom a user follows, the most recent follow first (emails are not shown)."""
-    page = feed.users.following(user_id, limit=limit, cursor=cursor, offset=offset)
+    """Return whom a user follows, the latest follow first, if the caller may see it (no emails)."""
+    page = feed.users.following(
+        user_id, viewer_id=viewer, limit=limit, cursor=cursor, offset=offset
+    )
     return [schemas.User.of(user) for user in items_of(page, response)]

@@ -6,10 +6,13 @@ from flask import Blueprint
 
 from examples.flask_app.routes import (
     auth,
+    blocks,
     feed,
+    follow_requests,
     follows,
     hashtags,
     messages,
+    mutes,
     notifications,
     posts,
     search,
@@ -24,6 +27,9 @@ BLUEPRINTS: tuple[Blueprint, ...] = (
     users.bp,
     posts.bp,
     follows.bp,
+    follow_requests.bp,
+    blocks.bp,
+    mutes.bp,
     feed.bp,
     stories.bp,
     messages.bp,

@@ -1,4 +1,4 @@
-"""``/api/follow``: following and unfollowing."""
+"""``/api/follow``: following (or asking to follow a private account) and unfollowing."""
 
 from __future__ import annotations
 
@@ -8,16 +8,22 @@ from examples.flask_app.auth import current_user
 from examples.flask_app.extension import current_feed
 from examples.flask_app.inputs import path_id
 from examples.flask_app.responses import json_response
-from examples.flask_app.shapes import FollowingBody
+from examples.flask_app.shapes import FollowingBody, FollowRequestedBody
 
 bp = Blueprint("follows", __name__, url_prefix="/api/follow")
 
 
 @bp.post("/<user_id>")
 def follow(user_id: str) -> Response:
-    """Start following a user."""
+    """Follow a user: ``{"following": true}``, or a request to a private account.
+
+    Asking to follow a private account answers ``{"following": false,
+    "requested": true}``; the follow starts when its owner approves.
+    """
     me = current_user()
-    current_feed().follows.follow(me, path_id("user_id", user_id))
+    if current_feed().follows.follow(me, path_id("user_id", user_id)) == "requested":
+        requested: FollowRequestedBody = {"following": False, "requested": True}
+        return json_response(requested)
     body: FollowingBody = {"following": True}
     return json_response(body)
 

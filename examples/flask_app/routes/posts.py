@@ -1,15 +1,20 @@
-"""``/api/posts``: posts, their likes and their comments."""
+"""``/api/posts``: posts, their likes and likers, and their comments.
+
+The reads take an optional bearer token: with one, the caller sees what the
+library shows them; without one, what it shows anyone. A post the caller may
+not see (a private account's, or across a block) is not found.
+"""
 
 from __future__ import annotations
 
 from flask import Blueprint, Response
 
-from examples.flask_app.auth import current_user
+from examples.flask_app.auth import current_user, current_viewer
 from examples.flask_app.bodies import CommentIn, PostEditIn, PostIn
 from examples.flask_app.extension import current_feed
 from examples.flask_app.inputs import json_body, page_params, path_id, validate_body
 from examples.flask_app.responses import json_response, list_response, no_content
-from examples.flask_app.shapes import LikeBody, comment_body, post_body
+from examples.flask_app.shapes import LikeBody, comment_body, post_body, user_body
 
 bp = Blueprint("posts", __name__, url_prefix="/api/posts")
 
@@ -27,7 +32,10 @@ def create() -> Response:
 @bp.get("/<post_id>")
 def get(post_id: str) -> Response:
     """Return a post."""
-    return json_response(post_body(current_feed().posts.get(path_id("post_id", post_id))))
+    viewer = current_viewer()
+    return json_response(
+        post_body(current_feed().posts.get(path_id("post_id", post_id), viewer_id=viewer))
+    )
 
 
 @bp.put("/<post_id>")
@@ -57,13 +65,26 @@ def toggle_like(post_id: str) -> Response:
     return json_response(body)
 
 
+@bp.get("/<post_id>/likes")
+def likers(post_id: str) -> Response:
+    """Return who likes a post, the latest like first, as far as the caller may see them."""
+    viewer = current_viewer()
+    target = path_id("post_id", post_id)
+    page = page_params(50)
+    found = current_feed().likes.likers(
+        target, viewer_id=viewer, limit=page.limit, offset=page.offset, cursor=page.cursor
+    )
+    return list_response(map(user_body, found.items), found.next_cursor)
+
+
 @bp.get("/<post_id>/comments")
 def comments(post_id: str) -> Response:
-    """Return a post's comments, newest first."""
+    """Return a post's comments that the caller may see, newest first."""
+    viewer = current_viewer()
     target = path_id("post_id", post_id)
     page = page_params(50)
     found = current_feed().comments.for_post(
-        target, limit=page.limit, offset=page.offset, cursor=page.cursor
+        target, viewer_id=viewer, limit=page.limit, offset=page.offset, cursor=page.cursor
     )
     return list_response(map(comment_body, found.items), found.next_cursor)
 

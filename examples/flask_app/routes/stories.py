@@ -27,7 +27,9 @@ def create() -> Response:
 @bp.get("")
 def mine() -> Response:
     """Return the caller's active stories, newest first."""
-    return list_response(map(story_body, current_feed().stories.active(current_user())))
+    me = current_user()
+    # The caller reads as themselves: anonymous, a private account's own stories are hidden.
+    return list_response(map(story_body, current_feed().stories.active(me, viewer_id=me)))
 
 
 @bp.get("/feed")

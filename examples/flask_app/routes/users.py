@@ -1,11 +1,16 @@
-"""``/api/users``: profiles, profile edits, account deletion, a user's posts and follow lists."""
+"""``/api/users``: profiles, profile edits, privacy, account deletion, posts and follow lists.
+
+The reads take an optional bearer token: with one, the caller sees what the
+library shows them (a private account's content once they follow it); without
+one, what it shows anyone.
+"""
 
 from __future__ import annotations
 
 from flask import Blueprint, Response
 
-from examples.flask_app.auth import current_user
-from examples.flask_app.bodies import ProfileUpdateIn
+from examples.flask_app.auth import current_user, current_viewer
+from examples.flask_app.bodies import PrivacyIn, ProfileUpdateIn
 from examples.flask_app.extension import current_feed
 from examples.flask_app.inputs import json_body, page_params, path_id, validate_body
 from examples.flask_app.responses import json_response, list_response, no_content
@@ -23,6 +28,16 @@ def update_me() -> Response:
     return json_response(user_body(current_feed().users.update_profile(me, changes), own=True))
 
 
+@bp.put("/me/privacy")
+def set_privacy() -> Response:
+    """Make the caller's account private or public; return the caller's ``User``."""
+    raw = json_body()
+    me = current_user()
+    body = validate_body(PrivacyIn, raw)
+    current_feed().users.set_private(me, body.is_private)
+    return json_response(user_body(current_feed().users.get(me), own=True))
+
+
 @bp.delete("/me")
 def delete_me() -> Response:
     """Delete the caller's account and everything it owns."""
@@ -32,38 +47,43 @@ def delete_me() -> Response:
 
 @bp.get("/<user_id>")
 def profile(user_id: str) -> Response:
-    """Return a user's ``Profile``."""
-    return json_response(profile_body(current_feed().users.get(path_id("user_id", user_id))))
+    """Return a user's ``Profile`` (a private account's too)."""
+    viewer = current_viewer()
+    found = current_feed().users.get(path_id("user_id", user_id), viewer_id=viewer)
+    return json_response(profile_body(found))
 
 
 @bp.get("/<user_id>/posts")
 def posts(user_id: str) -> Response:
-    """Return a user's posts, newest first."""
+    """Return a user's posts, newest first, if the caller may see them."""
+    viewer = current_viewer()
     author_id = path_id("user_id", user_id)
     page = page_params(20)
     found = current_feed().posts.by_author(
-        author_id, limit=page.limit, offset=page.offset, cursor=page.cursor
+        author_id, viewer_id=viewer, limit=page.limit, offset=page.offset, cursor=page.cursor
     )
     return list_response(map(post_body, found.items), found.next_cursor)
 
 
 @bp.get("/<user_id>/followers")
 def followers(user_id: str) -> Response:
-    """Return who follows a user, the most recent follow first."""
+    """Return who follows a user, the most recent follow first, if the caller may see it."""
+    viewer = current_viewer()
     followee_id = path_id("user_id", user_id)
     page = page_params(50)
     found = current_feed().users.followers(
-        followee_id, limit=page.limit, offset=page.offset, cursor=page.cursor
+        followee_id, viewer_id=viewer, limit=page.limit, offset=page.offset, cursor=page.cursor
     )
     return list_response(map(user_body, found.items), found.next_cursor)
 
 
 @bp.get("/<user_id>/following")
 def following(user_id: str) -> Response:
-    """Return whom a user follows, the most recent follow first."""
+    """Return whom a user follows, the most recent follow first, if the caller may see it."""
+    viewer = current_viewer()
     follower_id = path_id("user_id", user_id)
     page = page_params(50)
     found = current_feed().users.following(
-        follower_id, limit=page.limit, offset=page.offset, cursor=page.cursor
+        follower_id, viewer_id=viewer, limit=page.limit, offset=page.offset, cursor=page.cursor
     )
     return list_response(map(user_body, found.items), found.next_cursor)
