@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 
-.PHONY: demo tour test lint typecheck pytest clean
+.PHONY: demo tour test lint typecheck pytest docs clean
 
 # The FastAPI example on an embedded SQLite file, with a demo world to log into.
 DEMO_DATABASE ?= sqlite:///socialfeed-demo.db
@@ -20,7 +20,7 @@ demo: $(INSTALLED)
 tour: $(INSTALLED)
 	$(BIN)/python -m examples.quickstart
 
-test: lint typecheck pytest
+test: lint typecheck pytest docs
 
 lint: $(INSTALLED)
 	$(BIN)/ruff check .
@@ -32,6 +32,19 @@ typecheck: $(INSTALLED)
 pytest: $(INSTALLED)
 	$(BIN)/pytest
 
+# The documentation site, built strictly: a broken link or any warning fails it.
+docs: $(INSTALLED)
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --site-dir site
+
+# The benchmarks against raw SQL on the same databases (not part of make test):
+# make bench PRESET=small. PostgreSQL comes from SOCIALFEED_BENCH_POSTGRESQL_URL,
+# by default a database socialfeed_bench_<preset> on postgres@127.0.0.1:5432.
+.PHONY: bench
+PRESET ?= default
+BENCH_BACKEND ?= all
+bench: $(INSTALLED)
+	$(BIN)/python -m benchmarks --preset $(PRESET) --backend $(BENCH_BACKEND)
+
 # Reinstall whenever the project's metadata changes.
 $(INSTALLED): pyproject.toml
 	$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' \
@@ -42,4 +55,4 @@ $(INSTALLED): pyproject.toml
 	touch $@
 
 clean:
-	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache site

@@ -22,8 +22,10 @@ from tests.support import EventRecorder
 
 POSTGRESQL_URL = os.environ.get("SOCIALFEED_TEST_POSTGRESQL_URL")
 REQUIRE_POSTGRESQL = os.environ.get("SOCIALFEED_TEST_REQUIRE_POSTGRESQL") == "1"
+# --8<-- [start:backends]
 BACKENDS = ["memory", "sqlite", "postgresql"]
 SQL_BACKENDS = ["sqlite", "postgresql"]
+# --8<-- [end:backends]
 
 # The fastest hasher allowed (the OWASP floor); one for the whole run.
 HASHER = PasswordHasher.minimum()
@@ -57,6 +59,7 @@ def _empty_postgresql(engine: Engine) -> None:
         conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
 
 
+# --8<-- [start:make_storage]
 def make_storage(backend: str, request: pytest.FixtureRequest, tmp_path: Path) -> Storage:
     """Build an empty storage of the named backend."""
     if backend == "memory":
@@ -75,6 +78,9 @@ def make_storage(backend: str, request: pytest.FixtureRequest, tmp_path: Path) -
 def storage(request: pytest.FixtureRequest, tmp_path: Path) -> Storage:
     """An empty storage, once per backend."""
     return make_storage(request.param, request, tmp_path)
+
+
+# --8<-- [end:make_storage]
 
 
 @pytest.fixture(params=SQL_BACKENDS)
