@@ -12,7 +12,6 @@ from sqlalchemy import (
     case,
     delete,
     exists,
-    false,
     func,
     insert,
     literal,
@@ -224,7 +223,7 @@ class SQLMessages(Repository):
             .where(
                 unread_messages.c.receiver_id == user_id,
                 unread_messages.c.sender_id == conversations.c.other_id,
-                unread_messages.c.is_read == false(),
+                ~unread_messages.c.is_read,
             )
             .scalar_subquery()
         )
@@ -250,7 +249,7 @@ class SQLMessages(Repository):
             .where(
                 messages.c.receiver_id == reader_id,
                 messages.c.sender_id == sender_id,
-                messages.c.is_read == false(),
+                ~messages.c.is_read,
             )
             .values(is_read=True)
         )
@@ -260,7 +259,7 @@ class SQLMessages(Repository):
         query = (
             select(func.count())
             .select_from(messages)
-            .where(messages.c.receiver_id == user_id, messages.c.is_read == false())
+            .where(messages.c.receiver_id == user_id, ~messages.c.is_read)
         )
         count: int = self._conn.execute(query).scalar_one()
         return count
@@ -395,7 +394,7 @@ class SQLNotifications(Repository):
         query = (
             select(func.count())
             .select_from(notifications)
-            .where(notifications.c.recipient_id == recipient_id, notifications.c.is_read == false())
+            .where(notifications.c.recipient_id == recipient_id, ~notifications.c.is_read)
         )
         count: int = self._conn.execute(query).scalar_one()
         return count
@@ -403,7 +402,7 @@ class SQLNotifications(Repository):
     def mark_read(self, notification_id: int) -> bool:
         result = self._conn.execute(
             update(notifications)
-            .where(notifications.c.id == notification_id, notifications.c.is_read == false())
+            .where(notifications.c.id == notification_id, ~notifications.c.is_read)
             .values(is_read=true())
         )
         return result.rowcount == 1
@@ -419,7 +418,7 @@ class SQLNotifications(Repository):
     def mark_all_read(self, recipient_id: int) -> int:
         result = self._conn.execute(
             update(notifications)
-            .where(notifications.c.recipient_id == recipient_id, notifications.c.is_read == false())
+            .where(notifications.c.recipient_id == recipient_id, ~notifications.c.is_read)
             .values(is_read=true())
         )
         return result.rowcount

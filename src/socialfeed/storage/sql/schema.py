@@ -216,13 +216,15 @@ messages = Table(
     Column("created_at", UTCDateTime, nullable=False),
     Index(None, "low_user_id", "high_user_id", "created_at", "id"),
     Index(None, "sender_id"),
-    # Unread counts walk only the unread rows.
+    # Unread counts walk only the unread rows. The predicates are spelled as each
+    # database receives the queries' NOT is_read (SQLite gets "is_read = 0"),
+    # since a partial index is used only when the query repeats its condition.
     Index(
         "ix_socialfeed_messages_unread",
         "receiver_id",
         "sender_id",
         postgresql_where=text("NOT is_read"),
-        sqlite_where=text("NOT is_read"),
+        sqlite_where=text("is_read = 0"),
     ),
     sqlite_autoincrement=True,
 )
@@ -255,6 +257,8 @@ notifications = Table(
     # One notification per event and recipient: a redelivered event adds nothing.
     UniqueConstraint("event_id", "recipient_id"),
     Index(None, "recipient_id", "created_at", "id"),
+    # The quiet-period check: has this actor notified this recipient of this kind lately?
+    Index(None, "recipient_id", "actor_id", "kind", "created_at"),
     Index(None, "actor_id"),
     Index(None, "post_id"),
     Index(None, "comment_id"),
@@ -262,7 +266,7 @@ notifications = Table(
         "ix_socialfeed_notifications_unread",
         "recipient_id",
         postgresql_where=text("NOT is_read"),
-        sqlite_where=text("NOT is_read"),
+        sqlite_where=text("is_read = 0"),
     ),
     sqlite_autoincrement=True,
 )
