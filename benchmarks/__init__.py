@@ -1,0 +1,1 @@
+"""Benchmarks of socialfeed against raw SQL on the same databases: ``python -m benchmarks``."""
