@@ -10,7 +10,7 @@ from typing import Protocol
 from socialfeed import text
 from socialfeed.errors import NotFoundError, ValidationError
 from socialfeed.events import AllNotificationsRead, NotificationCreated, NotificationRead
-from socialfeed.models import Notification, NotificationGroup, NotificationKind, Page
+from socialfeed.models import Notification, NotificationGroup, NotificationKind, Page, Post
 from socialfeed.pagination import DEFAULT_LIMIT, PageRequest, Position, page_of
 from socialfeed.services._base import (
     Service,
@@ -102,8 +102,8 @@ class NotificationService(Service):
         new = NewNotification(recipient_id, actor_id, kind, post_id, comment_id, event_id, now)
 
         def work(uow: UnitOfWork) -> NotificationRow | None:
-            _require_refs(uow, new)
-            if not _wanted(uow, new):
+            post = _require_refs(uow, new)
+            if not _wanted(uow, new, post):
                 return None
             recent = unless_notified_since is not None and uow.notifications.exists_since(
                 recipient_id, actor_id, kind, post_id, unless_notified_since
@@ -276,22 +276,22 @@ class NotificationService(Service):
         )
 
 
-def _wanted(uow: UnitOfWork, new: NewNotification) -> bool:
+def _wanted(uow: UnitOfWork, new: NewNotification, post: Post | None) -> bool:
     """Whether the recipient should hear of it at all: no block, no mute, a post they may see."""
     if blocked_between(uow, new.recipient_id, new.actor_id):
         return False
     if uow.relations.muting(new.recipient_id, new.actor_id, new.created_at):
         return False
-    if new.post_id is None:
-        return True
-    post = require_post(uow, new.post_id)
+    if post is None or post.author_id == new.recipient_id:
+        return True  # nothing to see, or the recipient's own post
     return can_see_content(uow, new.recipient_id, require_user(uow, post.author_id))
 
 
-def _require_refs(uow: UnitOfWork, new: NewNotification) -> None:
+def _require_refs(uow: UnitOfWork, new: NewNotification) -> Post | None:
+    """Check that everything the notification names exists; return its post, if any."""
     require_user(uow, new.recipient_id)
     require_user(uow, new.actor_id)
-    if new.post_id is not None:
-        require_post(uow, new.post_id)
+    post = require_post(uow, new.post_id) if new.post_id is not None else None
     if new.comment_id is not None:
         require_comment(uow, new.comment_id)
+    return post
