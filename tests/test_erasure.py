@@ -78,6 +78,11 @@ MEMORY_ROWS: dict[str, Callable[[Any, Any], Row]] = {
     "blocks": lambda key, _: {"blocker_id": key[0], "blocked_id": key[1]},
     "mutes": lambda key, _: {"muter_id": key[0], "muted_id": key[1]},
     "follow_requests": lambda key, _: {"requester_id": key[0], "owner_id": key[1]},
+    "timeline_entries": lambda key, entry: {
+        "owner_id": key[0],
+        "post_id": key[1],
+        "author_id": entry[0],
+    },
 }
 
 

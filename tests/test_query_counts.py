@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 import pytest
 
-from socialfeed import ManualClock, Settings, SocialFeed
+from socialfeed import ManualClock, NotFoundError, Settings, SocialFeed
 from socialfeed.handlers import HashtagHandler, NotificationHandler
 from socialfeed.storage import SQLStorage, Storage
 from tests.conftest import HASHER
@@ -14,17 +14,17 @@ from tests.support import counted_statements
 
 #: The most statements any list may run for one page, and what each one runs.
 EXPECTED = {
-    "home feed": 2,
+    "home feed": 1,
     "posts by author": 2,
     "comments of a post": 3,
     "followers": 2,
     "following": 2,
     "story feed": 2,
     "story viewers": 3,
-    "conversations": 2,
-    "conversation": 3,
-    "notifications": 2,
-    "grouped notifications": 3,
+    "conversations": 1,
+    "conversation": 1,
+    "notifications": 1,
+    "grouped notifications": 2,
     "posts by hashtag": 2,
     "search users": 1,
     "search hashtags": 1,
@@ -90,3 +90,81 @@ def test_statements_per_page_do_not_grow_with_the_page(
             counts.add(len(statements))
         measured[operation] = counts.pop() if len(counts) == 1 else sorted(counts)
     assert measured == EXPECTED
+
+
+#: The statements (BEGIN left out) of one write, its handlers' transactions included.
+EXPECTED_WRITES = {
+    "like, notifying the author": 10,
+    "unlike": 5,
+    "follow, notifying the followee": 11,
+    "post with three hashtags": 8,
+    "message": 6,
+}
+#: Where PostgreSQL needs fewer: data-modifying CTEs move counters with their rows.
+EXPECTED_WRITES_POSTGRESQL = EXPECTED_WRITES | {"post with three hashtags": 5}
+
+
+def test_writes_run_a_fixed_small_number_of_statements(sql_storage: Storage) -> None:
+    """Each write runs the statements counted in EXPECTED_WRITES, its handlers' included."""
+    feed = SocialFeed(
+        sql_storage, settings=Settings(raise_receiver_errors=True), clock=ManualClock(),
+        password_hasher=HASHER,
+    )  # fmt: skip
+    NotificationHandler().connect(feed)
+    HashtagHandler().connect(feed)
+    alice = feed.accounts.create_profile("alice")
+    bob = feed.accounts.create_profile("bob")
+    post = feed.posts.create(alice.id, content="hello")
+    writes: dict[str, Callable[[], object]] = {
+        "like, notifying the author": lambda: feed.likes.like(bob.id, post.id),
+        "unlike": lambda: feed.likes.unlike(bob.id, post.id),
+        "follow, notifying the followee": lambda: feed.follows.follow(bob.id, alice.id),
+        "post with three hashtags": lambda: feed.posts.create(bob.id, content="#a #b #c"),
+        "message": lambda: feed.messages.send(bob.id, alice.id, "hi"),
+    }
+    measured = {}
+    for name, write in writes.items():
+        with counted_statements(sql_storage) as statements:
+            write()
+        measured[name] = len(statements)
+    postgres = (
+        isinstance(sql_storage, SQLStorage) and sql_storage.engine.dialect.name == "postgresql"
+    )
+    assert measured == (EXPECTED_WRITES_POSTGRESQL if postgres else EXPECTED_WRITES)
+    assert feed.notifications.unread_count(alice.id) == 2  # the like and the follow
+
+
+def test_a_hidden_or_unknown_owner_is_not_found_for_a_signed_in_viewer(feed: SocialFeed) -> None:
+    """Posts by an unknown user, or by one who blocked the viewer, raise NotFoundError("user")."""
+    viewer = feed.accounts.create_profile("viewer")
+    blocker = feed.accounts.create_profile("blocker")
+    feed.posts.create(blocker.id, content="hidden")
+    feed.blocks.block(blocker.id, viewer.id)
+    for owner_id in (999_999, blocker.id):
+        with pytest.raises(NotFoundError) as info:
+            feed.posts.by_author(owner_id, viewer_id=viewer.id)
+        assert info.value.entity == "user"
+    assert len(feed.posts.by_author(blocker.id).items) == 1  # still there for everyone else
+
+
+def test_an_empty_page_still_checks_its_users(feed: SocialFeed) -> None:
+    """An empty page raises NotFoundError("user") for an unknown user, and is empty otherwise."""
+    alice = feed.accounts.create_profile("alice")
+    assert feed.messages.conversation(alice.id, feed.accounts.create_profile("bob").id).items == ()
+    assert feed.notifications.list(alice.id).items == ()
+    assert feed.feed.home(alice.id).items == ()
+    assert feed.notifications.unread_count(alice.id) == 0
+    assert feed.messages.unread_count(alice.id) == 0
+    for call in (
+        lambda: feed.messages.conversation(alice.id, 999_999),
+        lambda: feed.messages.conversations(999_999),
+        lambda: feed.notifications.list(999_999),
+        lambda: feed.notifications.grouped(2**70),
+        lambda: feed.notifications.unread_count(999_999),
+        lambda: feed.messages.unread_count(2**70),
+        lambda: feed.feed.home(999_999),
+        lambda: feed.feed.home(2**70),
+    ):
+        with pytest.raises(NotFoundError) as info:
+            call()
+        assert info.value.entity == "user"

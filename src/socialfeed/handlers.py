@@ -52,6 +52,7 @@ class _Handler:
     """Connects a set of receivers to one facade's signals, and disconnects them."""
 
     _receivers: dict[NamedSignal, Receiver]
+    _facades = 0  # how many facades this handler handles now
 
     def connect(self, feed: SocialFeed) -> None:
         """Start handling ``feed``'s events.
@@ -64,6 +65,7 @@ class _Handler:
             return
         for signal, receiver in self._receivers.items():
             signal.connect(receiver, sender=feed, weak=False)
+        self._facades += 1
 
     def _kind_connected(self, feed: SocialFeed) -> bool:
         signal = next(iter(self._receivers))
@@ -74,8 +76,18 @@ class _Handler:
 
     def disconnect(self, feed: SocialFeed) -> None:
         """Stop handling ``feed``'s events."""
+        signal, receiver = next(iter(self._receivers.items()))
+        was_connected = receiver in signal.receivers_for(feed)
         for signal, receiver in self._receivers.items():
             signal.disconnect(receiver, sender=feed)
+        if was_connected:
+            self._facades -= 1
+        if was_connected and self._facades == 0:
+            # blinker keeps a strongly held receiver in the signal's registry after
+            # its last sender is disconnected: every disconnected handler would
+            # stay alive, and be walked on every send, for the life of the process.
+            for signal, receiver in self._receivers.items():
+                signal.disconnect(receiver)
 
 
 class NotificationHandler(_Handler):

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import secrets
-import threading
 
 import argon2
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
@@ -49,8 +49,7 @@ class PasswordHasher:
             parallelism=parallelism,
             type=argon2.Type.ID,
         )
-        self._dummy_hash: str | None = None
-        self._dummy_lock = threading.Lock()
+        self._dummy_hash = _unmatchable_hash(self._argon2)
 
     @classmethod
     def minimum(cls) -> PasswordHasher:
@@ -73,9 +72,17 @@ class PasswordHasher:
         time taken does not reveal whether the account exists.
         """
         if stored_hash is None:
-            self._verify_quietly(self._dummy(), password)
+            self._verify_quietly(self._dummy_hash, password)
             return False
-        return self._verify_quietly(stored_hash, password)
+        try:
+            return self._argon2.verify(stored_hash, password)
+        except VerifyMismatchError:
+            return False
+        except (InvalidHashError, VerificationError, ValueError):
+            # A hash that cannot be decoded fails before any work: do the work anyway,
+            # so a damaged row does not stand out by answering faster.
+            self._verify_quietly(self._dummy_hash, password)
+            return False
 
     def needs_rehash(self, stored_hash: str) -> bool:
         """Tell whether ``stored_hash`` was made with other parameters than this hasher's."""
@@ -90,11 +97,25 @@ class PasswordHasher:
         except (VerifyMismatchError, VerificationError, InvalidHashError, ValueError):
             return False
 
-    def _dummy(self) -> str:
-        with self._dummy_lock:
-            if self._dummy_hash is None:
-                self._dummy_hash = self.hash(secrets.token_urlsafe(16))
-            return self._dummy_hash
+
+def _unmatchable_hash(hasher: argon2.PasswordHasher) -> str:
+    """Return an encoded argon2id hash with this hasher's parameters that no password matches.
+
+    Verifying a password against it costs exactly what verifying against a
+    real hash costs, from the very first call, without hashing anything at
+    construction: the salt and the digest are random bytes, not a hash's output.
+    """
+
+    def b64(data: bytes) -> str:
+        return base64.b64encode(data).decode().rstrip("=")
+
+    salt = secrets.token_bytes(hasher.salt_len)
+    digest = secrets.token_bytes(hasher.hash_len)
+    return (
+        f"$argon2id$v={argon2.low_level.ARGON2_VERSION}"
+        f"$m={hasher.memory_cost},t={hasher.time_cost},p={hasher.parallelism}"
+        f"${b64(salt)}${b64(digest)}"
+    )
 
 
 def new_token() -> str:
@@ -108,4 +129,6 @@ def hash_token(token: str) -> str:
     A token has 256 bits of entropy, so one round of SHA-256 is enough: unlike
     a password it cannot be guessed, and lookups stay a single index probe.
     """
-    return hashlib.sha256(token.encode()).hexdigest()
+    # A token read from a request may hold a lone surrogate; it is no issued token,
+    # but it must hash (to nothing stored) rather than raise.
+    return hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()

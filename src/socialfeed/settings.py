@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Literal
 
 from attrs import field, frozen, validators
 
-__all__ = ["Settings"]
+__all__ = ["FeedStrategy", "Settings"]
+
+FeedStrategy = Literal["pull", "push", "hybrid"]
+"""How the home feed is built; see ``Settings.feed_strategy``."""
 
 MAX_PASSWORD_LENGTH = 128
 
@@ -26,6 +30,15 @@ class Settings:
       the caller.
     - ``story_lifetime``: how long a story stays visible after it was posted.
     - ``trending_window``: how far back `HashtagService.trending` looks by default.
+    - ``feed_strategy``: how the home feed is built. ``"pull"`` reads followees'
+      posts at read time; ``"push"`` copies each post into its followers'
+      timelines when it is written; ``"hybrid"`` pushes posts of authors with
+      fewer than ``hybrid_threshold`` followers and pulls the rest. See the
+      feed strategies page of the docs before switching an existing storage.
+    - ``hybrid_threshold``: the follower count at or above which an author's
+      posts are pulled rather than pushed (``"hybrid"`` only).
+    - ``timeline_backfill``: how many of an author's newest posts a follow (or
+      a timeline rebuild) copies into a timeline (``"push"`` and ``"hybrid"``).
     """
 
     password_min_length: int = field(
@@ -41,4 +54,11 @@ class Settings:
     )
     trending_window: timedelta = field(
         default=timedelta(hours=24), validator=validators.gt(timedelta(0))
+    )
+    feed_strategy: FeedStrategy = field(
+        default="pull", validator=validators.in_(("pull", "push", "hybrid"))
+    )
+    hybrid_threshold: int = field(default=10_000, validator=validators.ge(1))
+    timeline_backfill: int = field(
+        default=1_000, validator=[validators.ge(1), validators.le(100_000)]
     )

@@ -16,6 +16,7 @@ __all__ = [
     "MAX_BIO_LENGTH",
     "MAX_COMMENT_LENGTH",
     "MAX_FULL_NAME_LENGTH",
+    "MAX_LOGIN_LENGTH",
     "MAX_MESSAGE_LENGTH",
     "MAX_POST_LENGTH",
     "MAX_QUERY_LENGTH",
@@ -47,15 +48,33 @@ MAX_QUERY_LENGTH = 100
 _EMAIL_DOMAIN_LABEL = re.compile(r"^(?!-)[^\s@.]{1,63}(?<!-)$")
 
 
+# NFKC composes at most four code points into one (a base letter and three
+# marks, or a Hangul syllable from its jamo), so input longer than this many
+# times a limit cannot fit it once normalised. Refusing it before normalising
+# keeps a huge string from costing a full NFKC pass.
+_MAX_NFKC_SHRINK = 4
+
+
+MAX_LOGIN_LENGTH = _MAX_NFKC_SHRINK * MAX_EMAIL_LENGTH
+"""The longest trimmed login text (a username or an email) that can still name an account."""
+
+
 def _normal(text: str) -> str:
     return unicodedata.normalize("NFKC", text)
 
 
+def _refuse_overlong(field: str, value: str, max_length: int, message: str) -> None:
+    if len(value) > _MAX_NFKC_SHRINK * max_length:
+        raise ValidationError(field, message)
+
+
 def username(value: str) -> str:
     """Return the username in NFKC form: 1-30 letters, digits, ``.`` or ``_``."""
+    length_rule = f"must be 1 to {MAX_USERNAME_LENGTH} characters"
+    _refuse_overlong("username", value, MAX_USERNAME_LENGTH, length_rule)
     name = _normal(value)
     if not 1 <= len(name) <= MAX_USERNAME_LENGTH:
-        raise ValidationError("username", f"must be 1 to {MAX_USERNAME_LENGTH} characters")
+        raise ValidationError("username", length_rule)
     if not all(ch.isalnum() or ch in "._" for ch in name):
         raise ValidationError("username", "may contain only letters, digits, '.' and '_'")
     return name
@@ -73,7 +92,9 @@ def identity_key(value: str) -> str:
 
 def email(value: str) -> str:
     """Return the email address, trimmed, if it looks deliverable."""
-    address = _normal(value.strip())
+    trimmed = value.strip()
+    _refuse_overlong("email", trimmed, MAX_EMAIL_LENGTH, "is not a valid email address")
+    address = _normal(trimmed)
     _check_storable("email", address)
     local, at, domain = address.rpartition("@")
     labels = domain.split(".")

@@ -13,11 +13,18 @@ from attrs import frozen
 from blinker import NamedSignal
 
 from socialfeed.clock import Clock
-from socialfeed.errors import NotFoundError, ReceiverError, StorageConflictError
+from socialfeed.errors import (
+    NotFoundError,
+    PermissionDeniedError,
+    ReceiverError,
+    SocialFeedError,
+    StorageConflictError,
+)
 from socialfeed.events import Event
 from socialfeed.models import MAX_ID, Comment, Page, Post, User
 from socialfeed.pagination import PageRequest, Position, page_of
 from socialfeed.security import PasswordHasher
+from socialfeed.services._timelines import TimelineKeeper
 from socialfeed.settings import Settings
 from socialfeed.signals import signal_for
 from socialfeed.storage.base import FollowEntry, Storage, UnitOfWork
@@ -50,6 +57,7 @@ class Service:
         self._storage = context.storage
         self._settings = context.settings
         self._clock = context.clock
+        self._timelines = TimelineKeeper(context.settings)
 
     def _write(self, work: Callable[[UnitOfWork], T]) -> T:
         """Run ``work`` in one write transaction and return what it returned.
@@ -173,21 +181,59 @@ def require_profile(uow: UnitOfWork, user_id: int, viewer_id: int | None) -> Use
     return user
 
 
-def require_content_owner(uow: UnitOfWork, user_id: int, viewer_id: int | None) -> User:
-    """Return the user whose content is asked for, or NotFoundError("user") if it is hidden."""
-    user = require_user(uow, user_id)
-    if not can_see_content(uow, viewer_id, user):
+def require_content_owner(uow: UnitOfWork, user_id: int, viewer_id: int | None) -> None:
+    """Raise NotFoundError("user") unless the user exists and the viewer may see their content."""
+    if viewer_id is None or viewer_id == user_id:
+        if not can_see_content(uow, viewer_id, require_user(uow, user_id)):
+            raise NotFoundError("user")
+    elif not (is_id(user_id) and uow.relations.can_see(viewer_id, user_id)):
+        # One query: can_see is false for a user who does not exist.
         raise NotFoundError("user")
-    return user
 
 
 def require_visible_post(uow: UnitOfWork, post_id: int, viewer_id: int | None) -> Post:
     """Return the post, or NotFoundError("post") if it does not exist or is hidden."""
     post = require_post(uow, post_id)
-    author = require_user(uow, post.author_id)
-    if not can_see_content(uow, viewer_id, author):
+    if viewer_id is None:
+        visible = can_see_content(uow, None, require_user(uow, post.author_id))
+    else:
+        # can_see decides from the author's id alone: no need to read the author first.
+        visible = viewer_id == post.author_id or uow.relations.can_see(viewer_id, post.author_id)
+    if not visible:
         raise NotFoundError("post")
     return post
+
+
+def refusal(uow: UnitOfWork, post: Post, user_id: int, message: str) -> SocialFeedError:
+    """Return the error for a user who may not change ``post`` or what hangs on it.
+
+    Who may not even see the post is told it does not exist, as the reading paths
+    would; only who can see it learns that it is not theirs.
+    """
+    author = require_user(uow, post.author_id)
+    if not can_see_content(uow, user_id, author):
+        return NotFoundError("post")
+    return PermissionDeniedError(message)
+
+
+def require_users_of(uow: UnitOfWork, rows: list[T], *user_ids: int) -> list[T]:
+    """Return a page of ``rows`` read for ``user_ids``, or NotFoundError("user") for one missing.
+
+    A row of the page names these users, and rows go with their users (ON
+    DELETE CASCADE), so only an empty page needs the users looked up: a
+    page costs one query, not one per user and one for the list. Check the
+    ids with `require_ids` before the list query.
+    """
+    if not rows:
+        for user_id in user_ids:
+            require_user(uow, user_id)
+    return rows
+
+
+def require_ids(*user_ids: int) -> None:
+    """Raise NotFoundError("user") for an id no stored user can have, before any query."""
+    if not all(is_id(user_id) for user_id in user_ids):
+        raise NotFoundError("user")
 
 
 def user_page(entries: list[FollowEntry], page: PageRequest) -> Page[User]:

@@ -189,7 +189,9 @@ class AccountService(Service):
 
         def work(uow: UnitOfWork) -> User:
             user = require_user(uow, user_id)
+            dropping = self._timelines.followees_about_to_drop(uow, user_id)
             uow.users.delete(user_id)
+            self._timelines.followees_dropped(uow, dropping)
             return user
 
         user = self._write(work)
@@ -230,10 +232,14 @@ class AccountService(Service):
 
 def _login_key(login: str) -> str | None:
     """Return the lookup key of a username or email, or ``None`` if it cannot name an account."""
+    login = login.strip()
+    # Too long to be any account's name: no NFKC pass over a huge string.
+    if len(login) > validation.MAX_LOGIN_LENGTH:
+        return None
     try:
         if "@" in unicodedata.normalize("NFKC", login):
             return validation.identity_key(validation.email(login))
-        return validation.identity_key(validation.username(login.strip()))
+        return validation.identity_key(validation.username(login))
     except ValidationError:
         return None
 

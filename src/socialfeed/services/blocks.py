@@ -36,7 +36,8 @@ class BlockService(Service):
             if not uow.relations.block(blocker_id, blocked_id, now):
                 return False
             for a, b in ((blocker_id, blocked_id), (blocked_id, blocker_id)):
-                uow.follows.remove(a, b)
+                if uow.follows.remove(a, b):
+                    self._timelines.unfollowed(uow, a, b)
                 uow.relations.remove_request(a, b)
             uow.notifications.delete_from(blocked_id, blocker_id)
             return True

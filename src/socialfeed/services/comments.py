@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from socialfeed import validation
-from socialfeed.errors import PermissionDeniedError
 from socialfeed.events import CommentAdded, CommentDeleted
 from socialfeed.models import Comment, Page
 from socialfeed.pagination import DEFAULT_LIMIT, PageRequest, Position, page_of
 from socialfeed.services._base import (
     Service,
+    refusal,
     require_comment,
     require_post,
     require_user,
@@ -71,7 +71,7 @@ class CommentService(Service):
             comment = require_comment(uow, comment_id)
             post = require_post(uow, comment.post_id)
             if user_id not in (comment.author_id, post.author_id):
-                raise PermissionDeniedError("Not your comment")
+                raise refusal(uow, post, user_id, "Not your comment")
             uow.comments.delete(comment_id)
             return comment
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from socialfeed.models import FeedItem, Page
 from socialfeed.pagination import DEFAULT_LIMIT, PageRequest, page_of
-from socialfeed.services._base import Service, require_user
+from socialfeed.services._base import Service, require_ids, require_user, require_users_of
 from socialfeed.services.posts import post_position
 from socialfeed.storage.base import UnitOfWork
 
@@ -12,10 +12,14 @@ __all__ = ["FeedService"]
 
 
 class FeedService(Service):
-    """The pull feed, computed at read time from follows and posts.
+    """The home feed, built the way ``Settings.feed_strategy`` says.
 
-    A page is one query whatever its size: each item comes with its author's
-    username, its counters and whether the viewer liked it.
+    ``"pull"`` (the default) computes it at read time from follows and posts;
+    ``"push"`` reads a timeline that every post was copied into when it was
+    written; ``"hybrid"`` reads the timeline and merges in the posts of
+    followees too popular to push. Every strategy gives the same items in the
+    same order, and a page is one query whatever its size: each item comes
+    with its author's username, its counters and whether the viewer liked it.
     """
 
     def home(
@@ -28,10 +32,32 @@ class FeedService(Service):
     ) -> Page[FeedItem]:
         """Return a page of the user's home feed, newest first, without muted authors."""
         page = PageRequest.build(limit, cursor, offset)
+        require_ids(user_id)
         now = self._clock.now()
 
         def work(uow: UnitOfWork) -> list[FeedItem]:
-            require_user(uow, user_id)
-            return uow.posts.home_feed(user_id, page, now)
+            # Every item comes from the user's own posts, follows or timeline,
+            # which go with the user, so only an empty page needs the lookup.
+            return require_users_of(
+                uow, self._timelines.home_feed(uow, user_id, page, now), user_id
+            )
 
         return page_of(self._read(work), page, lambda item: post_position(item.post))
+
+    def rebuild_timeline(self, user_id: int) -> int:
+        """Regenerate a user's timeline from the posts; return how many entries it was given.
+
+        The timeline gets the ``Settings.timeline_backfill`` newest posts of
+        the user and of each followee, as if they had just followed everyone
+        again. It repairs one timeline after follows, posts or counters were
+        changed behind socialfeed's back; to switch a whole storage to
+        ``"push"`` or ``"hybrid"``, use `MaintenanceService.rebuild_timelines`.
+        Under ``"pull"`` nothing reads the timeline it fills. `NotFoundError`
+        for an unknown user.
+        """
+
+        def work(uow: UnitOfWork) -> int:
+            require_user(uow, user_id)
+            return self._timelines.rebuild(uow, user_id)
+
+        return self._write(work)

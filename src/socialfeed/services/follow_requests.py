@@ -13,6 +13,7 @@ from socialfeed.events import (
 from socialfeed.models import Page, User
 from socialfeed.pagination import DEFAULT_LIMIT, PageRequest
 from socialfeed.services._base import Service, is_id, require_user, user_page
+from socialfeed.services._timelines import TimelineKeeper
 from socialfeed.storage.base import FollowEntry, UnitOfWork
 
 __all__ = ["FollowRequestService", "approve_request"]
@@ -34,7 +35,7 @@ class FollowRequestService(Service):
 
         def work(uow: UnitOfWork) -> None:
             require_user(uow, owner_id)
-            approve_request(uow, requester_id, owner_id, now)
+            approve_request(uow, requester_id, owner_id, now, self._timelines)
 
         self._write(work)
         self._send(
@@ -92,10 +93,13 @@ class FollowRequestService(Service):
         return user_page(self._read(work), page)
 
 
-def approve_request(uow: UnitOfWork, requester_id: int, owner_id: int, now: datetime) -> None:
+def approve_request(
+    uow: UnitOfWork, requester_id: int, owner_id: int, now: datetime, timelines: TimelineKeeper
+) -> None:
     """Turn a pending request into a follow, in the caller's transaction."""
     _remove(uow, requester_id, owner_id)
-    uow.follows.add(requester_id, owner_id, now)
+    if uow.follows.add(requester_id, owner_id, now):
+        timelines.followed(uow, requester_id, owner_id)
 
 
 def _remove(uow: UnitOfWork, requester_id: int, owner_id: int) -> None:

@@ -46,6 +46,7 @@ class FollowService(Service):
             # The insert itself decides a race between two identical follows.
             if not uow.follows.add(follower_id, followee_id, now):
                 raise AlreadyFollowingError("Already following")
+            self._timelines.followed(uow, follower_id, followee_id)
             return "following"
 
         outcome = self._write(work)
@@ -70,6 +71,7 @@ class FollowService(Service):
             require_user(uow, followee_id)
             if not uow.follows.remove(follower_id, followee_id):
                 raise NotFollowingError("Not following")
+            self._timelines.unfollowed(uow, follower_id, followee_id)
 
         self._write(work)
         self._send(

@@ -83,7 +83,22 @@ class HashtagService(Service):
 def normalize_tag(tag: str) -> str:
     """Return a tag as it is indexed: NFKC, without a leading ``#``, lowercased.
 
-    Text that no tag can match (empty, or holding a NUL) gives ``""``.
+    Text that no tag can match (empty, far too long, holding a NUL or a lone
+    surrogate, which no database can be asked about) gives ``""``.
     """
+    # NFKC composes at most four code points into one; anything longer cannot
+    # become a tag, so it is not worth normalising.
+    if len(tag) > 4 * (text.MAX_TAG_LENGTH + 1):
+        return ""
     name = unicodedata.normalize("NFKC", tag).strip().removeprefix("#").lower()
-    return "" if "\x00" in name else name
+    if "\x00" in name or not _encodable(name):
+        return ""
+    return name
+
+
+def _encodable(name: str) -> bool:
+    try:
+        name.encode()
+    except UnicodeEncodeError:
+        return False
+    return True

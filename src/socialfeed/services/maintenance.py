@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 from socialfeed.services._base import Service
+from socialfeed.storage.base import UnitOfWork
 
 __all__ = ["MaintenanceService"]
+
+_REBUILD_BATCH = 500
 
 
 class MaintenanceService(Service):
@@ -20,3 +25,27 @@ class MaintenanceService(Service):
         run it off-peak.
         """
         return self._write(lambda uow: uow.maintenance.reconcile_counters())
+
+    def rebuild_timelines(self) -> int:
+        """Regenerate every user's timeline from the posts; return how many users it visited.
+
+        Each user's timeline is rebuilt as `FeedService.rebuild_timeline`
+        does, in its own transaction, so the storage stays usable meanwhile
+        and a failure loses only one user's work. Run it once after switching
+        an existing storage to ``"push"`` or ``"hybrid"``, or after changing
+        ``hybrid_threshold`` or ``timeline_backfill``. Users who join while it
+        runs get complete timelines anyway.
+        """
+        visited, after = 0, 0
+        while True:
+            batch = self._read(partial(_owners_after, after=after))
+            for user_id in batch:
+                self._write(partial(self._timelines.rebuild, owner_id=user_id))
+            visited += len(batch)
+            if len(batch) < _REBUILD_BATCH:
+                return visited
+            after = batch[-1]
+
+
+def _owners_after(uow: UnitOfWork, *, after: int) -> list[int]:
+    return uow.timelines.owners_after(after, _REBUILD_BATCH)

@@ -7,7 +7,13 @@ from socialfeed.errors import BlockedError, SelfActionError
 from socialfeed.events import MessageSent, MessagesRead
 from socialfeed.models import Conversation, Message, Page
 from socialfeed.pagination import DEFAULT_LIMIT, PageRequest, Position, page_of
-from socialfeed.services._base import Service, require_profile, require_user
+from socialfeed.services._base import (
+    Service,
+    require_ids,
+    require_profile,
+    require_user,
+    require_users_of,
+)
 from socialfeed.storage.base import UnitOfWork
 
 __all__ = ["MessageService"]
@@ -66,10 +72,10 @@ class MessageService(Service):
         from a later page shows only on a fresh first page.
         """
         page = PageRequest.build(limit, cursor, offset)
+        require_ids(user_id)
 
         def work(uow: UnitOfWork) -> list[Conversation]:
-            require_user(uow, user_id)
-            return uow.messages.conversations(user_id, page)
+            return require_users_of(uow, uow.messages.conversations(user_id, page), user_id)
 
         return page_of(
             self._read(work),
@@ -90,11 +96,11 @@ class MessageService(Service):
         if user_id == other_id:
             raise SelfActionError("other_id", "A conversation needs two people")
         page = PageRequest.build(limit, cursor, offset)
+        require_ids(user_id, other_id)
 
         def work(uow: UnitOfWork) -> list[Message]:
-            require_user(uow, user_id)
-            require_user(uow, other_id)
-            return uow.messages.conversation(user_id, other_id, page)
+            rows = uow.messages.conversation(user_id, other_id, page)
+            return require_users_of(uow, rows, user_id, other_id)
 
         return page_of(self._read(work), page, lambda m: Position(m.created_at, m.id))
 
@@ -117,8 +123,12 @@ class MessageService(Service):
     def unread_count(self, user_id: int) -> int:
         """Count the unread messages sent to a user, for a badge."""
 
+        require_ids(user_id)
+
         def work(uow: UnitOfWork) -> int:
-            require_user(uow, user_id)
-            return uow.messages.unread_count(user_id)
+            count = uow.messages.unread_count(user_id)
+            if not count:
+                require_user(uow, user_id)  # a count above 0 proves the user exists
+            return count
 
         return self._read(work)

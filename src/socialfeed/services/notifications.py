@@ -14,12 +14,13 @@ from socialfeed.models import Notification, NotificationGroup, NotificationKind,
 from socialfeed.pagination import DEFAULT_LIMIT, PageRequest, Position, page_of
 from socialfeed.services._base import (
     Service,
-    blocked_between,
     can_see_content,
     is_id,
     require_comment,
+    require_ids,
     require_post,
     require_user,
+    require_users_of,
 )
 from socialfeed.storage.base import NewNotification, NotificationRow, UnitOfWork
 from socialfeed.validation import identity_key
@@ -175,10 +176,10 @@ class NotificationService(Service):
     ) -> Page[Notification]:
         """Return a user's notifications, newest first."""
         page = PageRequest.build(limit, cursor, offset)
+        require_ids(user_id)
 
         def work(uow: UnitOfWork) -> list[NotificationRow]:
-            require_user(uow, user_id)
-            return uow.notifications.for_recipient(user_id, page)
+            return require_users_of(uow, uow.notifications.for_recipient(user_id, page), user_id)
 
         rows = page_of(self._read(work), page, lambda n: Position(n.created_at, n.id))
         return Page(tuple(self._render(row) for row in rows.items), rows.next_cursor)
@@ -197,10 +198,11 @@ class NotificationService(Service):
         notification; each names its most recent actors and counts them all.
         """
         page = PageRequest.build(limit, cursor, offset)
+        require_ids(user_id)
 
         def work(uow: UnitOfWork) -> list[NotificationGroup]:
-            require_user(uow, user_id)
             rows = uow.notifications.groups(user_id, page, GROUP_ACTORS)
+            require_users_of(uow, rows, user_id)
             return [
                 NotificationGroup(
                     kind=row.kind,
@@ -219,10 +221,13 @@ class NotificationService(Service):
 
     def unread_count(self, user_id: int) -> int:
         """Count a user's unread notifications, for a badge."""
+        require_ids(user_id)
 
         def work(uow: UnitOfWork) -> int:
-            require_user(uow, user_id)
-            return uow.notifications.unread_count(user_id)
+            count = uow.notifications.unread_count(user_id)
+            if not count:
+                require_user(uow, user_id)  # a count above 0 proves the user exists
+            return count
 
         return self._read(work)
 
@@ -278,9 +283,7 @@ class NotificationService(Service):
 
 def _wanted(uow: UnitOfWork, new: NewNotification, post: Post | None) -> bool:
     """Whether the recipient should hear of it at all: no block, no mute, a post they may see."""
-    if blocked_between(uow, new.recipient_id, new.actor_id):
-        return False
-    if uow.relations.muting(new.recipient_id, new.actor_id, new.created_at):
+    if uow.relations.blocked_or_muted(new.recipient_id, new.actor_id, new.created_at):
         return False
     if post is None or post.author_id == new.recipient_id:
         return True  # nothing to see, or the recipient's own post
@@ -289,9 +292,10 @@ def _wanted(uow: UnitOfWork, new: NewNotification, post: Post | None) -> bool:
 
 def _require_refs(uow: UnitOfWork, new: NewNotification) -> Post | None:
     """Check that everything the notification names exists; return its post, if any."""
-    require_user(uow, new.recipient_id)
-    require_user(uow, new.actor_id)
     post = require_post(uow, new.post_id) if new.post_id is not None else None
+    if post is None or post.author_id != new.recipient_id:
+        require_user(uow, new.recipient_id)  # the author of an existing post exists
+    require_user(uow, new.actor_id)
     if new.comment_id is not None:
         require_comment(uow, new.comment_id)
     return post

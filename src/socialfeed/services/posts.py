@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from socialfeed import validation
-from socialfeed.errors import PermissionDeniedError
 from socialfeed.events import PostCreated, PostDeleted, PostEdited
 from socialfeed.models import Page, Post
 from socialfeed.pagination import DEFAULT_LIMIT, PageRequest, Position, page_of
 from socialfeed.services._base import (
     Service,
+    refusal,
     require_content_owner,
     require_post,
     require_user,
@@ -31,7 +31,9 @@ class PostService(Service):
 
         def work(uow: UnitOfWork) -> Post:
             require_user(uow, author_id)
-            return uow.posts.add(author_id, text, url, now)
+            post = uow.posts.add(author_id, text, url, now)
+            self._timelines.post_created(uow, post)
+            return post
 
         post = self._write(work)
         self._send(PostCreated(occurred_at=now, post_id=post.id, author_id=author_id, content=text))
@@ -48,7 +50,7 @@ class PostService(Service):
         def work(uow: UnitOfWork) -> Post:
             post = require_post(uow, post_id)
             if post.author_id != editor_id:
-                raise PermissionDeniedError("Not your post")
+                raise refusal(uow, post, editor_id, "Not your post")
             text, _ = validation.post_body(content, post.image_url)
             return uow.posts.set_content(post_id, text, now)
 
@@ -65,7 +67,7 @@ class PostService(Service):
         def work(uow: UnitOfWork) -> None:
             post = require_post(uow, post_id)
             if post.author_id != user_id:
-                raise PermissionDeniedError("Not your post")
+                raise refusal(uow, post, user_id, "Not your post")
             uow.posts.delete(post_id)
 
         self._write(work)

@@ -66,7 +66,7 @@ class UserService(Service):
             uow.users.set_private(user_id, is_private)
             approved = [] if is_private else uow.relations.requester_ids(user_id)
             for requester_id in approved:
-                approve_request(uow, requester_id, user_id, now)
+                approve_request(uow, requester_id, user_id, now, self._timelines)
             return approved
 
         approved = self._write(work)

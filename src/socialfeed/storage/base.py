@@ -55,6 +55,7 @@ __all__ = [
     "SessionRepository",
     "Storage",
     "StoryRepository",
+    "TimelineRepository",
     "UnitOfWork",
     "UserRepository",
 ]
@@ -542,7 +543,8 @@ class RelationRepository(Protocol):
         """Tell whether the viewer may see the owner's content, in one lookup.
 
         The owner always; nobody across a block; a private account's content
-        only its approved followers; anyone else's content everyone.
+        only its approved followers; anyone else's content everyone. False
+        when the owner does not exist.
         """
         ...
 
@@ -562,6 +564,13 @@ class RelationRepository(Protocol):
 
     def muting(self, muter_id: int, muted_id: int, now: datetime) -> bool:
         """Tell whether a mute of ``muted_id`` by ``muter_id`` runs at ``now``."""
+        ...
+
+    def blocked_or_muted(self, user_id: int, other_id: int, now: datetime) -> bool:
+        """Tell whether either user blocks the other or ``user_id`` mutes ``other_id``.
+
+        One lookup: the check before notifying ``user_id`` of what ``other_id`` did.
+        """
         ...
 
     def mutes(self, muter_id: int, now: datetime, page: PageRequest) -> list[MuteEntry]:
@@ -586,6 +595,77 @@ class RelationRepository(Protocol):
 
     def requester_ids(self, owner_id: int) -> list[int]:
         """Return everyone with a pending request to ``owner_id``, oldest request first."""
+        ...
+
+
+class TimelineRepository(Protocol):
+    """Precomputed home timelines: which posts each user's feed holds (push and hybrid feeds).
+
+    A timeline holds post ids with their author and time, never the posts
+    themselves: every read joins the live posts, so an edit, a like or a
+    deletion shows at once, and mutes apply at read time. The contract is small
+    on purpose, so that a store outside the database (sorted sets in Redis,
+    say) can implement it; the SQL backends keep timelines in a table whose
+    rows go with their post or owner through ON DELETE CASCADE.
+    """
+
+    def fan_out(
+        self, post_id: int, author_id: int, created_at: datetime, pulled_from: int | None
+    ) -> int:
+        """Add a new post to its author's timeline and to every follower's, in bulk.
+
+        When the author has ``pulled_from`` followers or more, only the author's
+        own timeline gets it (hybrid: such posts are pulled at read time).
+        Return how many timelines got the post.
+        """
+        ...
+
+    def backfill(self, owner_id: int, author_id: int, limit: int) -> int:
+        """Copy the author's ``limit`` newest posts into the owner's timeline.
+
+        Posts already there are skipped. Return how many were added.
+        """
+        ...
+
+    def backfill_followers(self, author_id: int, limit: int) -> int:
+        """Copy the author's ``limit`` newest posts into every follower's timeline, in bulk.
+
+        Posts already there are skipped. Return how many entries were added.
+        """
+        ...
+
+    def purge(self, owner_id: int, author_id: int) -> int:
+        """Remove the author's posts from the owner's timeline; return how many went."""
+        ...
+
+    def rebuild(self, owner_id: int, limit: int) -> int:
+        """Regenerate the owner's timeline from the posts.
+
+        It gets the ``limit`` newest posts of the owner and of each followee,
+        and nothing else. Return how many entries it was given.
+        """
+        ...
+
+    def owners_after(self, after_id: int, limit: int) -> list[int]:
+        """Return up to ``limit`` user ids above ``after_id``, smallest first."""
+        ...
+
+    def followees_with_followers(self, follower_id: int, follower_count: int) -> list[int]:
+        """Return the followees of ``follower_id`` who have exactly ``follower_count`` followers."""
+        ...
+
+    def home_feed(
+        self, viewer_id: int, page: PageRequest, now: datetime, pulled_from: int | None
+    ) -> list[FeedItem]:
+        """Return up to ``page.limit + 1`` posts of the viewer's timeline, newest first.
+
+        The same items, in the same order, as `PostRepository.home_feed` when
+        the timeline is complete: authors the viewer has muted (a mute still
+        running at ``now``) are left out. With ``pulled_from`` (hybrid),
+        followees with that many followers or more are read from their posts
+        instead, and their entries in the timeline are ignored, so that no post
+        shows twice.
+        """
         ...
 
 
@@ -653,6 +733,11 @@ class UnitOfWork(Protocol):
     @property
     def relations(self) -> RelationRepository:
         """Blocks, mutes and follow requests."""
+        ...
+
+    @property
+    def timelines(self) -> TimelineRepository:
+        """Precomputed home timelines."""
         ...
 
     @property

@@ -21,6 +21,7 @@ from socialfeed.storage.memory._people import Follows, Sessions, Users
 from socialfeed.storage.memory._relations import Maintenance, Relations
 from socialfeed.storage.memory._social import Messages, Notifications, Stories
 from socialfeed.storage.memory._tables import Journal, Tables
+from socialfeed.storage.memory._timelines import Timelines
 
 __all__ = ["MemoryStorage"]
 
@@ -38,6 +39,7 @@ class _MemoryUnitOfWork:
     notifications: Notifications
     hashtags: Hashtags
     relations: Relations
+    timelines: Timelines
     maintenance: Maintenance
 
     @classmethod
@@ -47,7 +49,7 @@ class _MemoryUnitOfWork:
         return cls(
             Users(*args), Sessions(*args), Posts(*args), Comments(*args), Likes(*args),
             Follows(*args), Stories(*args), Messages(*args), Notifications(*args), Hashtags(*args),
-            Relations(*args), Maintenance(*args),
+            Relations(*args), Timelines(*args), Maintenance(*args),
         )  # fmt: skip
 
 

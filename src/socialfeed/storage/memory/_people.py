@@ -117,6 +117,7 @@ class Users(Repository):
         self._delete_where(t.blocks, lambda key, _: user_id in key)
         self._delete_where(t.mutes, lambda key, _: user_id in key)
         self._delete_where(t.follow_requests, lambda key, _: user_id in key)
+        self._delete_where(t.timeline_entries, lambda key, _: key[0] == user_id)
         self._delete_where(t.sessions, lambda _, session: session[0] == user_id)
         self._delete_where(t.username_keys, lambda _, owner: owner == user_id)
         self._delete_where(t.email_keys, lambda _, owner: owner == user_id)

@@ -45,6 +45,9 @@ class Relations(Repository):
     def muting(self, muter_id: int, muted_id: int, now: datetime) -> bool:
         return self._muting(muter_id, muted_id, now)
 
+    def blocked_or_muted(self, user_id: int, other_id: int, now: datetime) -> bool:
+        return self._blocked_between(user_id, other_id) or self._muting(user_id, other_id, now)
+
     def mutes(self, muter_id: int, now: datetime, page: PageRequest) -> list[MuteEntry]:
         entries = (
             MuteEntry(self._t.users[b], muted_at, until)

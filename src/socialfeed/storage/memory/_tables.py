@@ -45,6 +45,8 @@ class Tables:
     blocks: dict[tuple[int, int], datetime] = attrs.Factory(dict)
     mutes: dict[tuple[int, int], tuple[datetime, datetime | None]] = attrs.Factory(dict)
     follow_requests: dict[tuple[int, int], datetime] = attrs.Factory(dict)
+    # (owner id, post id) -> (author id, post time): the push and hybrid timelines.
+    timeline_entries: dict[tuple[int, int], tuple[int, datetime]] = attrs.Factory(dict)
     # Each table numbers its own rows from 1, as the SQL backends do.
     ids: collections.defaultdict[str, Iterator[int]] = attrs.Factory(
         lambda: collections.defaultdict(lambda: itertools.count(1))
@@ -131,7 +133,10 @@ class Repository:
             return True
         if viewer_id is not None and self._blocked_between(viewer_id, author_id):
             return False
-        if not self._t.users[author_id].is_private:
+        author = self._t.users.get(author_id)
+        if author is None:
+            return False  # as in SQL, where no author row means no match
+        if not author.is_private:
             return True
         return viewer_id is not None and (viewer_id, author_id) in self._t.follows
 
@@ -181,6 +186,7 @@ class Repository:
         self._delete_notifications(lambda n: n.post_id == post_id)
         self._delete_where(self._t.comments, lambda _, comment: comment.post_id == post_id)
         self._delete_where(self._t.likes, lambda key, _: key[1] == post_id)
+        self._delete_where(self._t.timeline_entries, lambda key, _: key[1] == post_id)
         for hashtag_id, _ in [key for key in self._t.post_hashtags if key[1] == post_id]:
             self._j.delete(self._t.post_hashtags, (hashtag_id, post_id))
             tag = self._t.hashtags[hashtag_id]

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
+from attrs import frozen
 from sqlalchemy import (
+    BindParameter,
     ColumnElement,
     Connection,
+    CursorResult,
     FromClause,
     Select,
     and_,
+    bindparam,
     exists,
     false,
     func,
@@ -28,6 +32,7 @@ from socialfeed.models import Comment, Post, User
 from socialfeed.pagination import PageRequest
 from socialfeed.storage.base import FollowEntry
 from socialfeed.storage.sql.schema import (
+    Id,
     UTCDateTime,
     blocks,
     comments,
@@ -88,6 +93,64 @@ def to_comment(row: Sequence[Any]) -> Comment:
     return Comment(*row)
 
 
+def id_param(name: str) -> BindParameter[int]:
+    """A bound id: statements built once take their values at execution."""
+    return bindparam(name, type_=Id)
+
+
+def time_param(name: str) -> BindParameter[datetime]:
+    """A bound timestamp, converted like every stored one."""
+    return bindparam(name, type_=UTCDateTime())
+
+
+VIEWER = id_param("viewer_id")
+NOW = time_param("now")
+
+
+def page_params(page: PageRequest) -> dict[str, Any]:
+    """The bound values of a `PagedQuery` for ``page``."""
+    params: dict[str, Any] = {
+        "page_offset": page.offset,
+        "page_limit": page.limit + 1,
+    }
+    if page.after is not None:
+        params["after_at"] = page.after.at
+        params["after_id"] = page.after.id
+    return params
+
+
+@frozen
+class PagedQuery:
+    """A list query built once, newest first by ``(at, key)``, in its two shapes.
+
+    Building a SQLAlchemy statement costs more than running a small indexed
+    query on SQLite, so each list builds its statement at first use and keeps
+    it: the page (cursor, offset, limit) and the ids arrive as bound values,
+    and SQLAlchemy reuses the compiled form.
+    """
+
+    first: Select[Any]
+    after: Select[Any]
+
+    @classmethod
+    def build(
+        cls, query: Select[Any], at: ColumnElement[datetime], key: ColumnElement[int]
+    ) -> PagedQuery:
+        ordered = (
+            query.order_by(at.desc(), key.desc())
+            .offset(bindparam("page_offset"))
+            .limit(bindparam("page_limit"))
+        )
+        cursor = tuple_(bindparam("after_at", type_=at.type), bindparam("after_id", type_=Id))
+        return cls(ordered, ordered.where(tuple_(at, key) < cursor))
+
+    def run(
+        self, conn: Connection, page: PageRequest, params: Mapping[str, Any]
+    ) -> CursorResult[Any]:
+        statement = self.first if page.after is None else self.after
+        return conn.execute(statement, {**params, **page_params(page)})
+
+
 def newest_first(
     query: Select[Any], at: ColumnElement[datetime], key: ColumnElement[int], page: PageRequest
 ) -> Select[Any]:
@@ -122,10 +185,15 @@ class Repository:
         query = newest_first(query, at, other, page)
         return [FollowEntry(to_user(row), row.at) for row in self._conn.execute(query)]
 
+    @staticmethod
+    def insert_for(dialect_name: str, table: Any) -> Any:
+        """An INSERT of the named dialect, which knows ON CONFLICT."""
+        dialect = postgresql if dialect_name == "postgresql" else sqlite
+        return dialect.insert(table)
+
     def _insert(self, table: Any) -> Any:
         """An INSERT of this connection's dialect, which knows ON CONFLICT."""
-        dialect = postgresql if self._conn.dialect.name == "postgresql" else sqlite
-        return dialect.insert(table)
+        return self.insert_for(self._conn.dialect.name, table)
 
     def _insert_ignoring_duplicates(self, table: Any) -> Any:
         return self._insert(table).on_conflict_do_nothing()
@@ -152,7 +220,10 @@ def uncount_hashtags(links: ColumnElement[bool]) -> Any:
     )
 
 
-def not_blocked(viewer_id: int | None, other: ColumnElement[int]) -> ColumnElement[bool]:
+Viewer = int | ColumnElement[int] | None
+
+
+def not_blocked(viewer_id: Viewer, other: ColumnElement[int]) -> ColumnElement[bool]:
     """True unless there is a block, either way, between the viewer and ``other``."""
     if viewer_id is None:
         return true()
@@ -164,7 +235,7 @@ def not_blocked(viewer_id: int | None, other: ColumnElement[int]) -> ColumnEleme
     )
 
 
-def visible_author(viewer_id: int | None, author: ColumnElement[int]) -> ColumnElement[bool]:
+def visible_author(viewer_id: Viewer, author: ColumnElement[int]) -> ColumnElement[bool]:
     """True when the viewer may see the content of ``author`` (``users`` joined on it).
 
     The owner always; nobody across a block; a private account's content only
@@ -181,7 +252,11 @@ def visible_author(viewer_id: int | None, author: ColumnElement[int]) -> ColumnE
     )
 
 
-def not_muted(viewer_id: int, author: ColumnElement[int], now: datetime) -> ColumnElement[bool]:
+def not_muted(
+    viewer_id: int | ColumnElement[int],
+    author: ColumnElement[int],
+    now: datetime | ColumnElement[datetime],
+) -> ColumnElement[bool]:
     """True unless the viewer has a mute of ``author`` running at ``now``."""
     return ~exists().where(
         mutes.c.muter_id == viewer_id,

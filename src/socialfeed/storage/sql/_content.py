@@ -4,28 +4,51 @@ from __future__ import annotations
 
 from collections.abc import Collection, Sequence
 from datetime import datetime
+from functools import cache
+from typing import Any
 
-from sqlalchemy import delete, exists, func, insert, literal, select, union_all, update
+from sqlalchemy import (
+    Select,
+    bindparam,
+    delete,
+    exists,
+    func,
+    insert,
+    literal,
+    select,
+    true,
+    tuple_,
+    union_all,
+    update,
+)
 
+from socialfeed.errors import NotFoundError
 from socialfeed.models import Comment, FeedItem, Hashtag, Post, TrendingHashtag
 from socialfeed.pagination import PageRequest
 from socialfeed.storage.base import FollowEntry
 from socialfeed.storage.sql._common import (
     COMMENT_COLUMNS,
     COMMENTS_WITH_AUTHOR,
+    NOW,
     POST_COLUMNS,
     POSTS_WITH_AUTHOR,
+    VIEWER,
+    PagedQuery,
     Repository,
     escape_like,
+    id_param,
     newest_first,
     not_blocked,
     not_muted,
+    page_params,
+    time_param,
     to_comment,
     to_post,
     uncount_hashtags,
     visible_author,
 )
 from socialfeed.storage.sql.schema import (
+    UTCDateTime,
     comments,
     follows,
     hashtags,
@@ -40,29 +63,22 @@ class SQLPosts(Repository):
     def add(
         self, author_id: int, content: str | None, image_url: str | None, created_at: datetime
     ) -> Post:
-        author = self._conn.execute(
-            update(users)
-            .where(users.c.id == author_id)
-            .values(post_count=users.c.post_count + 1)
-            .returning(users.c.username)
-        ).scalar_one()
-        row = self._conn.execute(
-            insert(posts)
-            .values(
-                author_id=author_id,
-                content=content,
-                image_url=image_url,
-                like_count=0,
-                comment_count=0,
-                created_at=created_at,
-            )
-            .returning(posts.c.id)
-        ).scalar_one()
-        return Post(row, author_id, author, content, image_url, 0, 0, created_at, None)
+        # No parameter is named like a users column: SQLAlchemy would SET it.
+        params = {
+            "author_id": author_id,
+            "post_content": content,
+            "post_image_url": image_url,
+            "post_created_at": created_at,
+        }
+        if self._conn.dialect.name == "postgresql":
+            post_id, author = self._conn.execute(_COUNTED_POST, params).one()
+        else:
+            author = self._conn.execute(_COUNT_POST, {"author_id": author_id}).scalar_one()
+            post_id = self._conn.execute(_ADD_POST, params).scalar_one()
+        return Post(post_id, author_id, author, content, image_url, 0, 0, created_at, None)
 
     def get(self, post_id: int) -> Post | None:
-        query = select(*POST_COLUMNS).select_from(POSTS_WITH_AUTHOR).where(posts.c.id == post_id)
-        row = self._conn.execute(query).first()
+        row = self._conn.execute(_POST, {"post_id": post_id}).first()
         return None if row is None else to_post(row)
 
     def set_content(self, post_id: int, content: str | None, edited_at: datetime) -> Post:
@@ -79,38 +95,29 @@ class SQLPosts(Repository):
         self._conn.execute(uncount_hashtags(post_hashtags.c.post_id == post_id))
         author_id = self._conn.execute(
             delete(posts).where(posts.c.id == post_id).returning(posts.c.author_id)
-        ).scalar_one()
+        ).scalar_one_or_none()
+        if author_id is None:
+            # A concurrent delete committed after this transaction read the post.
+            raise NotFoundError("post")
         self._conn.execute(
             update(users).where(users.c.id == author_id).values(post_count=users.c.post_count - 1)
         )
 
     def by_author(self, author_id: int, page: PageRequest) -> list[Post]:
-        query = (
-            select(*POST_COLUMNS)
-            .select_from(POSTS_WITH_AUTHOR)
-            .where(posts.c.author_id == author_id)
-        )
-        query = newest_first(query, posts.c.created_at, posts.c.id, page)
-        return [to_post(row) for row in self._conn.execute(query)]
+        rows = _BY_AUTHOR.run(self._conn, page, {"author_id": author_id})
+        return [to_post(row) for row in rows]
 
     def home_feed(self, viewer_id: int, page: PageRequest, now: datetime) -> list[FeedItem]:
-        # One IN list for "followees and me" (rather than an OR) lets the
-        # planner walk the (author_id, created_at, id) index for each author.
-        authors = union_all(
-            select(follows.c.followee_id).where(
-                follows.c.follower_id == viewer_id,
-                not_muted(viewer_id, follows.c.followee_id, now),
-            ),
-            select(literal(viewer_id, users.c.id.type)),
-        )
-        liked = exists().where(likes.c.post_id == posts.c.id, likes.c.user_id == viewer_id)
-        query = (
-            select(*POST_COLUMNS, liked.label("liked"))
-            .select_from(POSTS_WITH_AUTHOR)
-            .where(posts.c.author_id.in_(authors))
-        )
-        query = newest_first(query, posts.c.created_at, posts.c.id, page)
-        return [FeedItem(to_post(row), bool(row.liked)) for row in self._conn.execute(query)]
+        params = {"viewer_id": viewer_id, "now": now}
+        # The shape is chosen per backend from measurement (benchmarks/). An
+        # offset would make every author's run offset + limit long, so pages
+        # asked for by offset keep the IN list on PostgreSQL too.
+        if self._conn.dialect.name == "postgresql" and page.offset == 0:
+            statement = _home_feed_per_author(after=page.after is not None)
+            rows = self._conn.execute(statement, params | page_params(page))
+        else:
+            rows = _home_feed_in_list().run(self._conn, page, params)
+        return [FeedItem(to_post(row), bool(row.liked)) for row in rows]
 
 
 class SQLComments(Repository):
@@ -130,18 +137,16 @@ class SQLComments(Repository):
         return comment
 
     def get(self, comment_id: int) -> Comment | None:
-        query = (
-            select(*COMMENT_COLUMNS)
-            .select_from(COMMENTS_WITH_AUTHOR)
-            .where(comments.c.id == comment_id)
-        )
-        row = self._conn.execute(query).first()
+        row = self._conn.execute(_COMMENT, {"comment_id": comment_id}).first()
         return None if row is None else to_comment(row)
 
     def delete(self, comment_id: int) -> None:
         post_id = self._conn.execute(
             delete(comments).where(comments.c.id == comment_id).returning(comments.c.post_id)
-        ).scalar_one()
+        ).scalar_one_or_none()
+        if post_id is None:
+            # A concurrent delete committed after this transaction read the comment.
+            raise NotFoundError("comment")
         self._conn.execute(
             update(posts)
             .where(posts.c.id == post_id)
@@ -161,27 +166,18 @@ class SQLComments(Repository):
 class SQLLikes(Repository):
     def _count(self, post_id: int, delta: int) -> int:
         count: int = self._conn.execute(
-            update(posts)
-            .where(posts.c.id == post_id)
-            .values(like_count=posts.c.like_count + delta)
-            .returning(posts.c.like_count)
+            _COUNT_LIKE, {"post_id": post_id, "delta": delta}
         ).scalar_one()
         return count
 
     def add(self, user_id: int, post_id: int, created_at: datetime) -> int | None:
-        inserted = self._conn.execute(
-            self._insert_ignoring_duplicates(likes)
-            .values(user_id=user_id, post_id=post_id, created_at=created_at)
-            .returning(likes.c.post_id)
-        ).first()
+        params = {"user_id": user_id, "post_id": post_id, "created_at": created_at}
+        inserted = self._conn.execute(_add_like(self._conn.dialect.name), params).first()
         return None if inserted is None else self._count(post_id, +1)
 
     def remove(self, user_id: int, post_id: int) -> int | None:
-        removed = self._conn.execute(
-            delete(likes)
-            .where(likes.c.user_id == user_id, likes.c.post_id == post_id)
-            .returning(likes.c.post_id)
-        ).first()
+        params = {"user_id": user_id, "post_id": post_id}
+        removed = self._conn.execute(_REMOVE_LIKE, params).first()
         return None if removed is None else self._count(post_id, -1)
 
     def liked_post_ids(self, user_id: int, post_ids: Collection[int]) -> set[int]:
@@ -200,55 +196,33 @@ class SQLLikes(Repository):
 
 class SQLHashtags(Repository):
     def set_post_tags(self, post_id: int, names: Sequence[str]) -> None:
-        wanted = self._ids_creating_missing(names)
-        current = set(
-            self._conn.execute(
-                select(post_hashtags.c.hashtag_id).where(post_hashtags.c.post_id == post_id)
-            ).scalars()
-        )
-        gone, new = current - wanted, wanted - current
-        if gone:
-            self._conn.execute(
-                delete(post_hashtags).where(
-                    post_hashtags.c.post_id == post_id, post_hashtags.c.hashtag_id.in_(gone)
-                )
-            )
-            self._count(gone, -1)
-        if new:
-            created_at = self._conn.execute(
-                select(posts.c.created_at).where(posts.c.id == post_id)
-            ).scalar_one()
-            self._conn.execute(
-                insert(post_hashtags),
-                [
-                    {"hashtag_id": tag_id, "post_id": post_id, "created_at": created_at}
-                    for tag_id in sorted(new)
-                ],
-            )
+        # Links are matched by tag name inside the statements, so the tag ids,
+        # the current links and the post's time never make a round trip.
+        dialect = self._conn.dialect.name
+        if names:
+            # Sorted, so that two posts adding the same new tags lock them in one order.
+            rows = [{"name": name, "post_count": 0} for name in sorted(names)]
+            self._conn.execute(_add_tags(dialect), rows)
+        params = {"post_id": post_id, "names": list(names)}
+        if dialect == "postgresql":
+            # Data-modifying CTEs drop and add the links and move their
+            # counters in one statement, where SQLite needs four.
+            self._conn.execute(_relink_tags_postgresql(), params)
+            return
+        gone = set(self._conn.execute(_UNLINK_OTHER_TAGS, params).scalars())
+        self._count(gone, -1)
+        if names:
+            new = set(self._conn.execute(_link_tags(dialect), params).scalars())
             self._count(new, +1)
 
     def get(self, name: str) -> Hashtag | None:
-        query = select(hashtags.c.id, hashtags.c.name, hashtags.c.post_count).where(
-            hashtags.c.name == name
-        )
-        row = self._conn.execute(query).first()
+        row = self._conn.execute(_HASHTAG, {"name": name}).first()
         return None if row is None else Hashtag(*row)
 
     def posts(self, hashtag_id: int, page: PageRequest, viewer_id: int | None) -> list[Post]:
-        query = (
-            select(*POST_COLUMNS)
-            .select_from(
-                post_hashtags.join(posts, posts.c.id == post_hashtags.c.post_id).join(
-                    users, users.c.id == posts.c.author_id
-                )
-            )
-            .where(
-                post_hashtags.c.hashtag_id == hashtag_id,
-                visible_author(viewer_id, posts.c.author_id),
-            )
-        )
-        query = newest_first(query, post_hashtags.c.created_at, post_hashtags.c.post_id, page)
-        return [to_post(row) for row in self._conn.execute(query)]
+        params = {"hashtag_id": hashtag_id, "viewer_id": viewer_id}
+        rows = _tagged_posts(anonymous=viewer_id is None).run(self._conn, page, params)
+        return [to_post(row) for row in rows]
 
     def search(self, prefix: str, limit: int) -> list[Hashtag]:
         query = (
@@ -277,18 +251,220 @@ class SQLHashtags(Repository):
             for tag_id, name, count, recent in self._conn.execute(query)
         ]
 
-    def _ids_creating_missing(self, names: Sequence[str]) -> set[int]:
-        if not names:
-            return set()
-        # Sorted, so that two posts adding the same new tags lock them in one order.
-        rows = [{"name": name, "post_count": 0} for name in sorted(names)]
-        self._conn.execute(self._insert_ignoring_duplicates(hashtags), rows)
-        query = select(hashtags.c.id).where(hashtags.c.name.in_(list(names)))
-        return set(self._conn.execute(query).scalars())
-
     def _count(self, tag_ids: set[int], delta: int) -> None:
-        self._conn.execute(
-            update(hashtags)
-            .where(hashtags.c.id.in_(tag_ids))
-            .values(post_count=hashtags.c.post_count + delta)
+        if tag_ids:
+            self._conn.execute(_COUNT_TAGS, {"tag_ids": sorted(tag_ids), "delta": delta})
+
+
+# The statements of the hot paths, built once (see PagedQuery for why).
+_POST = (
+    select(*POST_COLUMNS).select_from(POSTS_WITH_AUTHOR).where(posts.c.id == id_param("post_id"))
+)
+_COUNT_POST = (
+    update(users)
+    .where(users.c.id == id_param("author_id"))
+    .values(post_count=users.c.post_count + 1)
+    .returning(users.c.username)
+)
+_NEW_POST: dict[str, Any] = {
+    "author_id": id_param("author_id"),
+    "content": bindparam("post_content", type_=posts.c.content.type),
+    "image_url": bindparam("post_image_url", type_=posts.c.image_url.type),
+    "like_count": 0,
+    "comment_count": 0,
+    "created_at": time_param("post_created_at"),
+}
+_ADD_POST = insert(posts).values(_NEW_POST).returning(posts.c.id)
+
+
+def _counted_post() -> Any:
+    """PostgreSQL: count the post on its author and insert it, in one statement."""
+    author = _COUNT_POST.cte("author")
+    values: list[Any] = [literal(v) if isinstance(v, int) else v for v in _NEW_POST.values()]
+    row = select(*values)
+    return (
+        insert(posts)
+        .from_select(list(_NEW_POST), row.select_from(author))
+        .returning(posts.c.id, select(author.c.username).scalar_subquery())
+    )
+
+
+_COUNTED_POST = _counted_post()
+_COMMENT = (
+    select(*COMMENT_COLUMNS)
+    .select_from(COMMENTS_WITH_AUTHOR)
+    .where(comments.c.id == id_param("comment_id"))
+)
+_BY_AUTHOR = PagedQuery.build(
+    select(*POST_COLUMNS)
+    .select_from(POSTS_WITH_AUTHOR)
+    .where(posts.c.author_id == id_param("author_id")),
+    posts.c.created_at,
+    posts.c.id,
+)
+_COUNT_LIKE = (
+    update(posts)
+    .where(posts.c.id == id_param("post_id"))
+    .values(like_count=posts.c.like_count + bindparam("delta"))
+    .returning(posts.c.like_count)
+)
+_REMOVE_LIKE = (
+    delete(likes)
+    .where(likes.c.user_id == id_param("user_id"), likes.c.post_id == id_param("post_id"))
+    .returning(likes.c.post_id)
+)
+_HASHTAG = select(hashtags.c.id, hashtags.c.name, hashtags.c.post_count).where(
+    hashtags.c.name == bindparam("name")
+)
+
+_NAMED_TAGS = select(hashtags.c.id).where(hashtags.c.name.in_(bindparam("names", expanding=True)))
+_UNLINK_OTHER_TAGS = (
+    delete(post_hashtags)
+    .where(
+        post_hashtags.c.post_id == id_param("post_id"),
+        post_hashtags.c.hashtag_id.not_in(_NAMED_TAGS),
+    )
+    .returning(post_hashtags.c.hashtag_id)
+)
+_COUNT_TAGS = (
+    update(hashtags)
+    .where(hashtags.c.id.in_(bindparam("tag_ids", expanding=True)))
+    .values(post_count=hashtags.c.post_count + bindparam("delta"))
+)
+
+
+@cache
+def _relink_tags_postgresql() -> Any:
+    """Unlink the tags not named, link those named, and count both, in one statement.
+
+    The two counter updates touch different tags (the dropped ones are not
+    named, the added ones are), as PostgreSQL requires of one statement.
+    """
+    dropped = _UNLINK_OTHER_TAGS.cte("dropped_links")
+    uncounted = (
+        update(hashtags)
+        .where(hashtags.c.id.in_(select(dropped.c.hashtag_id)))
+        .values(post_count=hashtags.c.post_count - 1)
+        .cte("uncounted_tags")
+    )
+    added = _link_tags("postgresql").cte("added_links")
+    return (
+        update(hashtags)
+        .where(hashtags.c.id.in_(select(added.c.hashtag_id)))
+        .values(post_count=hashtags.c.post_count + 1)
+        .add_cte(uncounted)
+    )
+
+
+@cache
+def _add_tags(dialect: str) -> Any:
+    return Repository.insert_for(dialect, hashtags).on_conflict_do_nothing()
+
+
+@cache
+def _link_tags(dialect: str) -> Any:
+    """Link the post to the named tags it lacks, at the post's time; return the new tag ids."""
+    named = (
+        select(hashtags.c.id, posts.c.id, posts.c.created_at)
+        .select_from(hashtags.join(posts, posts.c.id == id_param("post_id")))
+        .where(hashtags.c.name.in_(bindparam("names", expanding=True)))
+        .order_by(hashtags.c.id)
+    )
+    return (
+        Repository.insert_for(dialect, post_hashtags)
+        .from_select(["hashtag_id", "post_id", "created_at"], named)
+        .on_conflict_do_nothing()
+        .returning(post_hashtags.c.hashtag_id)
+    )
+
+
+@cache
+def _add_like(dialect: str) -> Any:
+    return (
+        Repository.insert_for(dialect, likes)
+        .values(
+            user_id=id_param("user_id"),
+            post_id=id_param("post_id"),
+            created_at=bindparam("created_at", type_=UTCDateTime()),
         )
+        .on_conflict_do_nothing()
+        .returning(likes.c.post_id)
+    )
+
+
+@cache
+def _tagged_posts(*, anonymous: bool) -> PagedQuery:
+    query = (
+        select(*POST_COLUMNS)
+        .select_from(
+            post_hashtags.join(posts, posts.c.id == post_hashtags.c.post_id).join(
+                users, users.c.id == posts.c.author_id
+            )
+        )
+        .where(
+            post_hashtags.c.hashtag_id == id_param("hashtag_id"),
+            visible_author(None if anonymous else VIEWER, posts.c.author_id),
+        )
+    )
+    return PagedQuery.build(query, post_hashtags.c.created_at, post_hashtags.c.post_id)
+
+
+def _feed_authors() -> Any:
+    """Whose posts the viewer's feed holds: every unmuted followee, and the viewer."""
+    return union_all(
+        select(follows.c.followee_id.label("author_id")).where(
+            follows.c.follower_id == VIEWER, not_muted(VIEWER, follows.c.followee_id, NOW)
+        ),
+        select(VIEWER),
+    )
+
+
+def _liked(post_id: Any) -> Any:
+    return exists().where(likes.c.post_id == post_id, likes.c.user_id == VIEWER).label("liked")
+
+
+@cache
+def _home_feed_in_list() -> PagedQuery:
+    # One IN list for "followees and me" (rather than an OR) lets the
+    # planner walk the (author_id, created_at, id) index for each author;
+    # on SQLite this beats one LIMITed walk per author glued by UNION ALL.
+    query = (
+        select(*POST_COLUMNS, _liked(posts.c.id))
+        .select_from(POSTS_WITH_AUTHOR)
+        .where(posts.c.author_id.in_(_feed_authors()))
+    )
+    return PagedQuery.build(query, posts.c.created_at, posts.c.id)
+
+
+@cache
+def _home_feed_per_author(*, after: bool) -> Select[Any]:
+    """PostgreSQL's feed: the newest posts of each author first, then the newest of those.
+
+    With an IN list PostgreSQL joins every followee's posts before the
+    LIMIT; a LATERAL top-k per author reads at most a page per author from
+    the (author_id, created_at, id) index (3 to 6 times faster, measured).
+    """
+    authors = _feed_authors().subquery("authors")
+    newest = (
+        select(posts)
+        .where(posts.c.author_id == authors.c.author_id)
+        .order_by(posts.c.created_at.desc(), posts.c.id.desc())
+        .limit(bindparam("page_limit"))
+    )
+    if after:
+        cursor = tuple_(bindparam("after_at", type_=UTCDateTime()), id_param("after_id"))
+        newest = newest.where(tuple_(posts.c.created_at, posts.c.id) < cursor)
+    per_author = newest.lateral("per_author")
+    top = (
+        select(per_author)
+        .select_from(authors.join(per_author, true()))
+        .order_by(per_author.c.created_at.desc(), per_author.c.id.desc())
+        .limit(bindparam("page_limit"))
+        .subquery("top")
+    )
+    columns = [top.c[column.name] if column.table is posts else column for column in POST_COLUMNS]
+    return (
+        select(*columns, _liked(top.c.id))
+        .select_from(top.join(users, users.c.id == top.c.author_id))
+        .order_by(top.c.created_at.desc(), top.c.id.desc())
+    )

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Collection, Mapping
 from datetime import datetime
+from functools import cache
+from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
+    bindparam,
     case,
     delete,
     exists,
@@ -26,7 +29,9 @@ from socialfeed.storage.sql._common import (
     USER_COLUMNS,
     Repository,
     escape_like,
+    id_param,
     not_blocked,
+    time_param,
     to_user,
     uncount_hashtags,
 )
@@ -75,7 +80,7 @@ class SQLUsers(Repository):
             raise
 
     def get(self, user_id: int) -> User | None:
-        row = self._conn.execute(select(*USER_COLUMNS).where(users.c.id == user_id)).first()
+        row = self._conn.execute(_USER, {"user_id": user_id}).first()
         return None if row is None else to_user(row)
 
     def get_by_username(self, username_key: str) -> User | None:
@@ -235,25 +240,12 @@ class SQLSessions(Repository):
 
 class SQLFollows(Repository):
     def _count(self, follower_id: int, followee_id: int, delta: int) -> None:
-        # One statement for both users: rows are locked in one order, so two
-        # people following each other at once cannot deadlock.
-        self._conn.execute(
-            update(users)
-            .where(users.c.id.in_([follower_id, followee_id]))
-            .values(
-                following_count=users.c.following_count
-                + case((users.c.id == follower_id, delta), else_=0),
-                follower_count=users.c.follower_count
-                + case((users.c.id == followee_id, delta), else_=0),
-            )
-        )
+        params = {"follower_id": follower_id, "followee_id": followee_id, "delta": delta}
+        self._conn.execute(_COUNT_FOLLOW, params)
 
     def add(self, follower_id: int, followee_id: int, created_at: datetime) -> bool:
-        inserted = self._conn.execute(
-            self._insert_ignoring_duplicates(follows)
-            .values(follower_id=follower_id, followee_id=followee_id, created_at=created_at)
-            .returning(follows.c.followee_id)
-        ).first()
+        params = {"follower_id": follower_id, "followee_id": followee_id, "created_at": created_at}
+        inserted = self._conn.execute(_add_follow(self._conn.dialect.name), params).first()
         if inserted is None:
             return False
         self._count(follower_id, followee_id, +1)
@@ -293,6 +285,37 @@ class SQLFollows(Repository):
         return self._user_entries(
             follows, f.followee_id, f.created_at, f.follower_id == user_id, page, viewer_id
         )
+
+
+# The statements of the hot paths, built once (see PagedQuery for why).
+_USER = select(*USER_COLUMNS).where(users.c.id == id_param("user_id"))
+_FOLLOWER, _FOLLOWEE = id_param("follower_id"), id_param("followee_id")
+# One statement for both users: rows are locked in one order, so two
+# people following each other at once cannot deadlock.
+_COUNT_FOLLOW = (
+    update(users)
+    .where(users.c.id.in_([_FOLLOWER, _FOLLOWEE]))
+    .values(
+        following_count=users.c.following_count
+        + case((users.c.id == _FOLLOWER, bindparam("delta")), else_=0),
+        follower_count=users.c.follower_count
+        + case((users.c.id == _FOLLOWEE, bindparam("delta")), else_=0),
+    )
+)
+
+
+@cache
+def _add_follow(dialect: str) -> Any:
+    return (
+        Repository.insert_for(dialect, follows)
+        .values(
+            follower_id=_FOLLOWER,
+            followee_id=_FOLLOWEE,
+            created_at=time_param("created_at"),
+        )
+        .on_conflict_do_nothing()
+        .returning(follows.c.followee_id)
+    )
 
 
 def _name_key(full_name: str | None) -> str | None:

@@ -18,9 +18,13 @@ from sqlalchemy import (
 from socialfeed.pagination import PageRequest
 from socialfeed.storage.base import FollowEntry, MuteEntry
 from socialfeed.storage.sql._common import (
+    NOW,
     USER_COLUMNS,
+    VIEWER,
     Repository,
+    id_param,
     newest_first,
+    not_blocked,
     to_user,
     visible_author,
 )
@@ -50,14 +54,12 @@ class SQLRelations(Repository):
         )
 
     def blocking(self, blocker_id: int, blocked_id: int) -> bool:
-        query = select(
-            exists().where(blocks.c.blocker_id == blocker_id, blocks.c.blocked_id == blocked_id)
-        )
-        return bool(self._conn.execute(query).scalar())
+        params = {"blocker_id": blocker_id, "blocked_id": blocked_id}
+        return bool(self._conn.execute(_BLOCKING, params).scalar())
 
     def can_see(self, viewer_id: int, owner_id: int) -> bool:
-        query = select(visible_author(viewer_id, users.c.id)).where(users.c.id == owner_id)
-        return bool(self._conn.execute(query).scalar())
+        params = {"viewer_id": viewer_id, "owner_id": owner_id}
+        return bool(self._conn.execute(_CAN_SEE, params).scalar())
 
     def blocks(self, blocker_id: int, page: PageRequest) -> list[FollowEntry]:
         b = blocks.c
@@ -82,12 +84,12 @@ class SQLRelations(Repository):
         return self._remove_pair(mutes, mutes.c.muter_id == muter_id, mutes.c.muted_id == muted_id)
 
     def muting(self, muter_id: int, muted_id: int, now: datetime) -> bool:
-        query = select(
-            exists().where(
-                mutes.c.muter_id == muter_id, mutes.c.muted_id == muted_id, _running(now)
-            )
-        )
-        return bool(self._conn.execute(query).scalar())
+        params = {"muter_id": muter_id, "muted_id": muted_id, "now": now}
+        return bool(self._conn.execute(_MUTING, params).scalar())
+
+    def blocked_or_muted(self, user_id: int, other_id: int, now: datetime) -> bool:
+        params = {"user_id": user_id, "other_id": other_id, "now": now}
+        return bool(self._conn.execute(_BLOCKED_OR_MUTED, params).scalar())
 
     def mutes(self, muter_id: int, now: datetime, page: PageRequest) -> list[MuteEntry]:
         query = (
@@ -144,8 +146,29 @@ class SQLRelations(Repository):
         return self._conn.execute(delete(table).where(first, second)).rowcount == 1
 
 
-def _running(now: datetime) -> ColumnElement[bool]:
+def _running(now: datetime | ColumnElement[datetime]) -> ColumnElement[bool]:
     return or_(mutes.c.until.is_(None), mutes.c.until > now)
+
+
+# The checks every action runs, built once (see PagedQuery for why).
+_BLOCKING = select(
+    exists().where(
+        blocks.c.blocker_id == id_param("blocker_id"), blocks.c.blocked_id == id_param("blocked_id")
+    )
+)
+_CAN_SEE = select(visible_author(VIEWER, users.c.id)).where(users.c.id == id_param("owner_id"))
+_USER, _OTHER = id_param("user_id"), id_param("other_id")
+_BLOCKED_OR_MUTED = select(
+    ~not_blocked(_USER, _OTHER)
+    | exists().where(mutes.c.muter_id == _USER, mutes.c.muted_id == _OTHER, _running(NOW))
+)
+_MUTING = select(
+    exists().where(
+        mutes.c.muter_id == id_param("muter_id"),
+        mutes.c.muted_id == id_param("muted_id"),
+        _running(NOW),
+    )
+)
 
 
 class SQLMaintenance(Repository):

@@ -5,16 +5,20 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from datetime import datetime
+from functools import cache
 from typing import Any
 
 from sqlalchemy import (
+    Select,
     and_,
+    bindparam,
     case,
     delete,
     exists,
     func,
     insert,
     literal,
+    literal_column,
     or_,
     select,
     true,
@@ -23,15 +27,19 @@ from sqlalchemy import (
     update,
 )
 
+from socialfeed.errors import NotFoundError
 from socialfeed.models import Conversation, Message, NotificationKind, Story, StoryItem, StoryViewer
 from socialfeed.pagination import PageRequest
 from socialfeed.storage.base import NewNotification, NotificationGroupRow, NotificationRow
 from socialfeed.storage.sql._common import (
     USER_COLUMNS,
+    PagedQuery,
     Repository,
+    id_param,
     newest_first,
     not_blocked,
     not_muted,
+    time_param,
     to_user,
 )
 from socialfeed.storage.sql.schema import (
@@ -120,7 +128,10 @@ class SQLStories(Repository):
 
     def delete(self, story_id: int) -> None:
         # Views go with the story through ON DELETE CASCADE.
-        self._conn.execute(delete(stories).where(stories.c.id == story_id))
+        deleted = self._conn.execute(delete(stories).where(stories.c.id == story_id))
+        if deleted.rowcount == 0:
+            # A concurrent delete of the same story won the race.
+            raise NotFoundError("story")
 
     def active_by_author(self, author_id: int, now: datetime) -> list[Story]:
         query = (
@@ -176,44 +187,28 @@ class SQLStories(Repository):
 
 class SQLMessages(Repository):
     def add(self, sender_id: int, receiver_id: int, content: str, created_at: datetime) -> Message:
+        low, high = min(sender_id, receiver_id), max(sender_id, receiver_id)
         message_id = self._conn.execute(
-            insert(messages)
-            .values(
-                sender_id=sender_id,
-                receiver_id=receiver_id,
-                low_user_id=min(sender_id, receiver_id),
-                high_user_id=max(sender_id, receiver_id),
-                content=content,
-                is_read=False,
-                created_at=created_at,
-            )
-            .returning(messages.c.id)
+            _ADD_MESSAGE,
+            {
+                "sender_id": sender_id,
+                "receiver_id": receiver_id,
+                "low_user_id": low,
+                "high_user_id": high,
+                "content": content,
+                "created_at": created_at,
+            },
         ).scalar_one()
         # Both participants' conversation rows now end with this message.
-        upsert = self._insert(conversations).values(
-            [
-                {"user_id": a, "other_id": b, "last_message_id": message_id, "last_at": created_at}
-                for a, b in sorted([(sender_id, receiver_id), (receiver_id, sender_id)])
-            ]
-        )
         self._conn.execute(
-            upsert.on_conflict_do_update(
-                index_elements=[conversations.c.user_id, conversations.c.other_id],
-                set_={
-                    "last_message_id": upsert.excluded.last_message_id,
-                    "last_at": upsert.excluded.last_at,
-                },
-            )
+            _end_conversations(self._conn.dialect.name),
+            {"low_user_id": low, "high_user_id": high, "message_id": message_id, "at": created_at},
         )
         return Message(message_id, sender_id, receiver_id, content, False, created_at)
 
     def conversation(self, user_id: int, other_id: int, page: PageRequest) -> list[Message]:
-        query = select(*_MESSAGE_COLUMNS).where(
-            messages.c.low_user_id == min(user_id, other_id),
-            messages.c.high_user_id == max(user_id, other_id),
-        )
-        query = newest_first(query, messages.c.created_at, messages.c.id, page)
-        return [_message(row) for row in self._conn.execute(query)]
+        params = {"low_user_id": min(user_id, other_id), "high_user_id": max(user_id, other_id)}
+        return [_message(row) for row in _CONVERSATION.run(self._conn, page, params)]
 
     def conversations(self, user_id: int, page: PageRequest) -> list[Conversation]:
         unread_messages = messages.alias("unread_messages")
@@ -267,21 +262,18 @@ class SQLMessages(Repository):
 
 class SQLNotifications(Repository):
     def add(self, new: NewNotification) -> NotificationRow | None:
-        notification_id = self._conn.execute(
-            self._insert_ignoring_duplicates(notifications)
-            .values(
-                recipient_id=new.recipient_id,
-                actor_id=new.actor_id,
-                kind=new.kind,
-                post_id=new.post_id,
-                comment_id=new.comment_id,
-                event_id=new.event_id,
-                is_read=False,
-                created_at=new.created_at,
-            )
-            .returning(notifications.c.id)
-        ).scalar()
-        return None if notification_id is None else self.get(notification_id)
+        params = {
+            "recipient_id": new.recipient_id,
+            "actor_id": new.actor_id,
+            "kind": new.kind,
+            "post_id": new.post_id,
+            "comment_id": new.comment_id,
+            "event_id": new.event_id,
+            "created_at": new.created_at,
+        }
+        statement = _add_notification(self._conn.dialect.name)
+        row = self._conn.execute(statement, params).first()
+        return None if row is None else NotificationRow(*row)
 
     def exists_since(
         self,
@@ -291,36 +283,23 @@ class SQLNotifications(Repository):
         post_id: int | None,
         since: datetime,
     ) -> bool:
-        query = select(
-            exists().where(
-                notifications.c.recipient_id == recipient_id,
-                notifications.c.actor_id == actor_id,
-                notifications.c.kind == kind,
-                notifications.c.post_id.is_(None)
-                if post_id is None
-                else notifications.c.post_id == post_id,
-                notifications.c.created_at >= since,
-            )
-        )
-        return bool(self._conn.execute(query).scalar())
+        params = {
+            "recipient_id": recipient_id,
+            "actor_id": actor_id,
+            "kind": kind,
+            "post_id": post_id,
+            "since": since,
+        }
+        statement = _notified_since(about_post=post_id is not None)
+        return bool(self._conn.execute(statement, params).scalar())
 
     def get(self, notification_id: int) -> NotificationRow | None:
-        query = (
-            select(*_NOTIFICATION_COLUMNS)
-            .select_from(_NOTIFICATIONS_WITH_ACTOR)
-            .where(notifications.c.id == notification_id)
-        )
-        row = self._conn.execute(query).first()
+        row = self._conn.execute(_NOTIFICATION, {"notification_id": notification_id}).first()
         return None if row is None else NotificationRow(*row)
 
     def for_recipient(self, recipient_id: int, page: PageRequest) -> list[NotificationRow]:
-        query = (
-            select(*_NOTIFICATION_COLUMNS)
-            .select_from(_NOTIFICATIONS_WITH_ACTOR)
-            .where(notifications.c.recipient_id == recipient_id)
-        )
-        query = newest_first(query, notifications.c.created_at, notifications.c.id, page)
-        return [NotificationRow(*row) for row in self._conn.execute(query)]
+        rows = _NOTIFICATIONS_OF.run(self._conn, page, {"recipient_id": recipient_id})
+        return [NotificationRow(*tuple(row)) for row in rows]
 
     def groups(
         self, recipient_id: int, page: PageRequest, actors_per_group: int
@@ -391,12 +370,9 @@ class SQLNotifications(Repository):
         return found
 
     def unread_count(self, recipient_id: int) -> int:
-        query = (
-            select(func.count())
-            .select_from(notifications)
-            .where(notifications.c.recipient_id == recipient_id, ~notifications.c.is_read)
-        )
-        count: int = self._conn.execute(query).scalar_one()
+        count: int = self._conn.execute(
+            _UNREAD_NOTIFICATIONS, {"recipient_id": recipient_id}
+        ).scalar_one()
         return count
 
     def mark_read(self, notification_id: int) -> bool:
@@ -422,3 +398,102 @@ class SQLNotifications(Repository):
             .values(is_read=true())
         )
         return result.rowcount
+
+
+# The statements of the hot paths, built once (see PagedQuery for why).
+_CONVERSATION = PagedQuery.build(
+    select(*_MESSAGE_COLUMNS).where(
+        messages.c.low_user_id == id_param("low_user_id"),
+        messages.c.high_user_id == id_param("high_user_id"),
+    ),
+    messages.c.created_at,
+    messages.c.id,
+)
+_ADD_MESSAGE = (
+    insert(messages)
+    .values(
+        sender_id=id_param("sender_id"),
+        receiver_id=id_param("receiver_id"),
+        low_user_id=id_param("low_user_id"),
+        high_user_id=id_param("high_user_id"),
+        content=bindparam("content"),
+        is_read=False,
+        created_at=time_param("created_at"),
+    )
+    .returning(messages.c.id)
+)
+_NOTIFICATION: Select[Any] = (
+    select(*_NOTIFICATION_COLUMNS)
+    .select_from(_NOTIFICATIONS_WITH_ACTOR)
+    .where(notifications.c.id == id_param("notification_id"))
+)
+_NOTIFICATIONS_OF = PagedQuery.build(
+    select(*_NOTIFICATION_COLUMNS)
+    .select_from(_NOTIFICATIONS_WITH_ACTOR)
+    .where(notifications.c.recipient_id == id_param("recipient_id")),
+    notifications.c.created_at,
+    notifications.c.id,
+)
+_UNREAD_NOTIFICATIONS = (
+    select(func.count())
+    .select_from(notifications)
+    .where(notifications.c.recipient_id == id_param("recipient_id"), ~notifications.c.is_read)
+)
+
+
+@cache
+def _end_conversations(dialect: str) -> Any:
+    low, high = id_param("low_user_id"), id_param("high_user_id")
+    ends = {"last_message_id": id_param("message_id"), "last_at": time_param("at")}
+    # The lower user's row first: two senders lock the pair's rows in one order.
+    upsert = Repository.insert_for(dialect, conversations).values(
+        [{"user_id": low, "other_id": high, **ends}, {"user_id": high, "other_id": low, **ends}]
+    )
+    return upsert.on_conflict_do_update(
+        index_elements=[conversations.c.user_id, conversations.c.other_id],
+        set_={
+            "last_message_id": upsert.excluded.last_message_id,
+            "last_at": upsert.excluded.last_at,
+        },
+    )
+
+
+@cache
+def _add_notification(dialect: str) -> Any:
+    # The actor's username comes back with the row, so a stored notification
+    # costs one statement rather than an insert and a read.
+    # SQLAlchemy neither correlates a subquery in RETURNING nor qualifies the
+    # columns there on SQLite: spell both sides of the join out.
+    actor = users.alias("actor")
+    same_actor = literal_column("actor.id") == literal_column(f"{notifications.name}.actor_id")
+    actor_username = select(actor.c.username).where(same_actor).scalar_subquery()
+    columns = [actor_username if c is users.c.username else c for c in _NOTIFICATION_COLUMNS]
+    return (
+        Repository.insert_for(dialect, notifications)
+        .values(
+            recipient_id=id_param("recipient_id"),
+            actor_id=id_param("actor_id"),
+            kind=bindparam("kind"),
+            post_id=id_param("post_id"),
+            comment_id=id_param("comment_id"),
+            event_id=bindparam("event_id", type_=notifications.c.event_id.type),
+            is_read=False,
+            created_at=time_param("created_at"),
+        )
+        .on_conflict_do_nothing()
+        .returning(*columns)
+    )
+
+
+@cache
+def _notified_since(*, about_post: bool) -> Any:
+    n = notifications.c
+    return select(
+        exists().where(
+            n.recipient_id == id_param("recipient_id"),
+            n.actor_id == id_param("actor_id"),
+            n.kind == bindparam("kind"),
+            n.post_id == id_param("post_id") if about_post else n.post_id.is_(None),
+            n.created_at >= time_param("since"),
+        )
+    )

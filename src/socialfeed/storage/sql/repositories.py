@@ -15,6 +15,7 @@ from socialfeed.storage.sql._content import SQLComments, SQLHashtags, SQLLikes, 
 from socialfeed.storage.sql._people import SQLFollows, SQLSessions, SQLUsers
 from socialfeed.storage.sql._relations import SQLMaintenance, SQLRelations
 from socialfeed.storage.sql._social import SQLMessages, SQLNotifications, SQLStories
+from socialfeed.storage.sql._timelines import SQLTimelines
 
 __all__ = ["SQLUnitOfWork"]
 
@@ -34,4 +35,5 @@ class SQLUnitOfWork:
         self.notifications = SQLNotifications(conn)
         self.hashtags = SQLHashtags(conn)
         self.relations = SQLRelations(conn)
+        self.timelines = SQLTimelines(conn)
         self.maintenance = SQLMaintenance(conn)

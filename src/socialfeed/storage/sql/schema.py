@@ -48,6 +48,7 @@ __all__ = [
     "sessions",
     "stories",
     "story_views",
+    "timeline_entries",
     "users",
 ]
 
@@ -329,4 +330,22 @@ follow_requests = Table(
     CheckConstraint("requester_id <> owner_id", name="not_self"),
     Index(None, "owner_id", "created_at"),
     Index(None, "requester_id", "created_at"),
+)
+
+# The precomputed home timelines of the push and hybrid feed strategies: one
+# row per post a user's feed holds. The author and time are copied from the
+# post so that a page is one walk of the (owner_id, created_at, post_id) index
+# and an unfollow finds its rows without the posts table. Rows go with their
+# owner or their post by cascade; author_id needs no key of its own, since an
+# author's posts (and so their rows) go with the author.
+timeline_entries = Table(
+    "socialfeed_timeline_entries",
+    metadata,
+    Column("owner_id", Id, ForeignKey(users.c.id, ondelete="CASCADE"), primary_key=True),
+    Column("post_id", Id, ForeignKey(posts.c.id, ondelete="CASCADE"), primary_key=True),
+    Column("author_id", Id, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Index(None, "owner_id", "created_at", "post_id"),
+    # The cascade from a deleted post looks its rows up by post.
+    Index(None, "post_id"),
 )

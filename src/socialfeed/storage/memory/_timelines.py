@@ -1,0 +1,98 @@
+"""Memory timelines: the precomputed home feeds of the push and hybrid strategies."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+
+from socialfeed.models import FeedItem, Post
+from socialfeed.pagination import PageRequest
+from socialfeed.storage.memory._tables import Repository, newest_first, post_position
+
+
+class Timelines(Repository):
+    def fan_out(
+        self, post_id: int, author_id: int, created_at: datetime, pulled_from: int | None
+    ) -> int:
+        owners = [author_id]
+        if pulled_from is None or self._t.users[author_id].follower_count < pulled_from:
+            owners.extend(self._followers(author_id))
+        for owner_id in owners:
+            self._j.set(self._t.timeline_entries, (owner_id, post_id), (author_id, created_at))
+        return len(owners)
+
+    def backfill(self, owner_id: int, author_id: int, limit: int) -> int:
+        return self._add_missing([owner_id], self._newest(author_id, limit))
+
+    def backfill_followers(self, author_id: int, limit: int) -> int:
+        return self._add_missing(self._followers(author_id), self._newest(author_id, limit))
+
+    def purge(self, owner_id: int, author_id: int) -> int:
+        return self._delete_where(
+            self._t.timeline_entries,
+            lambda key, entry: key[0] == owner_id and entry[0] == author_id,
+        )
+
+    def rebuild(self, owner_id: int, limit: int) -> int:
+        self._delete_where(self._t.timeline_entries, lambda key, _: key[0] == owner_id)
+        return sum(
+            self._add_missing([owner_id], self._newest(source_id, limit))
+            for source_id in [owner_id, *self._followees(owner_id)]
+        )
+
+    def owners_after(self, after_id: int, limit: int) -> list[int]:
+        return sorted(user_id for user_id in self._t.users if user_id > after_id)[:limit]
+
+    def followees_with_followers(self, follower_id: int, follower_count: int) -> list[int]:
+        return sorted(
+            followee_id
+            for followee_id in self._followees(follower_id)
+            if self._t.users[followee_id].follower_count == follower_count
+        )
+
+    def home_feed(
+        self, viewer_id: int, page: PageRequest, now: datetime, pulled_from: int | None
+    ) -> list[FeedItem]:
+        t = self._t
+        pulled = set()
+        if pulled_from is not None:
+            pulled = {
+                followee_id
+                for followee_id in self._followees(viewer_id)
+                if t.users[followee_id].follower_count >= pulled_from
+            }
+        pushed = (
+            t.posts[post_id]
+            for (owner_id, post_id), (author_id, _) in t.timeline_entries.items()
+            if owner_id == viewer_id and author_id not in pulled
+        )
+        pulled_posts = (post for post in t.posts.values() if post.author_id in pulled)
+        candidates = (
+            post
+            for post in (*pushed, *pulled_posts)
+            if not self._muting(viewer_id, post.author_id, now)
+        )
+        return [
+            FeedItem(post, (viewer_id, post.id) in t.likes)
+            for post in newest_first(candidates, post_position, page)
+        ]
+
+    def _followers(self, user_id: int) -> list[int]:
+        return [follower for follower, followee in self._t.follows if followee == user_id]
+
+    def _followees(self, user_id: int) -> list[int]:
+        return [followee for follower, followee in self._t.follows if follower == user_id]
+
+    def _newest(self, author_id: int, limit: int) -> list[Post]:
+        theirs = (post for post in self._t.posts.values() if post.author_id == author_id)
+        return sorted(theirs, key=lambda post: (post.created_at, post.id), reverse=True)[:limit]
+
+    def _add_missing(self, owner_ids: Iterable[int], new_posts: list[Post]) -> int:
+        added = 0
+        for owner_id in owner_ids:
+            for post in new_posts:
+                if (owner_id, post.id) not in self._t.timeline_entries:
+                    entry = (post.author_id, post.created_at)
+                    self._j.set(self._t.timeline_entries, (owner_id, post.id), entry)
+                    added += 1
+        return added

@@ -1,0 +1,245 @@
+"""SQL timelines: the precomputed home feeds of the push and hybrid strategies.
+
+Every write is one bulk ``INSERT ... SELECT`` or ``DELETE``, whatever the
+number of followers, and every read is one statement that walks the
+``(owner_id, created_at, post_id)`` index and joins the live posts.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    Integer,
+    Select,
+    bindparam,
+    delete,
+    exists,
+    func,
+    insert,
+    literal,
+    or_,
+    select,
+    true,
+    tuple_,
+    union_all,
+)
+
+from socialfeed.models import MAX_ID, FeedItem
+from socialfeed.pagination import PageRequest
+from socialfeed.storage.sql._common import (
+    NOW,
+    POST_COLUMNS,
+    VIEWER,
+    PagedQuery,
+    Repository,
+    id_param,
+    time_param,
+    to_post,
+)
+from socialfeed.storage.sql.schema import (
+    UTCDateTime,
+    follows,
+    likes,
+    mutes,
+    posts,
+    timeline_entries,
+    users,
+)
+
+_ENTRY_COLUMNS = ("owner_id", "post_id", "author_id", "created_at")
+_ID_TYPE = posts.c.id.type
+
+
+def _id(value: int) -> Any:
+    return literal(value, _ID_TYPE)
+
+
+class SQLTimelines(Repository):
+    def fan_out(
+        self, post_id: int, author_id: int, created_at: datetime, pulled_from: int | None
+    ) -> int:
+        post = (_id(post_id), _id(author_id), literal(created_at, UTCDateTime()))
+        to_followers = select(follows.c.follower_id, *post).where(
+            follows.c.followee_id == author_id
+        )
+        if pulled_from is not None:
+            # Decided inside the statement, after posts.add locked the author's
+            # row: a concurrent unfollow that takes the author below the
+            # threshold commits either before this (the post is pushed) or after
+            # it (and then its backfill sees the post).
+            followers_now = select(users.c.follower_count).where(users.c.id == author_id)
+            to_followers = to_followers.where(followers_now.scalar_subquery() < pulled_from)
+        rows = union_all(to_followers, select(_id(author_id), *post))
+        return self._count(insert(timeline_entries).from_select(_ENTRY_COLUMNS, rows))
+
+    def backfill(self, owner_id: int, author_id: int, limit: int) -> int:
+        newest = _newest_posts(author_id, limit).subquery()
+        rows = select(_id(owner_id), newest.c.id, newest.c.author_id, newest.c.created_at)
+        return self._insert_missing(rows)
+
+    def backfill_followers(self, author_id: int, limit: int) -> int:
+        newest = _newest_posts(author_id, limit).subquery()
+        rows = (
+            select(follows.c.follower_id, newest.c.id, newest.c.author_id, newest.c.created_at)
+            .select_from(follows.join(newest, true()))
+            .where(follows.c.followee_id == author_id)
+        )
+        return self._insert_missing(rows)
+
+    def purge(self, owner_id: int, author_id: int) -> int:
+        result = self._conn.execute(
+            delete(timeline_entries).where(
+                timeline_entries.c.owner_id == owner_id, timeline_entries.c.author_id == author_id
+            )
+        )
+        return result.rowcount
+
+    def rebuild(self, owner_id: int, limit: int) -> int:
+        self._conn.execute(delete(timeline_entries).where(timeline_entries.c.owner_id == owner_id))
+        sources = union_all(
+            select(follows.c.followee_id).where(follows.c.follower_id == owner_id),
+            select(_id(owner_id)),
+        )
+        rank = func.row_number().over(
+            partition_by=posts.c.author_id, order_by=(posts.c.created_at.desc(), posts.c.id.desc())
+        )
+        ranked = (
+            select(posts.c.id, posts.c.author_id, posts.c.created_at, rank.label("rank"))
+            .where(posts.c.author_id.in_(sources))
+            .subquery()
+        )
+        rows = select(_id(owner_id), ranked.c.id, ranked.c.author_id, ranked.c.created_at).where(
+            ranked.c.rank <= limit
+        )
+        # A post fanned out by a concurrent transaction may already be back.
+        return self._insert_missing(rows)
+
+    def owners_after(self, after_id: int, limit: int) -> list[int]:
+        query = select(users.c.id).where(users.c.id > after_id).order_by(users.c.id).limit(limit)
+        return list(self._conn.execute(query).scalars())
+
+    def followees_with_followers(self, follower_id: int, follower_count: int) -> list[int]:
+        query = (
+            select(users.c.id)
+            .select_from(follows.join(users, users.c.id == follows.c.followee_id))
+            .where(follows.c.follower_id == follower_id, users.c.follower_count == follower_count)
+            .order_by(users.c.id)
+        )
+        return list(self._conn.execute(query).scalars())
+
+    def home_feed(
+        self, viewer_id: int, page: PageRequest, now: datetime, pulled_from: int | None
+    ) -> list[FeedItem]:
+        params: dict[str, Any] = {"viewer_id": viewer_id, "now": now}
+        if pulled_from is None:
+            query = _PUSHED_PAGE
+        else:
+            query = _HYBRID_PAGE
+            # Each branch may need every row the page skips and shows, plus one.
+            branch = min(page.offset + page.limit + 1, MAX_ID)
+            params |= {"pulled_from": pulled_from, "branch_limit": branch}
+        rows = query.run(self._conn, page, params)
+        return [FeedItem(to_post(row), bool(row.liked)) for row in rows]
+
+    def _insert_missing(self, rows: Select[Any]) -> int:
+        # SQLite reads "FROM x ON CONFLICT" as a join unless a WHERE comes between.
+        statement = self._insert_ignoring_duplicates(timeline_entries).from_select(
+            _ENTRY_COLUMNS, rows.where(true())
+        )
+        return self._count(statement)
+
+    def _count(self, statement: Any) -> int:
+        """Run an INSERT ... SELECT and return how many rows it inserted."""
+        # SQLAlchemy keeps an INSERT's row count only when asked to.
+        result = self._conn.execute(statement.execution_options(preserve_rowcount=True))
+        return int(result.rowcount)
+
+
+def _newest_posts(author_id: int, limit: int) -> Select[Any]:
+    return (
+        select(posts.c.id, posts.c.author_id, posts.c.created_at)
+        .where(posts.c.author_id == author_id)
+        .order_by(posts.c.created_at.desc(), posts.c.id.desc())
+        .limit(limit)
+    )
+
+
+# The statements of the feed reads, built once (see PagedQuery for why).
+# One uncorrelated list of muted authors, evaluated once per statement, rather
+# than a mutes lookup for every timeline row walked.
+_MUTED = select(mutes.c.muted_id).where(
+    mutes.c.muter_id == VIEWER, or_(mutes.c.until.is_(None), mutes.c.until > NOW)
+)
+_LIKED = exists().where(likes.c.post_id == posts.c.id, likes.c.user_id == VIEWER).label("liked")
+
+
+def _pushed_page() -> PagedQuery:
+    """A walk of the viewer's timeline, joined to the live posts."""
+    entries = timeline_entries
+    query = (
+        select(*POST_COLUMNS, _LIKED)
+        .select_from(
+            entries.join(posts, posts.c.id == entries.c.post_id).join(
+                users, users.c.id == posts.c.author_id
+            )
+        )
+        .where(entries.c.owner_id == VIEWER, entries.c.author_id.not_in(_MUTED))
+    )
+    return PagedQuery.build(query, entries.c.created_at, entries.c.post_id)
+
+
+def _hybrid_page() -> PagedQuery:
+    """The timeline merged with the posts of the followees pulled for their audience.
+
+    Each branch walks its own index newest first, from the cursor, and stops
+    at the most rows the page can use; the merge sorts at most those.
+    """
+    followee = users.alias("followee")
+    pulled = (
+        select(follows.c.followee_id)
+        .select_from(follows.join(followee, followee.c.id == follows.c.followee_id))
+        .where(
+            follows.c.follower_id == VIEWER,
+            followee.c.follower_count >= bindparam("pulled_from", type_=Integer()),
+        )
+    )
+    entries = timeline_entries
+    pushed = select(entries.c.post_id.label("id"), entries.c.created_at).where(
+        entries.c.owner_id == VIEWER,
+        entries.c.author_id.not_in(_MUTED),
+        # Rows left from when these authors were pushed: the pull branch has them.
+        entries.c.author_id.not_in(pulled),
+    )
+    pulled_posts = select(posts.c.id, posts.c.created_at).where(
+        posts.c.author_id.in_(pulled), posts.c.author_id.not_in(_MUTED)
+    )
+    limit = bindparam("branch_limit", type_=BigInteger())
+    shapes = []
+    for cursor in (False, True):
+        branches = []
+        for branch, at, key in (
+            (pushed, entries.c.created_at, entries.c.post_id),
+            (pulled_posts, posts.c.created_at, posts.c.id),
+        ):
+            if cursor:
+                after = tuple_(time_param("after_at"), id_param("after_id"))
+                branch = branch.where(tuple_(at, key) < after)
+            # SQLite takes ORDER BY and LIMIT in a UNION member only inside a subquery.
+            walk = branch.order_by(at.desc(), key.desc()).limit(limit).subquery()
+            branches.append(select(walk.c.id, walk.c.created_at))
+        candidates = union_all(*branches).subquery("candidates")
+        query = select(*POST_COLUMNS, _LIKED).select_from(
+            candidates.join(posts, posts.c.id == candidates.c.id).join(
+                users, users.c.id == posts.c.author_id
+            )
+        )
+        shapes.append(PagedQuery.build(query, posts.c.created_at, posts.c.id))
+    # The cursor was applied in the branches; the merge needs only the order.
+    return PagedQuery(first=shapes[0].first, after=shapes[1].first)
+
+
+_PUSHED_PAGE = _pushed_page()
+_HYBRID_PAGE = _hybrid_page()
