@@ -24,12 +24,17 @@ from examples.fastapi_app import create_app
 from socialfeed import ManualClock
 from socialfeed.storage import MemoryStorage
 from tests.http.conftest import PASSWORD, new_feed
+from tests.support import SCALE
 
 if TYPE_CHECKING:
     # Schemathesis names the Case of an OpenAPI operation for type checkers only.
+    from schemathesis.generation.stateful.state_machine import APIStateMachine
     from schemathesis.specs.openapi.schemas import OpenApiCase
 
 MAX_EXAMPLES = 15
+# Each stateful example is a chain of up to STATEFUL_STEPS linked calls.
+STATEFUL_EXAMPLES = 20 * SCALE
+STATEFUL_STEPS = 8
 # These would end the seeded session or account that every other generated request
 # relies on; the HTTP tests cover them.
 DESTRUCTIVE = ["POST /api/auth/logout", "DELETE /api/users/me"]
@@ -73,3 +78,28 @@ def token() -> str:
 def test_responses_conform_to_the_document(case: OpenApiCase, token: str) -> None:
     """Every generated request gets a non-5xx response that the OpenAPI document describes."""
     case.call_and_validate(headers={"Authorization": f"Bearer {token}"})
+
+
+def test_linked_calls_never_get_a_server_error(token: str) -> None:
+    """Chains of calls, each feeding ids from one response into the next request, conform.
+
+    FastAPI's document declares no OpenAPI links, so schemathesis infers them
+    from the schemas (an ``id`` returned by ``POST /api/posts`` feeds
+    ``{post_id}`` elsewhere, and so on) and walks them as a state machine.
+    """
+    headers = {"Authorization": f"Bearer {token}"}
+    workflow: type[APIStateMachine] = type(
+        "AuthenticatedWorkflow",
+        (schema.as_state_machine(),),
+        {"get_call_kwargs": lambda self, case: {"headers": headers}},
+    )
+    workflow.run(
+        settings=settings(
+            max_examples=STATEFUL_EXAMPLES,
+            stateful_step_count=STATEFUL_STEPS,
+            deadline=None,
+            derandomize=True,
+            database=None,
+            suppress_health_check=list(HealthCheck),
+        )
+    )
