@@ -36,14 +36,21 @@ pytest: $(INSTALLED)
 docs: $(INSTALLED)
 	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --site-dir site
 
-# The benchmarks against raw SQL on the same databases (not part of make test):
-# make bench PRESET=small. PostgreSQL comes from SOCIALFEED_BENCH_POSTGRESQL_URL,
-# by default a database socialfeed_bench_<preset> on postgres@127.0.0.1:5432.
+# The benchmarks against raw SQL on the same databases, then GET /api/feed over
+# HTTP (not part of make test). Both presets by default, small then default;
+# make bench PRESET=small runs one, BENCH_BACKEND=sqlite one backend, and
+# BENCH_ARGS adds options (BENCH_ARGS=--no-http). PostgreSQL comes from
+# SOCIALFEED_BENCH_POSTGRESQL_URL, by default a database socialfeed_bench_<preset>
+# on postgres@127.0.0.1:5432.
 .PHONY: bench
-PRESET ?= default
+PRESET ?= small default
 BENCH_BACKEND ?= all
+BENCH_ARGS ?=
 bench: $(INSTALLED)
-	$(BIN)/python -m benchmarks --preset $(PRESET) --backend $(BENCH_BACKEND)
+	for preset in $(PRESET); do \
+		$(BIN)/python -m benchmarks --preset $$preset --backend $(BENCH_BACKEND) $(BENCH_ARGS) \
+			|| exit 1; \
+	done
 
 # Reinstall whenever the project's metadata changes.
 $(INSTALLED): pyproject.toml

@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import Engine, create_engine
 
 from benchmarks.dataset import PRESETS, generate
+from benchmarks.http import measure_http, record_http, sqlite_database
 from benchmarks.load import load, postgresql_url, prepare_postgresql, sqlite_url
 from benchmarks.operations import build_operations
 from benchmarks.runner import (
@@ -19,6 +20,7 @@ from benchmarks.runner import (
     measure,
     write_results,
 )
+from benchmarks.timelines import build_timeline_operations
 from socialfeed import SocialFeed
 from socialfeed.storage import SQLStorage
 
@@ -38,6 +40,12 @@ def main(argv: list[str] | None = None) -> int:
         action=argparse.BooleanOptionalAction,
         default=None,
         help="check after loading that reconcile_counters() finds nothing (default: small only)",
+    )
+    parser.add_argument(
+        "--http",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="then GET /api/feed over HTTP against a bare raw-SQL route (with the SQLite backend)",
     )
     args = parser.parse_args(argv)
     reconcile = args.preset == "small" if args.reconcile is None else args.reconcile
@@ -72,6 +80,7 @@ def main(argv: list[str] | None = None) -> int:
                 raise SystemExit(f"{backend}: the loaded counters are inconsistent ({wrong})")
         counter = StatementCounter(storage.engine)
         ops = build_operations(feed, data, args.repetitions, args.warmup)
+        ops += build_timeline_operations(feed, data)
         results[backend] = {}
         for op in ops:
             if op.kind == "read":
@@ -105,6 +114,9 @@ def main(argv: list[str] | None = None) -> int:
     for engine in engines.values():
         engine.dispose()
     json_path, md_path = write_results(args.preset, results)
+    if args.http and "sqlite" in backends:
+        _log("http: the FastAPI example's GET /api/feed against a bare raw-SQL route")
+        record_http(args.preset, measure_http(sqlite_database(args.preset), data.typical_user))
     _log(f"wrote {json_path} and {md_path}")
     print(md_path.read_text())
     return 0
