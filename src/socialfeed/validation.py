@@ -32,6 +32,8 @@ __all__ = [
     "post_body",
     "required_text",
     "search_query",
+    "storable",
+    "too_long_to_normalize",
     "username",
 ]
 
@@ -63,8 +65,18 @@ def _normal(text: str) -> str:
     return unicodedata.normalize("NFKC", text)
 
 
+def too_long_to_normalize(value: str, max_length: int) -> bool:
+    """Tell whether ``value`` is too long to fit ``max_length`` even after NFKC."""
+    return len(value) > _MAX_NFKC_SHRINK * max_length
+
+
+def storable(text: str) -> bool:
+    """Tell whether every backend can store ``text``: no NUL, no lone surrogate."""
+    return "\x00" not in text and _encodable(text)
+
+
 def _refuse_overlong(field: str, value: str, max_length: int, message: str) -> None:
-    if len(value) > _MAX_NFKC_SHRINK * max_length:
+    if too_long_to_normalize(value, max_length):
         raise ValidationError(field, message)
 
 

@@ -150,11 +150,6 @@ def require_comment(uow: UnitOfWork, comment_id: int) -> Comment:
     return comment
 
 
-def blocked_between(uow: UnitOfWork, a: int, b: int) -> bool:
-    """Tell whether either user blocks the other."""
-    return uow.relations.blocking(a, b) or uow.relations.blocking(b, a)
-
-
 def can_see_content(uow: UnitOfWork, viewer_id: int | None, owner: User) -> bool:
     """Tell whether the viewer may see ``owner``'s posts, stories and lists.
 
@@ -191,15 +186,22 @@ def require_content_owner(uow: UnitOfWork, user_id: int, viewer_id: int | None) 
         raise NotFoundError("user")
 
 
+def can_see_author(uow: UnitOfWork, viewer_id: int | None, author_id: int) -> bool:
+    """Tell whether the viewer may see the content of ``author_id``, an existing user.
+
+    The same rule as `can_see_content`, but from the author's id: only an
+    anonymous viewer needs the author read (for their privacy); for anyone
+    else one ``can_see`` lookup decides.
+    """
+    if viewer_id is None:
+        return can_see_content(uow, None, require_user(uow, author_id))
+    return viewer_id == author_id or uow.relations.can_see(viewer_id, author_id)
+
+
 def require_visible_post(uow: UnitOfWork, post_id: int, viewer_id: int | None) -> Post:
     """Return the post, or NotFoundError("post") if it does not exist or is hidden."""
     post = require_post(uow, post_id)
-    if viewer_id is None:
-        visible = can_see_content(uow, None, require_user(uow, post.author_id))
-    else:
-        # can_see decides from the author's id alone: no need to read the author first.
-        visible = viewer_id == post.author_id or uow.relations.can_see(viewer_id, post.author_id)
-    if not visible:
+    if not can_see_author(uow, viewer_id, post.author_id):
         raise NotFoundError("post")
     return post
 
@@ -210,8 +212,7 @@ def refusal(uow: UnitOfWork, post: Post, user_id: int, message: str) -> SocialFe
     Who may not even see the post is told it does not exist, as the reading paths
     would; only who can see it learns that it is not theirs.
     """
-    author = require_user(uow, post.author_id)
-    if not can_see_content(uow, user_id, author):
+    if not can_see_author(uow, user_id, post.author_id):
         return NotFoundError("post")
     return PermissionDeniedError(message)
 

@@ -12,6 +12,7 @@ from datetime import datetime
 
 from attrs import frozen
 
+from socialfeed.errors import NotFoundError
 from socialfeed.models import FeedItem, Post
 from socialfeed.pagination import PageRequest
 from socialfeed.settings import Settings
@@ -103,5 +104,6 @@ class TimelineKeeper:
     @staticmethod
     def _followers(uow: UnitOfWork, user_id: int) -> int:
         user = uow.users.get(user_id)
-        assert user is not None, "the caller checked the user exists in this transaction"
+        if user is None:  # the callers checked it in this transaction; never on their paths
+            raise NotFoundError("user")
         return user.follower_count

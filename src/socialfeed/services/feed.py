@@ -17,9 +17,13 @@ class FeedService(Service):
     ``"pull"`` (the default) computes it at read time from follows and posts;
     ``"push"`` reads a timeline that every post was copied into when it was
     written; ``"hybrid"`` reads the timeline and merges in the posts of
-    followees too popular to push. Every strategy gives the same items in the
-    same order, and a page is one query whatever its size: each item comes
-    with its author's username, its counters and whether the viewer liked it.
+    followees too popular to push. A complete timeline gives the same items in
+    the same order as pull; push and hybrid reach back only
+    ``Settings.timeline_backfill`` posts for an author followed later, and
+    after a change of strategy, threshold or backfill the timelines need
+    `MaintenanceService.rebuild_timelines`. A page is one query whatever its
+    size: each item comes with its author's username, its counters and
+    whether the viewer liked it.
     """
 
     def home(

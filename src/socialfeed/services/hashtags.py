@@ -5,7 +5,7 @@ from __future__ import annotations
 import unicodedata
 from datetime import timedelta
 
-from socialfeed import text
+from socialfeed import text, validation
 from socialfeed.errors import ValidationError
 from socialfeed.events import HashtagsExtracted
 from socialfeed.models import Hashtag, Page, Post, TrendingHashtag
@@ -86,19 +86,8 @@ def normalize_tag(tag: str) -> str:
     Text that no tag can match (empty, far too long, holding a NUL or a lone
     surrogate, which no database can be asked about) gives ``""``.
     """
-    # NFKC composes at most four code points into one; anything longer cannot
-    # become a tag, so it is not worth normalising.
-    if len(tag) > 4 * (text.MAX_TAG_LENGTH + 1):
+    # Blanks around it and a "#" in front are allowed for, before NFKC.
+    if validation.too_long_to_normalize(tag.strip(), text.MAX_TAG_LENGTH + 1):
         return ""
     name = unicodedata.normalize("NFKC", tag).strip().removeprefix("#").lower()
-    if "\x00" in name or not _encodable(name):
-        return ""
-    return name
-
-
-def _encodable(name: str) -> bool:
-    try:
-        name.encode()
-    except UnicodeEncodeError:
-        return False
-    return True
+    return name if validation.storable(name) else ""

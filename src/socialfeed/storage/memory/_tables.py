@@ -129,13 +129,13 @@ class Repository:
 
     def _visible_author(self, viewer_id: int | None, author_id: int) -> bool:
         """The same rule as the SQL backends' ``visible_author``."""
+        author = self._t.users.get(author_id)
+        if author is None:
+            return False  # as in SQL, where no author row means no match
         if viewer_id == author_id:
             return True
         if viewer_id is not None and self._blocked_between(viewer_id, author_id):
             return False
-        author = self._t.users.get(author_id)
-        if author is None:
-            return False  # as in SQL, where no author row means no match
         if not author.is_private:
             return True
         return viewer_id is not None and (viewer_id, author_id) in self._t.follows

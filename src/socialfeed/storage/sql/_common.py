@@ -124,8 +124,9 @@ class PagedQuery:
     """A list query built once, newest first by ``(at, key)``, in its two shapes.
 
     Building a SQLAlchemy statement costs more than running a small indexed
-    query on SQLite, so each list builds its statement at first use and keeps
-    it: the page (cursor, offset, limit) and the ids arrive as bound values,
+    query on SQLite, so each list builds its statement once (at import, or at
+    first use where the shape depends on the dialect) and keeps it: the page
+    (cursor, offset, limit) and the ids arrive as bound values,
     and SQLAlchemy reuses the compiled form.
     """
 

@@ -98,6 +98,10 @@ class SQLTimelines(Repository):
         return result.rowcount
 
     def rebuild(self, owner_id: int, limit: int) -> int:
+        # Lock the owner first: a follow, unfollow or block changes the owner's
+        # counters, so it waits for the rebuild (or the rebuild for it) and the
+        # copy below never brings back posts that a concurrent purge removed.
+        self._conn.execute(select(users.c.id).where(users.c.id == owner_id).with_for_update())
         self._conn.execute(delete(timeline_entries).where(timeline_entries.c.owner_id == owner_id))
         sources = union_all(
             select(follows.c.followee_id).where(follows.c.follower_id == owner_id),
@@ -122,13 +126,17 @@ class SQLTimelines(Repository):
         return list(self._conn.execute(query).scalars())
 
     def followees_with_followers(self, follower_id: int, follower_count: int) -> list[int]:
+        # Every followee is locked and its count read after the lock, not only
+        # those that match now: an unfollow committing in between could bring a
+        # followee to the count that this caller's deletion then crosses.
         query = (
-            select(users.c.id)
+            select(users.c.id, users.c.follower_count)
             .select_from(follows.join(users, users.c.id == follows.c.followee_id))
-            .where(follows.c.follower_id == follower_id, users.c.follower_count == follower_count)
+            .where(follows.c.follower_id == follower_id)
             .order_by(users.c.id)
+            .with_for_update(of=users)
         )
-        return list(self._conn.execute(query).scalars())
+        return [row.id for row in self._conn.execute(query) if row.follower_count == follower_count]
 
     def home_feed(
         self, viewer_id: int, page: PageRequest, now: datetime, pulled_from: int | None
