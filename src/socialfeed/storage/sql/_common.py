@@ -38,6 +38,7 @@ from socialfeed.storage.sql.schema import (
     comments,
     follows,
     hashtags,
+    likes,
     mutes,
     post_hashtags,
     posts,
@@ -253,6 +254,11 @@ def visible_author(viewer_id: Viewer, author: ColumnElement[int]) -> ColumnEleme
     )
 
 
+def mute_running(now: datetime | ColumnElement[datetime]) -> ColumnElement[bool]:
+    """True for a mute that has no end or ends after ``now``."""
+    return or_(mutes.c.until.is_(None), mutes.c.until > now)
+
+
 def not_muted(
     viewer_id: int | ColumnElement[int],
     author: ColumnElement[int],
@@ -260,7 +266,10 @@ def not_muted(
 ) -> ColumnElement[bool]:
     """True unless the viewer has a mute of ``author`` running at ``now``."""
     return ~exists().where(
-        mutes.c.muter_id == viewer_id,
-        mutes.c.muted_id == author,
-        or_(mutes.c.until.is_(None), mutes.c.until > now),
+        mutes.c.muter_id == viewer_id, mutes.c.muted_id == author, mute_running(now)
     )
+
+
+def liked_by_viewer(post_id: ColumnElement[int]) -> ColumnElement[bool]:
+    """The ``liked`` column of a feed item: whether ``VIEWER`` liked the post."""
+    return exists().where(likes.c.post_id == post_id, likes.c.user_id == VIEWER).label("liked")

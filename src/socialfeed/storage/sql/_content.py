@@ -11,7 +11,6 @@ from sqlalchemy import (
     Select,
     bindparam,
     delete,
-    exists,
     func,
     insert,
     literal,
@@ -37,6 +36,7 @@ from socialfeed.storage.sql._common import (
     Repository,
     escape_like,
     id_param,
+    liked_by_viewer,
     newest_first,
     not_blocked,
     not_muted,
@@ -419,17 +419,13 @@ def _feed_authors() -> Any:
     )
 
 
-def _liked(post_id: Any) -> Any:
-    return exists().where(likes.c.post_id == post_id, likes.c.user_id == VIEWER).label("liked")
-
-
 @cache
 def _home_feed_in_list() -> PagedQuery:
     # One IN list for "followees and me" (rather than an OR) lets the
     # planner walk the (author_id, created_at, id) index for each author;
     # on SQLite this beats one LIMITed walk per author glued by UNION ALL.
     query = (
-        select(*POST_COLUMNS, _liked(posts.c.id))
+        select(*POST_COLUMNS, liked_by_viewer(posts.c.id))
         .select_from(POSTS_WITH_AUTHOR)
         .where(posts.c.author_id.in_(_feed_authors()))
     )
@@ -464,7 +460,7 @@ def _home_feed_per_author(*, after: bool) -> Select[Any]:
     )
     columns = [top.c[column.name] if column.table is posts else column for column in POST_COLUMNS]
     return (
-        select(*columns, _liked(top.c.id))
+        select(*columns, liked_by_viewer(top.c.id))
         .select_from(top.join(users, users.c.id == top.c.author_id))
         .order_by(top.c.created_at.desc(), top.c.id.desc())
     )

@@ -10,7 +10,6 @@ from sqlalchemy import (
     delete,
     exists,
     func,
-    or_,
     select,
     update,
 )
@@ -23,6 +22,7 @@ from socialfeed.storage.sql._common import (
     VIEWER,
     Repository,
     id_param,
+    mute_running,
     newest_first,
     not_blocked,
     to_user,
@@ -95,7 +95,7 @@ class SQLRelations(Repository):
         query = (
             select(*USER_COLUMNS, mutes.c.created_at.label("muted_at"), mutes.c.until)
             .select_from(mutes.join(users, users.c.id == mutes.c.muted_id))
-            .where(mutes.c.muter_id == muter_id, _running(now))
+            .where(mutes.c.muter_id == muter_id, mute_running(now))
         )
         query = newest_first(query, mutes.c.created_at, mutes.c.muted_id, page)
         return [
@@ -146,10 +146,6 @@ class SQLRelations(Repository):
         return self._conn.execute(delete(table).where(first, second)).rowcount == 1
 
 
-def _running(now: datetime | ColumnElement[datetime]) -> ColumnElement[bool]:
-    return or_(mutes.c.until.is_(None), mutes.c.until > now)
-
-
 # The checks every action runs, built once (see PagedQuery for why).
 _BLOCKING = select(
     exists().where(
@@ -160,13 +156,13 @@ _CAN_SEE = select(visible_author(VIEWER, users.c.id)).where(users.c.id == id_par
 _USER, _OTHER = id_param("user_id"), id_param("other_id")
 _BLOCKED_OR_MUTED = select(
     ~not_blocked(_USER, _OTHER)
-    | exists().where(mutes.c.muter_id == _USER, mutes.c.muted_id == _OTHER, _running(NOW))
+    | exists().where(mutes.c.muter_id == _USER, mutes.c.muted_id == _OTHER, mute_running(NOW))
 )
 _MUTING = select(
     exists().where(
         mutes.c.muter_id == id_param("muter_id"),
         mutes.c.muted_id == id_param("muted_id"),
-        _running(NOW),
+        mute_running(NOW),
     )
 )
 

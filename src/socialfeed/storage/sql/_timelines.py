@@ -16,11 +16,9 @@ from sqlalchemy import (
     Select,
     bindparam,
     delete,
-    exists,
     func,
     insert,
     literal,
-    or_,
     select,
     true,
     tuple_,
@@ -36,13 +34,14 @@ from socialfeed.storage.sql._common import (
     PagedQuery,
     Repository,
     id_param,
+    liked_by_viewer,
+    mute_running,
     time_param,
     to_post,
 )
 from socialfeed.storage.sql.schema import (
     UTCDateTime,
     follows,
-    likes,
     mutes,
     posts,
     timeline_entries,
@@ -178,10 +177,8 @@ def _newest_posts(author_id: int, limit: int) -> Select[Any]:
 # The statements of the feed reads, built once (see PagedQuery for why).
 # One uncorrelated list of muted authors, evaluated once per statement, rather
 # than a mutes lookup for every timeline row walked.
-_MUTED = select(mutes.c.muted_id).where(
-    mutes.c.muter_id == VIEWER, or_(mutes.c.until.is_(None), mutes.c.until > NOW)
-)
-_LIKED = exists().where(likes.c.post_id == posts.c.id, likes.c.user_id == VIEWER).label("liked")
+_MUTED = select(mutes.c.muted_id).where(mutes.c.muter_id == VIEWER, mute_running(NOW))
+_LIKED = liked_by_viewer(posts.c.id)
 
 
 def _pushed_page() -> PagedQuery:
