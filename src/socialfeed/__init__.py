@@ -9,6 +9,7 @@ from socialfeed.errors import (
     AlreadyFollowingError,
     AuthenticationError,
     BlockedError,
+    BrokerError,
     ConflictError,
     NotFollowingError,
     NotFoundError,
@@ -20,6 +21,7 @@ from socialfeed.errors import (
     StorageConflictError,
     StorageError,
     ValidationError,
+    WireFormatError,
 )
 from socialfeed.facade import SocialFeed
 from socialfeed.handlers import HashtagHandler, NotificationHandler
@@ -31,6 +33,7 @@ __all__ = [
     "AlreadyFollowingError",
     "AuthenticationError",
     "BlockedError",
+    "BrokerError",
     "Clock",
     "Comment",
     "ConflictError",
@@ -57,4 +60,5 @@ __all__ = [
     "SystemClock",
     "User",
     "ValidationError",
+    "WireFormatError",
 ]

@@ -14,6 +14,7 @@ __all__ = [
     "AlreadyFollowingError",
     "AuthenticationError",
     "BlockedError",
+    "BrokerError",
     "ConflictError",
     "NotFollowingError",
     "NotFoundError",
@@ -25,6 +26,7 @@ __all__ = [
     "StorageConflictError",
     "StorageError",
     "ValidationError",
+    "WireFormatError",
 ]
 
 
@@ -122,6 +124,16 @@ class StorageConflictError(StorageError):
     """
 
 
+class BrokerError(SocialFeedError):
+    """The message broker (Redis, by default) could not be reached or refused a command.
+
+    Raised by publishers and consumers (`socialfeed.relay`,
+    `socialfeed.worker`); the relay and workers wait and try again, so an
+    application sees it only when it calls them itself. Nothing was marked
+    published or acknowledged: what was under way is done again.
+    """
+
+
 class ReceiverError(SocialFeedError):
     """One or more signal receivers raised, after every receiver had run.
 
@@ -133,3 +145,15 @@ class ReceiverError(SocialFeedError):
     def __init__(self, errors: Sequence[BaseException]) -> None:
         super().__init__(f"{len(errors)} signal receiver(s) raised")
         self.errors = tuple(errors)
+
+
+class WireFormatError(SocialFeedError):
+    """An event could not be written in, or read from, the wire format.
+
+    Raised by `socialfeed.wire` for a message that is not JSON, names an
+    unknown event type or a version this code does not read, or has a
+    missing, unknown or mistyped field. A stream worker cannot act on such a
+    message, so it sets the message aside (dead-letters it) instead of
+    retrying. The message says what is wrong and where, but never repeats
+    the field values, which can be private.
+    """
