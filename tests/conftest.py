@@ -4,13 +4,20 @@ PostgreSQL tests need ``SOCIALFEED_TEST_POSTGRESQL_URL`` (for example
 ``postgresql://postgres@127.0.0.1:5432/test``); without it they are skipped,
 unless ``SOCIALFEED_TEST_REQUIRE_POSTGRESQL=1`` is set too, as CI does, in
 which case a missing URL fails the run instead of hiding the tests.
+
+Redis tests work the same way with ``SOCIALFEED_TEST_REDIS_URL`` (for example
+``redis://127.0.0.1:6379/0``) and ``SOCIALFEED_TEST_REQUIRE_REDIS=1``. Each
+test gets its own key prefix, and its keys are deleted afterwards, so a
+shared server keeps nothing from a run.
 """
 
 from __future__ import annotations
 
 import os
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 from sqlalchemy import Engine, create_engine, make_url, text
@@ -20,8 +27,13 @@ from socialfeed.storage import MemoryStorage, SQLStorage, Storage
 from socialfeed.storage.sql.schema import metadata
 from tests.support import EventRecorder
 
+if TYPE_CHECKING:
+    import redis
+
 POSTGRESQL_URL = os.environ.get("SOCIALFEED_TEST_POSTGRESQL_URL")
 REQUIRE_POSTGRESQL = os.environ.get("SOCIALFEED_TEST_REQUIRE_POSTGRESQL") == "1"
+REDIS_URL = os.environ.get("SOCIALFEED_TEST_REDIS_URL")
+REQUIRE_REDIS = os.environ.get("SOCIALFEED_TEST_REQUIRE_REDIS") == "1"
 # --8<-- [start:backends]
 BACKENDS = ["memory", "sqlite", "postgresql"]
 SQL_BACKENDS = ["sqlite", "postgresql"]
@@ -35,6 +47,10 @@ def pytest_configure(config: pytest.Config) -> None:
     if REQUIRE_POSTGRESQL and not POSTGRESQL_URL:
         raise pytest.UsageError(
             "SOCIALFEED_TEST_REQUIRE_POSTGRESQL=1 but SOCIALFEED_TEST_POSTGRESQL_URL is not set"
+        )
+    if REQUIRE_REDIS and not REDIS_URL:
+        raise pytest.UsageError(
+            "SOCIALFEED_TEST_REQUIRE_REDIS=1 but SOCIALFEED_TEST_REDIS_URL is not set"
         )
 
 
@@ -51,6 +67,32 @@ def postgresql_engine() -> Iterator[Engine]:
     metadata.create_all(engine)
     yield engine
     engine.dispose()
+
+
+@pytest.fixture
+def redis_prefix() -> Iterator[str]:
+    """A key prefix of this test's own on the test Redis server, whose keys go afterwards."""
+    if not REDIS_URL:
+        pytest.skip("Redis tests need SOCIALFEED_TEST_REDIS_URL")
+    import redis
+
+    prefix = f"socialfeed-test:{uuid.uuid4().hex}:"
+    yield prefix
+    with redis.Redis.from_url(REDIS_URL) as client:
+        keys = list(client.scan_iter(match=f"{prefix}*", count=1000))
+        if keys:
+            client.delete(*keys)
+
+
+@pytest.fixture
+def redis_client(redis_prefix: str) -> Iterator[redis.Redis]:
+    """A client of the test Redis server (use it with ``redis_prefix``)."""
+    import redis
+
+    assert REDIS_URL is not None
+    client = redis.Redis.from_url(REDIS_URL)
+    yield client
+    client.close()
 
 
 def _empty_postgresql(engine: Engine) -> None:
@@ -97,10 +139,15 @@ def clock() -> ManualClock:
 
 @pytest.fixture
 def feed(storage: Storage, clock: ManualClock) -> SocialFeed:
-    """A facade on the backend under test; receiver errors fail the test."""
+    """A facade on the backend under test; receiver errors fail the test.
+
+    The outbox is on, so that every service test also checks that an action
+    records its events in its transaction, and (through ``unchanged``) that a
+    refused action records none.
+    """
     return SocialFeed(
         storage,
-        settings=Settings(raise_receiver_errors=True),
+        settings=Settings(raise_receiver_errors=True, outbox=True),
         clock=clock,
         password_hasher=HASHER,
     )

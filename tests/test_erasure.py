@@ -83,6 +83,8 @@ MEMORY_ROWS: dict[str, Callable[[Any, Any], Row]] = {
         "post_id": key[1],
         "author_id": entry[0],
     },
+    # Events name users only inside their payload, which erasure leaves to purge.
+    "outbox": lambda key, _: {"id": key},
 }
 
 

@@ -21,15 +21,18 @@ from socialfeed.services import (
     MuteService,
     NotificationRenderer,
     NotificationService,
+    OutboxService,
     PostService,
     SearchService,
     StoryService,
     UserService,
 )
 from socialfeed.services._base import Context
+from socialfeed.services._delivery import Delivery
 from socialfeed.settings import Settings
 from socialfeed.storage.base import Storage
 from socialfeed.storage.sql import SQLStorage
+from socialfeed.timelines import TimelineStore
 
 __all__ = ["SocialFeed"]
 
@@ -60,10 +63,12 @@ class SocialFeed:
         clock: Clock | None = None,
         password_hasher: PasswordHasher | None = None,
         notification_renderer: NotificationRenderer | None = None,
+        timeline_store: TimelineStore | None = None,
     ) -> None:
         self.storage = storage
         self.settings = settings or Settings()
         self.clock = clock or SystemClock()
+        self.delivery = Delivery(self, storage, self.settings, self.clock, timeline_store)
         context = Context(
             sender=self,
             storage=storage,
@@ -71,6 +76,8 @@ class SocialFeed:
             clock=self.clock,
             hasher=password_hasher or PasswordHasher(),
             renderer=notification_renderer or DefaultNotificationRenderer(),
+            delivery=self.delivery,
+            timeline_store=timeline_store,
         )
         self.accounts = AccountService(context)
         self.users = UserService(context)
@@ -88,6 +95,7 @@ class SocialFeed:
         self.mutes = MuteService(context)
         self.follow_requests = FollowRequestService(context)
         self.maintenance = MaintenanceService(context)
+        self.outbox = OutboxService(context)
 
     @classmethod
     def from_url(
@@ -98,6 +106,7 @@ class SocialFeed:
         settings: Settings | None = None,
         clock: Clock | None = None,
         password_hasher: PasswordHasher | None = None,
+        timeline_store: TimelineStore | None = None,
     ) -> SocialFeed:
         """Build a facade on a SQL database, by default an SQLite file in the working directory.
 
@@ -106,7 +115,13 @@ class SocialFeed:
         storage = SQLStorage.from_url(url)
         if create_schema:
             storage.create_schema()
-        return cls(storage, settings=settings, clock=clock, password_hasher=password_hasher)
+        return cls(
+            storage,
+            settings=settings,
+            clock=clock,
+            password_hasher=password_hasher,
+            timeline_store=timeline_store,
+        )
 
     def close(self) -> None:
         """Release the storage's connections."""

@@ -39,6 +39,10 @@ class Settings:
       posts are pulled rather than pushed (``"hybrid"`` only).
     - ``timeline_backfill``: how many of an author's newest posts a follow (or
       a timeline rebuild) copies into a timeline (``"push"`` and ``"hybrid"``).
+    - ``outbox``: write every event to the outbox table in its action's own
+      transaction, so that none is lost to a crash after the commit and a
+      relay can publish them to other processes (see the scaling-out guide).
+      Off by default: it costs one insert per action.
     """
 
     password_min_length: int = field(
@@ -62,3 +66,4 @@ class Settings:
     timeline_backfill: int = field(
         default=1_000, validator=[validators.ge(1), validators.le(100_000)]
     )
+    outbox: bool = False

@@ -15,6 +15,7 @@ from socialfeed.services.notifications import (
     NotificationRenderer,
     NotificationService,
 )
+from socialfeed.services.outbox import OutboxService, OutboxStatus
 from socialfeed.services.posts import PostService
 from socialfeed.services.search import SearchService
 from socialfeed.services.stories import StoryService
@@ -35,6 +36,8 @@ __all__ = [
     "MuteService",
     "NotificationRenderer",
     "NotificationService",
+    "OutboxService",
+    "OutboxStatus",
     "PostService",
     "SearchService",
     "StoryService",

@@ -2,21 +2,17 @@
 
 from __future__ import annotations
 
-import logging
 import random
 import time
-import weakref
-from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, TypeVar
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, TypeVar
 
 from attrs import frozen
-from blinker import NamedSignal
 
 from socialfeed.clock import Clock
 from socialfeed.errors import (
     NotFoundError,
     PermissionDeniedError,
-    ReceiverError,
     SocialFeedError,
     StorageConflictError,
 )
@@ -24,17 +20,16 @@ from socialfeed.events import Event
 from socialfeed.models import MAX_ID, Comment, Page, Post, User
 from socialfeed.pagination import PageRequest, Position, page_of
 from socialfeed.security import PasswordHasher
+from socialfeed.services._delivery import Delivery
 from socialfeed.services._timelines import TimelineKeeper
 from socialfeed.settings import Settings
-from socialfeed.signals import signal_for
 from socialfeed.storage.base import FollowEntry, Storage, UnitOfWork
+from socialfeed.timelines import TimelineStore
 
 if TYPE_CHECKING:
     from socialfeed.services.notifications import NotificationRenderer
 
 T = TypeVar("T")
-
-logger = logging.getLogger("socialfeed")
 
 
 @frozen
@@ -47,6 +42,8 @@ class Context:
     clock: Clock
     hasher: PasswordHasher
     renderer: NotificationRenderer
+    delivery: Delivery
+    timeline_store: TimelineStore | None = None
 
 
 class Service:
@@ -57,7 +54,7 @@ class Service:
         self._storage = context.storage
         self._settings = context.settings
         self._clock = context.clock
-        self._timelines = TimelineKeeper(context.settings)
+        self._timelines = TimelineKeeper(context.settings, context.timeline_store)
 
     def _write(self, work: Callable[[UnitOfWork], T]) -> T:
         """Run ``work`` in one write transaction and return what it returned.
@@ -82,43 +79,22 @@ class Service:
         with self._storage.transaction(write=False) as uow:
             return work(uow)
 
-    def _send(self, event: Event) -> None:
-        """Send ``event`` through its signal to every receiver, after the commit.
+    def _act(self, work: Callable[[UnitOfWork], tuple[T, Sequence[Event]]]) -> T:
+        """Run an action that announces events: ``work`` returns its result and its events.
 
-        Receivers run in the order they were connected, each even when an
-        earlier one raised; failures are logged and, with
-        ``Settings.raise_receiver_errors``, raised together at the end.
+        The events are recorded in the outbox inside the action's transaction
+        (with ``Settings.outbox``) and sent to the receivers after the commit;
+        see `Delivery`. An action that changed nothing returns no events.
         """
-        signal = signal_for(type(event))
-        if signal.is_muted:
-            return
-        sender = self._context.sender
-        errors: list[Exception] = []
-        for receiver in _in_connection_order(signal, sender):
-            try:
-                receiver(sender, event=event)
-            except Exception as error:
-                logger.exception("receiver %r of signal %r failed", receiver, signal.name)
-                errors.append(error)
-        if errors and self._settings.raise_receiver_errors:
-            raise ReceiverError(errors)
+        delivery = self._context.delivery
 
+        def run(uow: UnitOfWork) -> tuple[T, Sequence[Event], list[int]]:
+            result, events = work(uow)
+            return result, events, delivery.record(uow, events)
 
-def _in_connection_order(signal: NamedSignal, sender: object) -> list[Callable[..., Any]]:
-    """Return the receivers for ``sender`` in the order they were connected.
-
-    blinker collects them in a set, whose order changes from run to run; a
-    library whose handlers write rows must not depend on chance.
-    """
-    wanted = list(signal.receivers_for(sender))
-    connected = [
-        ref() if isinstance(ref, weakref.ref) else ref for ref in list(signal.receivers.values())
-    ]
-
-    def position(receiver: Callable[..., Any]) -> int:
-        return next((i for i, c in enumerate(connected) if c == receiver), len(connected))
-
-    return sorted(wanted, key=position)
+        result, events, record_ids = self._write(run)
+        delivery.deliver(events, record_ids)
+        return result
 
 
 def is_id(value: int) -> bool:

@@ -3,6 +3,8 @@
 Every hook runs inside the transaction of the action that calls it, so a
 timeline never disagrees with a committed follow or post. Under the pull
 strategy every hook does nothing, and the feed reads the posts directly.
+With a `TimelineStore` the hooks do nothing either: the store follows the
+committed actions' events instead, and the feed reads through it.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from socialfeed.models import FeedItem, Post
 from socialfeed.pagination import PageRequest
 from socialfeed.settings import Settings
 from socialfeed.storage.base import UnitOfWork
+from socialfeed.timelines import TimelineStore
 
 __all__ = ["TimelineKeeper"]
 
@@ -32,14 +35,19 @@ class TimelineKeeper:
     threshold downwards (an unfollow, a block, a deleted follower): their
     recent posts are copied to every follower then, since the posts they made
     while pulled were never pushed.
+
+    With a ``store``, the database's timelines are not kept at all (`active`
+    is false): the store follows the events of committed actions, the feed
+    and the rebuilds go through it.
     """
 
     settings: Settings
+    store: TimelineStore | None = None
 
     @property
     def active(self) -> bool:
-        """Whether timelines are kept at all."""
-        return self.settings.feed_strategy != "pull"
+        """Whether the database's timelines are kept: push or hybrid, and no store."""
+        return self.settings.feed_strategy != "pull" and self.store is None
 
     @property
     def pulled_from(self) -> int | None:
@@ -50,8 +58,10 @@ class TimelineKeeper:
         self, uow: UnitOfWork, viewer_id: int, page: PageRequest, now: datetime
     ) -> list[FeedItem]:
         """Read a page of the home feed the way the strategy builds it."""
-        if not self.active:
+        if self.settings.feed_strategy == "pull":
             return uow.posts.home_feed(viewer_id, page, now)
+        if self.store is not None:
+            return self.store.home_feed(uow, self.settings, viewer_id, page, now)
         return uow.timelines.home_feed(viewer_id, page, now, self.pulled_from)
 
     def post_created(self, uow: UnitOfWork, post: Post) -> None:
@@ -85,7 +95,7 @@ class TimelineKeeper:
     def followees_about_to_drop(self, uow: UnitOfWork, user_id: int) -> list[int]:
         """Before a user is deleted: the followees that the deletion takes below the threshold."""
         threshold = self.pulled_from
-        if threshold is None:
+        if threshold is None or not self.active:
             return []
         return uow.timelines.followees_with_followers(user_id, threshold)
 
@@ -94,7 +104,7 @@ class TimelineKeeper:
         self._no_longer_pulled(uow, author_ids)
 
     def rebuild(self, uow: UnitOfWork, owner_id: int) -> int:
-        """Regenerate one user's timeline from the posts; return how many entries it was given."""
+        """Regenerate one user's database timeline; return how many entries it was given."""
         return uow.timelines.rebuild(owner_id, self.settings.timeline_backfill)
 
     def _no_longer_pulled(self, uow: UnitOfWork, author_ids: Iterable[int]) -> None:

@@ -9,6 +9,7 @@ import attrs
 from socialfeed import validation
 from socialfeed.errors import AuthenticationError, ConflictError, ValidationError
 from socialfeed.events import (
+    Event,
     PasswordChanged,
     SessionRevoked,
     UserDeactivated,
@@ -89,7 +90,7 @@ class AccountService(Service):
         now = self._clock.now()
         expires_at = now + self._settings.session_lifetime
 
-        def work(uow: UnitOfWork) -> None:
+        def work(uow: UnitOfWork) -> tuple[None, list[Event]]:
             # The account may have been deactivated or deleted since it was checked.
             current = uow.users.credentials(user_id)
             if current is None or not current.is_active:
@@ -97,9 +98,9 @@ class AccountService(Service):
             if rehashed is not None:
                 uow.users.set_password_hash(user_id, rehashed)
             uow.sessions.add(user_id, hash_token(token), now, expires_at)
+            return None, [UserLoggedIn(occurred_at=now, user_id=user_id)]
 
-        self._write(work)
-        self._send(UserLoggedIn(occurred_at=now, user_id=user_id))
+        self._act(work)
         return Session(token=token, user_id=user_id, expires_at=expires_at)
 
     def authenticate(self, token: str) -> int:
@@ -117,22 +118,25 @@ class AccountService(Service):
     def revoke_session(self, token: str) -> None:
         """End one session (log out). An unknown token raises `AuthenticationError`."""
         now = self._clock.now()
-        user_id = self._write(lambda uow: uow.sessions.delete(hash_token(token)))
-        if user_id is None:
-            raise AuthenticationError(_INVALID_TOKEN)
-        self._send(SessionRevoked(occurred_at=now, user_id=user_id, all_sessions=False))
+
+        def work(uow: UnitOfWork) -> tuple[None, list[Event]]:
+            user_id = uow.sessions.delete(hash_token(token))
+            if user_id is None:
+                raise AuthenticationError(_INVALID_TOKEN)
+            return None, [SessionRevoked(occurred_at=now, user_id=user_id, all_sessions=False)]
+
+        self._act(work)
 
     def revoke_all_sessions(self, user_id: int) -> int:
         """End every session of a user and return how many there were."""
         now = self._clock.now()
 
-        def work(uow: UnitOfWork) -> int:
+        def work(uow: UnitOfWork) -> tuple[int, list[Event]]:
             require_user(uow, user_id)
-            return uow.sessions.delete_for_user(user_id)
+            count = uow.sessions.delete_for_user(user_id)
+            return count, [SessionRevoked(occurred_at=now, user_id=user_id, all_sessions=True)]
 
-        count = self._write(work)
-        self._send(SessionRevoked(occurred_at=now, user_id=user_id, all_sessions=True))
-        return count
+        return self._act(work)
 
     def purge_expired_sessions(self) -> int:
         """Delete the sessions that have expired and return how many there were.
@@ -162,21 +166,24 @@ class AccountService(Service):
             raise AuthenticationError(_INVALID_CREDENTIALS)
         new_hash = self._context.hasher.hash(new_password)
         now = self._clock.now()
-        self._write(lambda uow: uow.users.set_password_hash(user_id, new_hash))
-        self._send(PasswordChanged(occurred_at=now, user_id=user_id))
+
+        def work(uow: UnitOfWork) -> tuple[None, list[Event]]:
+            uow.users.set_password_hash(user_id, new_hash)
+            return None, [PasswordChanged(occurred_at=now, user_id=user_id)]
+
+        self._act(work)
 
     def deactivate(self, user_id: int) -> None:
         """Deactivate a user: they cannot log in, and every session of theirs ends."""
         now = self._clock.now()
 
-        def work(uow: UnitOfWork) -> bool:
+        def work(uow: UnitOfWork) -> tuple[None, list[Event]]:
             was_active = require_user(uow, user_id).is_active
             uow.users.deactivate(user_id)
             uow.sessions.delete_for_user(user_id)
-            return was_active
+            return None, ([UserDeactivated(occurred_at=now, user_id=user_id)] if was_active else [])
 
-        if self._write(work):
-            self._send(UserDeactivated(occurred_at=now, user_id=user_id))
+        self._act(work)
 
     def delete(self, user_id: int) -> None:
         """Delete a user and everything that belongs to them, in one transaction.
@@ -187,15 +194,14 @@ class AccountService(Service):
         """
         now = self._clock.now()
 
-        def work(uow: UnitOfWork) -> User:
+        def work(uow: UnitOfWork) -> tuple[None, list[Event]]:
             user = require_user(uow, user_id)
             dropping = self._timelines.followees_about_to_drop(uow, user_id)
             uow.users.delete(user_id)
             self._timelines.followees_dropped(uow, dropping)
-            return user
+            return None, [UserDeleted(occurred_at=now, user_id=user.id, username=user.username)]
 
-        user = self._write(work)
-        self._send(UserDeleted(occurred_at=now, user_id=user.id, username=user.username))
+        self._act(work)
 
     def _new_user(self, username: str, full_name: str | None, *, email: str | None) -> NewUser:
         name = validation.username(username)
@@ -211,16 +217,17 @@ class AccountService(Service):
         )
 
     def _add_user(self, new: NewUser) -> User:
-        user = self._write(lambda uow: uow.users.add(new))
-        self._send(
-            UserRegistered(
+        def work(uow: UnitOfWork) -> tuple[User, list[Event]]:
+            user = uow.users.add(new)
+            registered = UserRegistered(
                 occurred_at=new.created_at,
                 user_id=user.id,
                 username=user.username,
                 has_password=new.password_hash is not None,
             )
-        )
-        return user
+            return user, [registered]
+
+        return self._act(work)
 
     def _verify(self, credentials: Credentials | None, password: str) -> int:
         stored = credentials.password_hash if credentials is not None else None

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from socialfeed.errors import SelfActionError, ValidationError
-from socialfeed.events import UserBlocked, UserMuted, UserUnblocked, UserUnmuted
+from socialfeed.events import Event, UserBlocked, UserMuted, UserUnblocked, UserUnmuted
 from socialfeed.models import Mute, Page, User
 from socialfeed.pagination import DEFAULT_LIMIT, PageRequest, Position, page_of
 from socialfeed.services._base import Service, is_id, require_user, user_page
@@ -30,31 +30,35 @@ class BlockService(Service):
             raise SelfActionError("blocked_id", "Cannot block yourself")
         now = self._clock.now()
 
-        def work(uow: UnitOfWork) -> bool:
+        def work(uow: UnitOfWork) -> tuple[None, list[Event]]:
             require_user(uow, blocker_id)
             require_user(uow, blocked_id)
             if not uow.relations.block(blocker_id, blocked_id, now):
-                return False
+                return None, []
             for a, b in ((blocker_id, blocked_id), (blocked_id, blocker_id)):
                 if uow.follows.remove(a, b):
                     self._timelines.unfollowed(uow, a, b)
                 uow.relations.remove_request(a, b)
             uow.notifications.delete_from(blocked_id, blocker_id)
-            return True
+            return None, [
+                UserBlocked(occurred_at=now, blocker_id=blocker_id, blocked_id=blocked_id)
+            ]
 
-        if self._write(work):
-            self._send(UserBlocked(occurred_at=now, blocker_id=blocker_id, blocked_id=blocked_id))
+        self._act(work)
 
     def unblock(self, blocker_id: int, blocked_id: int) -> None:
         """Lift a block; lifting one that does not exist changes nothing and sends nothing."""
         now = self._clock.now()
 
-        def work(uow: UnitOfWork) -> bool:
+        def work(uow: UnitOfWork) -> tuple[None, list[Event]]:
             require_user(uow, blocker_id)
-            return is_id(blocked_id) and uow.relations.unblock(blocker_id, blocked_id)
+            if not (is_id(blocked_id) and uow.relations.unblock(blocker_id, blocked_id)):
+                return None, []
+            return None, [
+                UserUnblocked(occurred_at=now, blocker_id=blocker_id, blocked_id=blocked_id)
+            ]
 
-        if self._write(work):
-            self._send(UserUnblocked(occurred_at=now, blocker_id=blocker_id, blocked_id=blocked_id))
+        self._act(work)
 
     def is_blocking(self, blocker_id: int, blocked_id: int) -> bool:
         """Tell whether ``blocker_id`` blocks ``blocked_id``."""
@@ -94,24 +98,27 @@ class MuteService(Service):
         if until is not None and (until.tzinfo is None or until <= now):
             raise ValidationError("until", "must be a timezone-aware time in the future")
 
-        def work(uow: UnitOfWork) -> None:
+        def work(uow: UnitOfWork) -> tuple[None, list[Event]]:
             require_user(uow, muter_id)
             require_user(uow, muted_id)
             uow.relations.mute(muter_id, muted_id, now, until)
+            return None, [
+                UserMuted(occurred_at=now, muter_id=muter_id, muted_id=muted_id, until=until)
+            ]
 
-        self._write(work)
-        self._send(UserMuted(occurred_at=now, muter_id=muter_id, muted_id=muted_id, until=until))
+        self._act(work)
 
     def unmute(self, muter_id: int, muted_id: int) -> None:
         """Lift a mute; lifting one that does not exist changes nothing and sends nothing."""
         now = self._clock.now()
 
-        def work(uow: UnitOfWork) -> bool:
+        def work(uow: UnitOfWork) -> tuple[None, list[Event]]:
             require_user(uow, muter_id)
-            return is_id(muted_id) and uow.relations.unmute(muter_id, muted_id)
+            if not (is_id(muted_id) and uow.relations.unmute(muter_id, muted_id)):
+                return None, []
+            return None, [UserUnmuted(occurred_at=now, muter_id=muter_id, muted_id=muted_id)]
 
-        if self._write(work):
-            self._send(UserUnmuted(occurred_at=now, muter_id=muter_id, muted_id=muted_id))
+        self._act(work)
 
     def is_muting(self, muter_id: int, muted_id: int) -> bool:
         """Tell whether a mute of ``muted_id`` by ``muter_id`` runs now."""

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from socialfeed import validation
-from socialfeed.events import CommentAdded, CommentDeleted
+from socialfeed.events import CommentAdded, CommentDeleted, Event
 from socialfeed.models import Comment, Page
 from socialfeed.pagination import DEFAULT_LIMIT, PageRequest, Position, page_of
 from socialfeed.services._base import (
@@ -27,23 +27,21 @@ class CommentService(Service):
         text = validation.comment_content(content)
         now = self._clock.now()
 
-        def work(uow: UnitOfWork) -> tuple[Comment, int]:
+        def work(uow: UnitOfWork) -> tuple[Comment, list[Event]]:
             require_user(uow, author_id)
             post = require_visible_post(uow, post_id, author_id)
-            return uow.comments.add(post_id, author_id, text, now), post.author_id
-
-        comment, post_author_id = self._write(work)
-        self._send(
-            CommentAdded(
+            comment = uow.comments.add(post_id, author_id, text, now)
+            added = CommentAdded(
                 occurred_at=now,
                 comment_id=comment.id,
                 post_id=post_id,
-                post_author_id=post_author_id,
+                post_author_id=post.author_id,
                 author_id=author_id,
                 content=text,
             )
-        )
-        return comment
+            return comment, [added]
+
+        return self._act(work)
 
     def for_post(
         self,
@@ -67,20 +65,15 @@ class CommentService(Service):
         """Delete a comment. Its author and the post's author may."""
         now = self._clock.now()
 
-        def work(uow: UnitOfWork) -> Comment:
+        def work(uow: UnitOfWork) -> tuple[None, list[Event]]:
             comment = require_comment(uow, comment_id)
             post = require_post(uow, comment.post_id)
             if user_id not in (comment.author_id, post.author_id):
                 raise refusal(uow, post, user_id, "Not your comment")
             uow.comments.delete(comment_id)
-            return comment
-
-        comment = self._write(work)
-        self._send(
-            CommentDeleted(
-                occurred_at=now,
-                comment_id=comment_id,
-                post_id=comment.post_id,
-                deleted_by=user_id,
+            deleted = CommentDeleted(
+                occurred_at=now, comment_id=comment_id, post_id=comment.post_id, deleted_by=user_id
             )
-        )
+            return None, [deleted]
+
+        self._act(work)

@@ -23,7 +23,9 @@ class FeedService(Service):
     after a change of strategy, threshold or backfill the timelines need
     `MaintenanceService.rebuild_timelines`. A page is one query whatever its
     size: each item comes with its author's username, its counters and
-    whether the viewer liked it.
+    whether the viewer liked it. With a `TimelineStore` (the facade's
+    ``timeline_store``), push and hybrid read their timelines from the
+    store, and the database's timelines are neither written nor read.
     """
 
     def home(
@@ -56,9 +58,14 @@ class FeedService(Service):
         again. It repairs one timeline after follows, posts or counters were
         changed behind socialfeed's back; to switch a whole storage to
         ``"push"`` or ``"hybrid"``, use `MaintenanceService.rebuild_timelines`.
-        Under ``"pull"`` nothing reads the timeline it fills. `NotFoundError`
-        for an unknown user.
+        Under ``"pull"`` nothing reads the timeline it fills. With a timeline
+        store it is the store's timeline that is rebuilt (`BrokerError` if the
+        store cannot be reached). `NotFoundError` for an unknown user.
         """
+        store = self._timelines.store
+        if store is not None:
+            require_ids(user_id)
+            return store.rebuild(self._storage, self._settings, user_id)
 
         def work(uow: UnitOfWork) -> int:
             require_user(uow, user_id)

@@ -6,6 +6,7 @@ from datetime import datetime
 
 from socialfeed.errors import NotFoundError
 from socialfeed.events import (
+    Event,
     FollowRequestApproved,
     FollowRequestRejected,
     FollowRequestWithdrawn,
@@ -33,30 +34,40 @@ class FollowRequestService(Service):
         """
         now = self._clock.now()
 
-        def work(uow: UnitOfWork) -> None:
+        def work(uow: UnitOfWork) -> tuple[None, list[Event]]:
             require_user(uow, owner_id)
             approve_request(uow, requester_id, owner_id, now, self._timelines)
+            return None, [
+                FollowRequestApproved(occurred_at=now, requester_id=requester_id, owner_id=owner_id)
+            ]
 
-        self._write(work)
-        self._send(
-            FollowRequestApproved(occurred_at=now, requester_id=requester_id, owner_id=owner_id)
-        )
+        self._act(work)
 
     def reject(self, owner_id: int, requester_id: int) -> None:
         """Reject a request; the requester may ask again later."""
         now = self._clock.now()
-        self._write(lambda uow: _remove(uow, requester_id, owner_id))
-        self._send(
-            FollowRequestRejected(occurred_at=now, requester_id=requester_id, owner_id=owner_id)
-        )
+
+        def work(uow: UnitOfWork) -> tuple[None, list[Event]]:
+            _remove(uow, requester_id, owner_id)
+            return None, [
+                FollowRequestRejected(occurred_at=now, requester_id=requester_id, owner_id=owner_id)
+            ]
+
+        self._act(work)
 
     def withdraw(self, requester_id: int, owner_id: int) -> None:
         """Take back your own request."""
         now = self._clock.now()
-        self._write(lambda uow: _remove(uow, requester_id, owner_id))
-        self._send(
-            FollowRequestWithdrawn(occurred_at=now, requester_id=requester_id, owner_id=owner_id)
-        )
+
+        def work(uow: UnitOfWork) -> tuple[None, list[Event]]:
+            _remove(uow, requester_id, owner_id)
+            return None, [
+                FollowRequestWithdrawn(
+                    occurred_at=now, requester_id=requester_id, owner_id=owner_id
+                )
+            ]
+
+        self._act(work)
 
     def incoming(
         self,

@@ -9,7 +9,7 @@ from socialfeed.errors import (
     NotFollowingError,
     SelfActionError,
 )
-from socialfeed.events import FollowRequested, UserFollowed, UserUnfollowed
+from socialfeed.events import Event, FollowRequested, UserFollowed, UserUnfollowed
 from socialfeed.models import FollowOutcome
 from socialfeed.services._base import Service, is_id, require_profile, require_user
 from socialfeed.storage.base import UnitOfWork
@@ -34,7 +34,7 @@ class FollowService(Service):
             raise SelfActionError("followee_id", "Cannot follow yourself")
         now = self._clock.now()
 
-        def work(uow: UnitOfWork) -> FollowOutcome:
+        def work(uow: UnitOfWork) -> tuple[FollowOutcome, list[Event]]:
             require_user(uow, follower_id)
             followee = require_profile(uow, followee_id, follower_id)
             if uow.relations.blocking(follower_id, followee_id):
@@ -42,23 +42,18 @@ class FollowService(Service):
             if followee.is_private and not uow.follows.exists(follower_id, followee_id):
                 if not uow.relations.request(follower_id, followee_id, now):
                     raise ConflictError("Follow request already sent")
-                return "requested"
+                return "requested", [
+                    FollowRequested(occurred_at=now, requester_id=follower_id, owner_id=followee_id)
+                ]
             # The insert itself decides a race between two identical follows.
             if not uow.follows.add(follower_id, followee_id, now):
                 raise AlreadyFollowingError("Already following")
             self._timelines.followed(uow, follower_id, followee_id)
-            return "following"
-
-        outcome = self._write(work)
-        if outcome == "requested":
-            self._send(
-                FollowRequested(occurred_at=now, requester_id=follower_id, owner_id=followee_id)
-            )
-        else:
-            self._send(
+            return "following", [
                 UserFollowed(occurred_at=now, follower_id=follower_id, followee_id=followee_id)
-            )
-        return outcome
+            ]
+
+        return self._act(work)
 
     def unfollow(self, follower_id: int, followee_id: int) -> None:
         """Stop following a user; `NotFollowingError` if not following them."""
@@ -66,17 +61,17 @@ class FollowService(Service):
             raise SelfActionError("followee_id", "Cannot unfollow yourself")
         now = self._clock.now()
 
-        def work(uow: UnitOfWork) -> None:
+        def work(uow: UnitOfWork) -> tuple[None, list[Event]]:
             require_user(uow, follower_id)
             require_user(uow, followee_id)
             if not uow.follows.remove(follower_id, followee_id):
                 raise NotFollowingError("Not following")
             self._timelines.unfollowed(uow, follower_id, followee_id)
+            return None, [
+                UserUnfollowed(occurred_at=now, follower_id=follower_id, followee_id=followee_id)
+            ]
 
-        self._write(work)
-        self._send(
-            UserUnfollowed(occurred_at=now, follower_id=follower_id, followee_id=followee_id)
-        )
+        self._act(work)
 
     def is_following(self, follower_id: int, followee_id: int) -> bool:
         """Tell whether ``follower_id`` follows ``followee_id``."""

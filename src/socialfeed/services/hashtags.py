@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from socialfeed import text, validation
 from socialfeed.errors import ValidationError
-from socialfeed.events import HashtagsExtracted
+from socialfeed.events import Event, HashtagsExtracted
 from socialfeed.models import Hashtag, Page, Post, TrendingHashtag
 from socialfeed.pagination import DEFAULT_LIMIT, PageRequest, page_of
 from socialfeed.services._base import Service, require_post
@@ -28,14 +28,12 @@ class HashtagService(Service):
         """
         now = self._clock.now()
 
-        def work(uow: UnitOfWork) -> tuple[str, ...]:
+        def work(uow: UnitOfWork) -> tuple[tuple[str, ...], list[Event]]:
             tags = text.extract_hashtags(require_post(uow, post_id).content)
             uow.hashtags.set_post_tags(post_id, tags)
-            return tags
+            return tags, [HashtagsExtracted(occurred_at=now, post_id=post_id, tags=tags)]
 
-        tags = self._write(work)
-        self._send(HashtagsExtracted(occurred_at=now, post_id=post_id, tags=tags))
-        return tags
+        return self._act(work)
 
     def get(self, tag: str) -> Hashtag | None:
         """Return the hashtag (``"#Café"`` finds ``café``), or ``None`` if no post carries it."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Collection
 
-from socialfeed.events import PostLiked, PostUnliked
+from socialfeed.events import Event, PostLiked, PostUnliked
 from socialfeed.models import LikeState, Page, User
 from socialfeed.pagination import DEFAULT_LIMIT, PageRequest
 from socialfeed.services._base import (
@@ -63,29 +63,27 @@ class LikeService(Service):
     def _change(self, user_id: int, post_id: int, *, like: bool | None) -> LikeState:
         now = self._clock.now()
 
-        def work(uow: UnitOfWork) -> tuple[LikeState, bool, int]:
+        def work(uow: UnitOfWork) -> tuple[LikeState, list[Event]]:
             require_user(uow, user_id)
-            post = require_visible_post(uow, post_id, user_id)
+            author_id = require_visible_post(uow, post_id, user_id).author_id
             if like is not False:
                 count = uow.likes.add(user_id, post_id, now)
                 if count is not None:
-                    return LikeState(True, count), True, post.author_id
+                    liked = PostLiked(
+                        occurred_at=now, user_id=user_id, post_id=post_id, post_author_id=author_id
+                    )
+                    return LikeState(True, count), [liked]
                 if like is True:
-                    return LikeState(True, _current_count(uow, post_id)), False, post.author_id
+                    return LikeState(True, _current_count(uow, post_id)), []
             count = uow.likes.remove(user_id, post_id)
             if count is None:
-                return LikeState(False, _current_count(uow, post_id)), False, post.author_id
-            return LikeState(False, count), True, post.author_id
-
-        state, changed, author_id = self._write(work)
-        if changed:
-            event_type = PostLiked if state.liked else PostUnliked
-            self._send(
-                event_type(
-                    occurred_at=now, user_id=user_id, post_id=post_id, post_author_id=author_id
-                )
+                return LikeState(False, _current_count(uow, post_id)), []
+            unliked = PostUnliked(
+                occurred_at=now, user_id=user_id, post_id=post_id, post_author_id=author_id
             )
-        return state
+            return LikeState(False, count), [unliked]
+
+        return self._act(work)
 
 
 def _current_count(uow: UnitOfWork, post_id: int) -> int:

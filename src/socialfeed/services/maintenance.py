@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from contextlib import suppress
 from functools import partial
 
+from socialfeed.errors import NotFoundError
 from socialfeed.services._base import Service
 from socialfeed.storage.base import UnitOfWork
+from socialfeed.timelines import TimelineStore
 
 __all__ = ["MaintenanceService"]
 
@@ -34,17 +38,34 @@ class MaintenanceService(Service):
         and a failure loses only one user's work. Run it once after switching
         an existing storage to ``"push"`` or ``"hybrid"``, or after changing
         ``hybrid_threshold`` or ``timeline_backfill``. Users who join while it
-        runs get complete timelines anyway.
+        runs get complete timelines anyway. With a timeline store it rebuilds
+        the store's timelines, and lets the store forget what a complete
+        rebuild makes redundant (see `socialfeed.redis.RedisTimelines`).
         """
+        store = self._timelines.store
+        if store is None:
+            return self._visit_owners(self._rebuild_in_database)
+        with store.rebuilding_all():
+            return self._visit_owners(partial(self._rebuild_in_store, store))
+
+    def _visit_owners(self, rebuild: Callable[[int], object]) -> int:
         visited, after = 0, 0
         while True:
             batch = self._read(partial(_owners_after, after=after))
             for user_id in batch:
-                self._write(partial(self._timelines.rebuild, owner_id=user_id))
+                rebuild(user_id)
             visited += len(batch)
             if len(batch) < _REBUILD_BATCH:
                 return visited
             after = batch[-1]
+
+    def _rebuild_in_database(self, user_id: int) -> None:
+        self._write(partial(self._timelines.rebuild, owner_id=user_id))
+
+    def _rebuild_in_store(self, store: TimelineStore, user_id: int) -> None:
+        # A user deleted since their batch was read left the store with their event.
+        with suppress(NotFoundError):
+            store.rebuild(self._storage, self._settings, user_id)
 
 
 def _owners_after(uow: UnitOfWork, *, after: int) -> list[int]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from socialfeed import validation
 from socialfeed.errors import BlockedError, SelfActionError
-from socialfeed.events import MessageSent, MessagesRead
+from socialfeed.events import Event, MessageSent, MessagesRead
 from socialfeed.models import Conversation, Message, Page
 from socialfeed.pagination import DEFAULT_LIMIT, PageRequest, Position, page_of
 from socialfeed.services._base import (
@@ -38,23 +38,21 @@ class MessageService(Service):
         text = validation.message_content(content)
         now = self._clock.now()
 
-        def work(uow: UnitOfWork) -> Message:
+        def work(uow: UnitOfWork) -> tuple[Message, list[Event]]:
             require_user(uow, sender_id)
             require_profile(uow, receiver_id, sender_id)
             if uow.relations.blocking(sender_id, receiver_id):
                 raise BlockedError("You blocked this user")
-            return uow.messages.add(sender_id, receiver_id, text, now)
-
-        message = self._write(work)
-        self._send(
-            MessageSent(
+            message = uow.messages.add(sender_id, receiver_id, text, now)
+            sent = MessageSent(
                 occurred_at=now,
                 message_id=message.id,
                 sender_id=sender_id,
                 receiver_id=receiver_id,
             )
-        )
-        return message
+            return message, [sent]
+
+        return self._act(work)
 
     def conversations(
         self,
@@ -108,17 +106,17 @@ class MessageService(Service):
         """Mark every unread message from ``sender_id`` to the reader read; return how many."""
         now = self._clock.now()
 
-        def work(uow: UnitOfWork) -> int:
+        def work(uow: UnitOfWork) -> tuple[int, list[Event]]:
             require_user(uow, reader_id)
             require_user(uow, sender_id)
-            return uow.messages.mark_read(reader_id, sender_id)
-
-        count = self._write(work)
-        if count:
-            self._send(
+            count = uow.messages.mark_read(reader_id, sender_id)
+            if not count:
+                return count, []
+            return count, [
                 MessagesRead(occurred_at=now, reader_id=reader_id, sender_id=sender_id, count=count)
-            )
-        return count
+            ]
+
+        return self._act(work)
 
     def unread_count(self, user_id: int) -> int:
         """Count the unread messages sent to a user, for a badge."""

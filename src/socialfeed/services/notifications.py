@@ -9,7 +9,7 @@ from typing import Protocol
 
 from socialfeed import text
 from socialfeed.errors import NotFoundError, ValidationError
-from socialfeed.events import AllNotificationsRead, NotificationCreated, NotificationRead
+from socialfeed.events import AllNotificationsRead, Event, NotificationCreated, NotificationRead
 from socialfeed.models import Notification, NotificationGroup, NotificationKind, Page, Post
 from socialfeed.pagination import DEFAULT_LIMIT, PageRequest, Position, page_of
 from socialfeed.services._base import (
@@ -102,20 +102,17 @@ class NotificationService(Service):
         now = self._clock.now()
         new = NewNotification(recipient_id, actor_id, kind, post_id, comment_id, event_id, now)
 
-        def work(uow: UnitOfWork) -> NotificationRow | None:
+        def work(uow: UnitOfWork) -> tuple[NotificationRow | None, list[Event]]:
             post = _require_refs(uow, new)
             if not _wanted(uow, new, post):
-                return None
+                return None, []
             recent = unless_notified_since is not None and uow.notifications.exists_since(
                 recipient_id, actor_id, kind, post_id, unless_notified_since
             )
-            return None if recent else uow.notifications.add(new)
-
-        row = self._write(work)
-        if row is None:
-            return None
-        self._send(
-            NotificationCreated(
+            row = None if recent else uow.notifications.add(new)
+            if row is None:
+                return None, []
+            created = NotificationCreated(
                 occurred_at=now,
                 notification_id=row.id,
                 recipient_id=recipient_id,
@@ -124,8 +121,10 @@ class NotificationService(Service):
                 post_id=post_id,
                 comment_id=comment_id,
             )
-        )
-        return self._render(row)
+            return row, [created]
+
+        row = self._act(work)
+        return None if row is None else self._render(row)
 
     def notify_mentions(
         self,
@@ -235,16 +234,17 @@ class NotificationService(Service):
         """Mark one notification read. It must be the user's own: anyone else gets NotFoundError."""
         now = self._clock.now()
 
-        def work(uow: UnitOfWork) -> bool:
+        def work(uow: UnitOfWork) -> tuple[None, list[Event]]:
             row = uow.notifications.get(notification_id) if is_id(notification_id) else None
             if row is None or row.recipient_id != user_id:
                 raise NotFoundError("notification")
-            return uow.notifications.mark_read(notification_id)
-
-        if self._write(work):
-            self._send(
+            if not uow.notifications.mark_read(notification_id):
+                return None, []
+            return None, [
                 NotificationRead(occurred_at=now, notification_id=notification_id, user_id=user_id)
-            )
+            ]
+
+        self._act(work)
 
     def mark_all_read(self, user_id: int) -> int:
         """Mark all of a user's notifications read; return how many were unread.
@@ -253,14 +253,14 @@ class NotificationService(Service):
         """
         now = self._clock.now()
 
-        def work(uow: UnitOfWork) -> int:
+        def work(uow: UnitOfWork) -> tuple[int, list[Event]]:
             require_user(uow, user_id)
-            return uow.notifications.mark_all_read(user_id)
+            count = uow.notifications.mark_all_read(user_id)
+            if not count:
+                return count, []
+            return count, [AllNotificationsRead(occurred_at=now, user_id=user_id, count=count)]
 
-        count = self._write(work)
-        if count:
-            self._send(AllNotificationsRead(occurred_at=now, user_id=user_id, count=count))
-        return count
+        return self._act(work)
 
     @property
     def _renderer(self) -> NotificationRenderer:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from socialfeed import validation
-from socialfeed.events import PostCreated, PostDeleted, PostEdited
+from socialfeed.events import Event, PostCreated, PostDeleted, PostEdited
 from socialfeed.models import Page, Post
 from socialfeed.pagination import DEFAULT_LIMIT, PageRequest, Position, page_of
 from socialfeed.services._base import (
@@ -29,15 +29,15 @@ class PostService(Service):
         text, url = validation.post_body(content, image_url)
         now = self._clock.now()
 
-        def work(uow: UnitOfWork) -> Post:
+        def work(uow: UnitOfWork) -> tuple[Post, list[Event]]:
             require_user(uow, author_id)
             post = uow.posts.add(author_id, text, url, now)
             self._timelines.post_created(uow, post)
-            return post
+            return post, [
+                PostCreated(occurred_at=now, post_id=post.id, author_id=author_id, content=text)
+            ]
 
-        post = self._write(work)
-        self._send(PostCreated(occurred_at=now, post_id=post.id, author_id=author_id, content=text))
-        return post
+        return self._act(work)
 
     def get(self, post_id: int, *, viewer_id: int | None = None) -> Post:
         """Return a post; `NotFoundError` if there is none or the viewer may not see it."""
@@ -47,31 +47,32 @@ class PostService(Service):
         """Replace a post's content. Only its author may; a post keeps content or an image."""
         now = self._clock.now()
 
-        def work(uow: UnitOfWork) -> Post:
+        def work(uow: UnitOfWork) -> tuple[Post, list[Event]]:
             post = require_post(uow, post_id)
             if post.author_id != editor_id:
                 raise refusal(uow, post, editor_id, "Not your post")
             text, _ = validation.post_body(content, post.image_url)
-            return uow.posts.set_content(post_id, text, now)
+            edited = uow.posts.set_content(post_id, text, now)
+            return edited, [
+                PostEdited(
+                    occurred_at=now, post_id=post_id, author_id=editor_id, content=edited.content
+                )
+            ]
 
-        post = self._write(work)
-        self._send(
-            PostEdited(occurred_at=now, post_id=post_id, author_id=editor_id, content=post.content)
-        )
-        return post
+        return self._act(work)
 
     def delete(self, post_id: int, user_id: int) -> None:
         """Delete a post with its comments and likes. Only its author may."""
         now = self._clock.now()
 
-        def work(uow: UnitOfWork) -> None:
+        def work(uow: UnitOfWork) -> tuple[None, list[Event]]:
             post = require_post(uow, post_id)
             if post.author_id != user_id:
                 raise refusal(uow, post, user_id, "Not your post")
             uow.posts.delete(post_id)
+            return None, [PostDeleted(occurred_at=now, post_id=post_id, author_id=user_id)]
 
-        self._write(work)
-        self._send(PostDeleted(occurred_at=now, post_id=post_id, author_id=user_id))
+        self._act(work)
 
     def by_author(
         self,

@@ -8,7 +8,7 @@ import attrs
 
 from socialfeed import validation
 from socialfeed.errors import NotFoundError, PermissionDeniedError
-from socialfeed.events import StoryCreated, StoryDeleted, StoryViewed
+from socialfeed.events import Event, StoryCreated, StoryDeleted, StoryViewed
 from socialfeed.models import Page, Story, StoryGroup, StoryItem, StoryViewer
 from socialfeed.pagination import DEFAULT_LIMIT, PageRequest, Position, page_of
 from socialfeed.services._base import (
@@ -41,13 +41,12 @@ class StoryService(Service):
         now = self._clock.now()
         expires_at = now + self._settings.story_lifetime
 
-        def work(uow: UnitOfWork) -> Story:
+        def work(uow: UnitOfWork) -> tuple[Story, list[Event]]:
             require_user(uow, author_id)
-            return uow.stories.add(author_id, text, url, now, expires_at)
+            story = uow.stories.add(author_id, text, url, now, expires_at)
+            return story, [StoryCreated(occurred_at=now, story_id=story.id, author_id=author_id)]
 
-        story = self._write(work)
-        self._send(StoryCreated(occurred_at=now, story_id=story.id, author_id=author_id))
-        return story
+        return self._act(work)
 
     def get(self, story_id: int, viewer_id: int) -> Story:
         """Return a story; expired ones only to their author."""
@@ -58,14 +57,14 @@ class StoryService(Service):
         """Delete a story. Only its author may."""
         now = self._clock.now()
 
-        def work(uow: UnitOfWork) -> None:
+        def work(uow: UnitOfWork) -> tuple[None, list[Event]]:
             story = _require_story(uow, story_id, user_id, now)
             if story.author_id != user_id:
                 raise PermissionDeniedError("Not your story")
             uow.stories.delete(story_id)
+            return None, [StoryDeleted(occurred_at=now, story_id=story_id, author_id=user_id)]
 
-        self._write(work)
-        self._send(StoryDeleted(occurred_at=now, story_id=story_id, author_id=user_id))
+        self._act(work)
 
     def active(self, author_id: int, *, viewer_id: int | None = None) -> tuple[Story, ...]:
         """Return a user's unexpired stories, newest first, if the viewer may see them."""
@@ -107,23 +106,17 @@ class StoryService(Service):
         """Record that a user saw a story; seeing it again, or your own, records nothing."""
         now = self._clock.now()
 
-        def work(uow: UnitOfWork) -> Story | None:
+        def work(uow: UnitOfWork) -> tuple[None, list[Event]]:
             story = _require_story(uow, story_id, viewer_id, now)
             require_user(uow, viewer_id)
             if story.author_id == viewer_id or not uow.stories.add_view(story_id, viewer_id, now):
-                return None
-            return story
-
-        story = self._write(work)
-        if story is not None:
-            self._send(
-                StoryViewed(
-                    occurred_at=now,
-                    story_id=story_id,
-                    author_id=story.author_id,
-                    viewer_id=viewer_id,
-                )
+                return None, []
+            viewed = StoryViewed(
+                occurred_at=now, story_id=story_id, author_id=story.author_id, viewer_id=viewer_id
             )
+            return None, [viewed]
+
+        self._act(work)
 
     def viewers(
         self,

@@ -6,7 +6,7 @@ from collections.abc import Callable, Mapping
 
 from socialfeed import validation
 from socialfeed.errors import NotFoundError, ValidationError
-from socialfeed.events import ProfileUpdated, VisibilityChanged
+from socialfeed.events import Event, ProfileUpdated, VisibilityChanged
 from socialfeed.models import Page, User
 from socialfeed.pagination import DEFAULT_LIMIT, PageRequest
 from socialfeed.services._base import (
@@ -60,25 +60,22 @@ class UserService(Service):
         """
         now = self._clock.now()
 
-        def work(uow: UnitOfWork) -> list[int] | None:
+        def work(uow: UnitOfWork) -> tuple[None, list[Event]]:
             if require_user(uow, user_id).is_private == is_private:
-                return None
+                return None, []
             uow.users.set_private(user_id, is_private)
             approved = [] if is_private else uow.relations.requester_ids(user_id)
             for requester_id in approved:
                 approve_request(uow, requester_id, user_id, now, self._timelines)
-            return approved
-
-        approved = self._write(work)
-        if approved is not None:
-            self._send(
-                VisibilityChanged(
-                    occurred_at=now,
-                    user_id=user_id,
-                    is_private=is_private,
-                    approved_requester_ids=tuple(approved),
-                )
+            changed = VisibilityChanged(
+                occurred_at=now,
+                user_id=user_id,
+                is_private=is_private,
+                approved_requester_ids=tuple(approved),
             )
+            return None, [changed]
+
+        self._act(work)
 
     def update_profile(self, user_id: int, changes: Mapping[str, object]) -> User:
         """Change ``full_name``, ``bio`` and/or ``profile_image_url``; return the user.
@@ -91,16 +88,16 @@ class UserService(Service):
         cleaned = _clean_profile(changes)
         now = self._clock.now()
 
-        def work(uow: UnitOfWork) -> User:
+        def work(uow: UnitOfWork) -> tuple[User, list[Event]]:
             user = require_user(uow, user_id)
-            return uow.users.update_profile(user_id, cleaned) if cleaned else user
-
-        user = self._write(work)
-        if cleaned:
-            self._send(
+            if not cleaned:
+                return user, []
+            updated = uow.users.update_profile(user_id, cleaned)
+            return updated, [
                 ProfileUpdated(occurred_at=now, user_id=user_id, fields=tuple(sorted(cleaned)))
-            )
-        return user
+            ]
+
+        return self._act(work)
 
     def followers(
         self,

@@ -33,7 +33,7 @@ from socialfeed.models import (
     TrendingHashtag,
     User,
 )
-from socialfeed.pagination import PageRequest
+from socialfeed.pagination import PageRequest, Position
 
 __all__ = [
     "CommentRepository",
@@ -51,10 +51,12 @@ __all__ = [
     "NotificationRepository",
     "NotificationRow",
     "PostRepository",
+    "PulledPosts",
     "RelationRepository",
     "SessionRepository",
     "Storage",
     "StoryRepository",
+    "TimelineEntry",
     "TimelineRepository",
     "UnitOfWork",
     "UserRepository",
@@ -598,15 +600,42 @@ class RelationRepository(Protocol):
         ...
 
 
+@frozen
+class TimelineEntry:
+    """One post of a timeline: its id, its author, and its time (which orders the feed)."""
+
+    post_id: int
+    author_id: int
+    created_at: datetime
+
+
+@frozen
+class PulledPosts:
+    """The part of a hybrid feed read from the posts rather than from the timeline.
+
+    The viewer's followees with ``min_followers`` followers or more are
+    pulled, and so are those in ``also`` whatever their count (a store
+    outside the database names the authors it never pushed to). At most
+    ``limit`` of their posts older than ``after`` are read; with a limit of 0
+    their timeline entries are only left out.
+    """
+
+    min_followers: int
+    also: tuple[int, ...]
+    after: Position | None
+    limit: int
+
+
 class TimelineRepository(Protocol):
     """Precomputed home timelines: which posts each user's feed holds (push and hybrid feeds).
 
     A timeline holds post ids with their author and time, never the posts
     themselves: every read joins the live posts, so an edit, a like or a
-    deletion shows at once, and mutes apply at read time. The contract is small
-    on purpose, so that a store outside the database (sorted sets in Redis,
-    say) can implement it; the SQL backends keep timelines in a table whose
-    rows go with their post or owner through ON DELETE CASCADE.
+    deletion shows at once, and mutes apply at read time. The SQL backends
+    keep timelines in a table whose rows go with their post or owner through
+    ON DELETE CASCADE. A `socialfeed.timelines.TimelineStore` keeps them
+    outside the database instead: it reads what it needs through the last
+    four methods, and the database's timelines stay empty.
     """
 
     def fan_out(
@@ -666,6 +695,92 @@ class TimelineRepository(Protocol):
         instead, and their entries in the timeline are ignored, so that no post
         shows twice.
         """
+        ...
+
+    def follower_ids(self, author_id: int) -> list[int]:
+        """Return the ids of everyone who follows the author, smallest first."""
+        ...
+
+    def newest_entries(self, author_id: int, limit: int) -> list[TimelineEntry]:
+        """Return the author's ``limit`` newest posts as timeline entries, newest first."""
+        ...
+
+    def rebuild_entries(self, owner_id: int, per_author: int, limit: int) -> list[TimelineEntry]:
+        """Return the ``limit`` newest entries of the owner's timeline as `rebuild` makes it.
+
+        That timeline holds the ``per_author`` newest posts of the owner and
+        of each followee; these are its newest ``limit`` entries, newest first.
+        """
+        ...
+
+    def feed_items(
+        self, viewer_id: int, post_ids: Sequence[int], now: datetime, pulled: PulledPosts | None
+    ) -> list[FeedItem]:
+        """Return the posts among ``post_ids`` that the viewer's home feed shows, newest first.
+
+        The feed's rules are applied again, at read time, as
+        `PostRepository.home_feed` applies them: the post still exists, its
+        author is the viewer or a followee (which rules out blocks, and
+        private accounts that did not approve the viewer), and the viewer has
+        no mute of the author running at ``now``. So an id left in a timeline
+        by a late or lost update never shows a post the pull feed would not.
+        With ``pulled`` (hybrid), ids of pulled authors are left out and their
+        newest posts are merged in, as `PulledPosts` says.
+        """
+        ...
+
+
+@frozen
+class OutboxMessage:
+    """One event in the outbox: its row id (the order it was recorded in) and its wire form."""
+
+    id: int
+    data: str
+
+
+class OutboxRepository(Protocol):
+    """The transactional outbox: the events of committed actions, kept until relayed.
+
+    Each row carries two marks: *published* (a relay handed it to the broker)
+    and *delivered* (this application's own receivers saw it).
+    """
+
+    def add(self, data: Sequence[str], created_at: datetime, *, delivered: bool) -> list[int]:
+        """Record events (in wire form) and return their ids, in order.
+
+        Rows are numbered in the order they are added; on PostgreSQL the
+        insert also notifies a listening relay when the transaction commits.
+        """
+        ...
+
+    def unpublished(self, limit: int) -> list[OutboxMessage]:
+        """Return up to ``limit`` rows not yet published, oldest first, and hold them.
+
+        The transaction that calls it has the outbox to itself for the
+        relay's purposes until it ends: a second relay waits, then sees the
+        rows the first marked published, so no row is published twice by two
+        relays. Writers of new rows are not held up.
+        """
+        ...
+
+    def mark_published(self, ids: Sequence[int]) -> None:
+        """Mark rows as handed to the broker."""
+        ...
+
+    def undelivered(self, recorded_before: datetime, limit: int) -> list[OutboxMessage]:
+        """Return up to ``limit`` rows recorded before the time and not delivered, oldest first."""
+        ...
+
+    def mark_delivered(self, ids: Sequence[int]) -> None:
+        """Mark rows as seen by this application's receivers."""
+        ...
+
+    def counts(self) -> tuple[int, int]:
+        """Return how many rows wait to be published and how many to be delivered."""
+        ...
+
+    def purge(self, recorded_before: datetime) -> int:
+        """Delete rows published and delivered that were recorded before the time."""
         ...
 
 
@@ -738,6 +853,11 @@ class UnitOfWork(Protocol):
     @property
     def timelines(self) -> TimelineRepository:
         """Precomputed home timelines."""
+        ...
+
+    @property
+    def outbox(self) -> OutboxRepository:
+        """The transactional outbox."""
         ...
 
     @property

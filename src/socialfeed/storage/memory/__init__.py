@@ -17,6 +17,7 @@ import attrs
 from socialfeed.errors import StorageError
 from socialfeed.storage.base import UnitOfWork
 from socialfeed.storage.memory._content import Comments, Hashtags, Likes, Posts
+from socialfeed.storage.memory._outbox import Outbox
 from socialfeed.storage.memory._people import Follows, Sessions, Users
 from socialfeed.storage.memory._relations import Maintenance, Relations
 from socialfeed.storage.memory._social import Messages, Notifications, Stories
@@ -40,6 +41,7 @@ class _MemoryUnitOfWork:
     hashtags: Hashtags
     relations: Relations
     timelines: Timelines
+    outbox: Outbox
     maintenance: Maintenance
 
     @classmethod
@@ -49,7 +51,7 @@ class _MemoryUnitOfWork:
         return cls(
             Users(*args), Sessions(*args), Posts(*args), Comments(*args), Likes(*args),
             Follows(*args), Stories(*args), Messages(*args), Notifications(*args), Hashtags(*args),
-            Relations(*args), Timelines(*args), Maintenance(*args),
+            Relations(*args), Timelines(*args), Outbox(*args), Maintenance(*args),
         )  # fmt: skip
 
 

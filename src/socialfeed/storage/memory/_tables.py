@@ -21,6 +21,16 @@ V = TypeVar("V")
 _MISSING: Any = object()
 
 
+@attrs.frozen
+class OutboxRow:
+    """One row of the outbox: an event in wire form and its two marks."""
+
+    data: str
+    created_at: datetime
+    published: bool
+    delivered: bool
+
+
 @attrs.define
 class Tables:
     """Every row of a memory storage, one dict per table, keyed like the SQL primary keys."""
@@ -47,6 +57,7 @@ class Tables:
     follow_requests: dict[tuple[int, int], datetime] = attrs.Factory(dict)
     # (owner id, post id) -> (author id, post time): the push and hybrid timelines.
     timeline_entries: dict[tuple[int, int], tuple[int, datetime]] = attrs.Factory(dict)
+    outbox: dict[int, OutboxRow] = attrs.Factory(dict)
     # Each table numbers its own rows from 1, as the SQL backends do.
     ids: collections.defaultdict[str, Iterator[int]] = attrs.Factory(
         lambda: collections.defaultdict(lambda: itertools.count(1))

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 
 from socialfeed.models import FeedItem, Post
 from socialfeed.pagination import PageRequest
+from socialfeed.storage.base import PulledPosts, TimelineEntry
 from socialfeed.storage.memory._tables import Repository, newest_first, post_position
 
 
@@ -77,6 +78,52 @@ class Timelines(Repository):
             for post in newest_first(candidates, post_position, page)
         ]
 
+    def follower_ids(self, author_id: int) -> list[int]:
+        return sorted(self._followers(author_id))
+
+    def newest_entries(self, author_id: int, limit: int) -> list[TimelineEntry]:
+        return [_entry(post) for post in self._newest(author_id, limit)]
+
+    def rebuild_entries(self, owner_id: int, per_author: int, limit: int) -> list[TimelineEntry]:
+        sources = [owner_id, *self._followees(owner_id)]
+        held = [post for author_id in sources for post in self._newest(author_id, per_author)]
+        return [_entry(post) for post in _newest_first(held)[:limit]]
+
+    def feed_items(
+        self, viewer_id: int, post_ids: Sequence[int], now: datetime, pulled: PulledPosts | None
+    ) -> list[FeedItem]:
+        t = self._t
+        followees = set(self._followees(viewer_id))
+        pulled_authors: set[int] = set()
+        if pulled is not None:
+            pulled_authors = {
+                followee_id
+                for followee_id in followees
+                if t.users[followee_id].follower_count >= pulled.min_followers
+                or followee_id in pulled.also
+            }
+
+        def shown(author_id: int) -> bool:
+            return (
+                (author_id == viewer_id or author_id in followees)
+                and author_id not in pulled_authors
+                and not self._muting(viewer_id, author_id, now)
+            )
+
+        chosen = {post_id: t.posts[post_id] for post_id in post_ids if post_id in t.posts}
+        posts = [post for post in chosen.values() if shown(post.author_id)]
+        if pulled is not None and pulled.limit:
+            after = pulled.after
+            theirs = (
+                post
+                for post in t.posts.values()
+                if post.author_id in pulled_authors
+                and not self._muting(viewer_id, post.author_id, now)
+                and (after is None or (post.created_at, post.id) < (after.at, after.id))
+            )
+            posts.extend(_newest_first(theirs)[: pulled.limit])
+        return [FeedItem(post, (viewer_id, post.id) in t.likes) for post in _newest_first(posts)]
+
     def _followers(self, user_id: int) -> list[int]:
         return [follower for follower, followee in self._t.follows if followee == user_id]
 
@@ -85,7 +132,7 @@ class Timelines(Repository):
 
     def _newest(self, author_id: int, limit: int) -> list[Post]:
         theirs = (post for post in self._t.posts.values() if post.author_id == author_id)
-        return sorted(theirs, key=lambda post: (post.created_at, post.id), reverse=True)[:limit]
+        return _newest_first(theirs)[:limit]
 
     def _add_missing(self, owner_ids: Iterable[int], new_posts: list[Post]) -> int:
         added = 0
@@ -96,3 +143,11 @@ class Timelines(Repository):
                     self._j.set(self._t.timeline_entries, (owner_id, post.id), entry)
                     added += 1
         return added
+
+
+def _newest_first(posts: Iterable[Post]) -> list[Post]:
+    return sorted(posts, key=lambda post: (post.created_at, post.id), reverse=True)
+
+
+def _entry(post: Post) -> TimelineEntry:
+    return TimelineEntry(post.id, post.author_id, post.created_at)

@@ -7,6 +7,7 @@ number of followers, and every read is one statement that walks the
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -19,6 +20,7 @@ from sqlalchemy import (
     func,
     insert,
     literal,
+    or_,
     select,
     true,
     tuple_,
@@ -27,6 +29,7 @@ from sqlalchemy import (
 
 from socialfeed.models import MAX_ID, FeedItem
 from socialfeed.pagination import PageRequest
+from socialfeed.storage.base import PulledPosts, TimelineEntry
 from socialfeed.storage.sql._common import (
     NOW,
     POST_COLUMNS,
@@ -40,6 +43,7 @@ from socialfeed.storage.sql._common import (
     to_post,
 )
 from socialfeed.storage.sql.schema import (
+    Id,
     UTCDateTime,
     follows,
     mutes,
@@ -151,6 +155,38 @@ class SQLTimelines(Repository):
         rows = query.run(self._conn, page, params)
         return [FeedItem(to_post(row), bool(row.liked)) for row in rows]
 
+    def follower_ids(self, author_id: int) -> list[int]:
+        return list(self._conn.execute(_FOLLOWER_IDS, {"author_id": author_id}).scalars())
+
+    def newest_entries(self, author_id: int, limit: int) -> list[TimelineEntry]:
+        rows = self._conn.execute(_NEWEST_ENTRIES, {"author_id": author_id, "limit": limit})
+        return [TimelineEntry(*row) for row in rows]
+
+    def rebuild_entries(self, owner_id: int, per_author: int, limit: int) -> list[TimelineEntry]:
+        params = {"owner_id": owner_id, "per_author": per_author, "limit": limit}
+        # Past ``limit`` posts no author can have more than ``limit`` entries:
+        # the cap per author changes nothing, and the plain merge is cheaper.
+        query = _REBUILD_ENTRIES if per_author < limit else _NEWEST_OF_SOURCES
+        return [TimelineEntry(*row) for row in self._conn.execute(query, params)]
+
+    def feed_items(
+        self, viewer_id: int, post_ids: Sequence[int], now: datetime, pulled: PulledPosts | None
+    ) -> list[FeedItem]:
+        params: dict[str, Any] = {"viewer_id": viewer_id, "now": now, "post_ids": list(post_ids)}
+        if pulled is None:
+            query = _PUSHED_ITEMS
+        else:
+            query = _HYBRID_ITEMS if pulled.after is None else _HYBRID_ITEMS_AFTER
+            params |= {
+                "pulled_from": pulled.min_followers,
+                "also_pulled": list(pulled.also),
+                "pulled_limit": min(pulled.limit, MAX_ID),
+            }
+            if pulled.after is not None:
+                params |= {"after_at": pulled.after.at, "after_id": pulled.after.id}
+        rows = self._conn.execute(query, params)
+        return [FeedItem(to_post(row), bool(row.liked)) for row in rows]
+
     def _insert_missing(self, rows: Select[Any]) -> int:
         # SQLite reads "FROM x ON CONFLICT" as a join unless a WHERE comes between.
         statement = self._insert_ignoring_duplicates(timeline_entries).from_select(
@@ -248,3 +284,103 @@ def _hybrid_page() -> PagedQuery:
 
 _PUSHED_PAGE = _pushed_page()
 _HYBRID_PAGE = _hybrid_page()
+
+
+# The reads of a timeline store outside the database (socialfeed.timelines).
+_AUTHOR = id_param("author_id")
+_OWNER = id_param("owner_id")
+_ENTRY_ORDER = (posts.c.created_at.desc(), posts.c.id.desc())
+_FOLLOWER_IDS = (
+    select(follows.c.follower_id)
+    .where(follows.c.followee_id == _AUTHOR)
+    .order_by(follows.c.follower_id)
+)
+_NEWEST_ENTRIES = (
+    select(posts.c.id, posts.c.author_id, posts.c.created_at)
+    .where(posts.c.author_id == _AUTHOR)
+    .order_by(*_ENTRY_ORDER)
+    .limit(bindparam("limit", type_=BigInteger()))
+)
+
+
+def _rebuild_entries(*, per_author: bool) -> Select[Any]:
+    """The newest entries of the owner's rebuilt timeline, with or without a cap per author."""
+    sources = union_all(
+        select(follows.c.followee_id).where(follows.c.follower_id == _OWNER), select(_OWNER)
+    )
+    columns = (posts.c.id, posts.c.author_id, posts.c.created_at)
+    if not per_author:
+        query = select(*columns).where(posts.c.author_id.in_(sources)).order_by(*_ENTRY_ORDER)
+    else:
+        rank = func.row_number().over(partition_by=posts.c.author_id, order_by=_ENTRY_ORDER)
+        ranked = (
+            select(*columns, rank.label("rank")).where(posts.c.author_id.in_(sources)).subquery()
+        )
+        query = (
+            select(ranked.c.id, ranked.c.author_id, ranked.c.created_at)
+            .where(ranked.c.rank <= bindparam("per_author", type_=BigInteger()))
+            .order_by(ranked.c.created_at.desc(), ranked.c.id.desc())
+        )
+    return query.limit(bindparam("limit", type_=BigInteger()))
+
+
+def _store_items(*, hybrid: bool, after: bool) -> Select[Any]:
+    """The feed items of a list of timeline ids, the feed's rules applied again.
+
+    The ids arrive as one expanding parameter (one primary-key lookup each);
+    hybrid adds a walk of the pulled followees' posts, as `_hybrid_page` does.
+    """
+    # "Followed or the viewer" is the whole of the pull feed's rule: a block
+    # ends the follows both ways, and a private account's posts reach only
+    # the followers it approved.
+    shown_authors = union_all(
+        select(follows.c.followee_id).where(follows.c.follower_id == VIEWER), select(VIEWER)
+    )
+    pushed = select(posts.c.id, posts.c.created_at).where(
+        posts.c.id.in_(bindparam("post_ids", expanding=True, type_=Id)),
+        posts.c.author_id.in_(shown_authors),
+        posts.c.author_id.not_in(_MUTED),
+    )
+    candidates: Any = pushed
+    if hybrid:
+        followee = users.alias("followee")
+        pulled = (
+            select(follows.c.followee_id)
+            .select_from(follows.join(followee, followee.c.id == follows.c.followee_id))
+            .where(
+                follows.c.follower_id == VIEWER,
+                or_(
+                    followee.c.follower_count >= bindparam("pulled_from", type_=Integer()),
+                    follows.c.followee_id.in_(bindparam("also_pulled", expanding=True, type_=Id)),
+                ),
+            )
+        )
+        pulled_posts = select(posts.c.id, posts.c.created_at).where(
+            posts.c.author_id.in_(pulled), posts.c.author_id.not_in(_MUTED)
+        )
+        if after:
+            cursor = tuple_(time_param("after_at"), id_param("after_id"))
+            pulled_posts = pulled_posts.where(tuple_(posts.c.created_at, posts.c.id) < cursor)
+        # SQLite takes ORDER BY and LIMIT in a UNION member only inside a subquery.
+        walk = (
+            pulled_posts.order_by(*_ENTRY_ORDER)
+            .limit(bindparam("pulled_limit", type_=BigInteger()))
+            .subquery()
+        )
+        pushed = pushed.where(posts.c.author_id.not_in(pulled))
+        candidates = union_all(pushed, select(walk.c.id, walk.c.created_at))
+    found = candidates.subquery("found")
+    return (
+        select(*POST_COLUMNS, _LIKED)
+        .select_from(
+            found.join(posts, posts.c.id == found.c.id).join(users, users.c.id == posts.c.author_id)
+        )
+        .order_by(*_ENTRY_ORDER)
+    )
+
+
+_REBUILD_ENTRIES = _rebuild_entries(per_author=True)
+_NEWEST_OF_SOURCES = _rebuild_entries(per_author=False)
+_PUSHED_ITEMS = _store_items(hybrid=False, after=False)
+_HYBRID_ITEMS = _store_items(hybrid=True, after=False)
+_HYBRID_ITEMS_AFTER = _store_items(hybrid=True, after=True)

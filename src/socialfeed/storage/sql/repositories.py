@@ -12,6 +12,7 @@ from __future__ import annotations
 from sqlalchemy import Connection
 
 from socialfeed.storage.sql._content import SQLComments, SQLHashtags, SQLLikes, SQLPosts
+from socialfeed.storage.sql._outbox import SQLOutbox
 from socialfeed.storage.sql._people import SQLFollows, SQLSessions, SQLUsers
 from socialfeed.storage.sql._relations import SQLMaintenance, SQLRelations
 from socialfeed.storage.sql._social import SQLMessages, SQLNotifications, SQLStories
@@ -36,4 +37,5 @@ class SQLUnitOfWork:
         self.hashtags = SQLHashtags(conn)
         self.relations = SQLRelations(conn)
         self.timelines = SQLTimelines(conn)
+        self.outbox = SQLOutbox(conn)
         self.maintenance = SQLMaintenance(conn)

@@ -349,3 +349,32 @@ timeline_entries = Table(
     # The cascade from a deleted post looks its rows up by post.
     Index(None, "post_id"),
 )
+
+# The transactional outbox. No foreign keys: an event outlives the rows it
+# names (a deleted post's event must still be relayed). AUTOINCREMENT on
+# SQLite so that an id is never reused after a purge emptied the table: the
+# ids are the order of the stream.
+outbox = Table(
+    "socialfeed_outbox",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("data", Text, nullable=False),
+    Column("published", Boolean, nullable=False),
+    Column("delivered", Boolean, nullable=False),
+    # The relay and the redelivery each walk only the rows still waiting for
+    # them: partial indexes stay small however long the outbox is kept.
+    Index(
+        "ix_socialfeed_outbox_unpublished",
+        "id",
+        postgresql_where=text("NOT published"),
+        sqlite_where=text("published = 0"),
+    ),
+    Index(
+        "ix_socialfeed_outbox_undelivered",
+        "id",
+        postgresql_where=text("NOT delivered"),
+        sqlite_where=text("delivered = 0"),
+    ),
+    sqlite_autoincrement=True,
+)

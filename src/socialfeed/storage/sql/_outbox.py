@@ -1,0 +1,93 @@
+"""The SQL outbox: one table, written in the action's transaction, read by the relay.
+
+On PostgreSQL an insert notifies the channel a relay listens on (delivered at
+commit, folded into one per transaction), and the relay serialises itself
+with a transaction-level advisory lock, so that two relays never publish the
+same row. On SQLite the relay's write transaction (``BEGIN IMMEDIATE``)
+already has the database to itself.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import bindparam, delete, func, insert, select, text, update
+
+from socialfeed.storage.base import OutboxMessage
+from socialfeed.storage.sql._common import Repository
+from socialfeed.storage.sql.schema import outbox
+
+__all__ = ["NOTIFY_CHANNEL", "SQLOutbox"]
+
+NOTIFY_CHANNEL = "socialfeed_outbox"
+# Any constant unique to socialfeed: the key of the relay's advisory lock.
+_RELAY_LOCK = 0x50C1A1FEED
+
+_NOTIFY = text(f"SELECT pg_notify('{NOTIFY_CHANNEL}', '')")
+_LOCK = text("SELECT pg_advisory_xact_lock(:key)").bindparams(key=_RELAY_LOCK)
+_INSERT = insert(outbox).returning(outbox.c.id, sort_by_parameter_order=True)
+_UNPUBLISHED = (
+    select(outbox.c.id, outbox.c.data)
+    .where(~outbox.c.published)
+    .order_by(outbox.c.id)
+    .limit(bindparam("limit"))
+)
+_UNDELIVERED = (
+    select(outbox.c.id, outbox.c.data)
+    .where(~outbox.c.delivered, outbox.c.created_at < bindparam("before"))
+    .order_by(outbox.c.id)
+    .limit(bindparam("limit"))
+)
+_MARK_PUBLISHED = (
+    update(outbox).where(outbox.c.id.in_(bindparam("ids", expanding=True))).values(published=True)
+)
+_MARK_DELIVERED = (
+    update(outbox).where(outbox.c.id.in_(bindparam("ids", expanding=True))).values(delivered=True)
+)
+_COUNTS = select(func.count().filter(~outbox.c.published), func.count().filter(~outbox.c.delivered))
+
+
+class SQLOutbox(Repository):
+    def add(self, data: Sequence[str], created_at: datetime, *, delivered: bool) -> list[int]:
+        rows = [
+            {"created_at": created_at, "data": item, "published": False, "delivered": delivered}
+            for item in data
+        ]
+        # SQLAlchemy batches the rows into one INSERT and returns the ids in their order.
+        result = list(self._conn.execute(_INSERT, rows).scalars())
+        if self._on_postgresql:
+            self._conn.execute(_NOTIFY)
+        return result
+
+    def unpublished(self, limit: int) -> list[OutboxMessage]:
+        if self._on_postgresql:
+            self._conn.execute(_LOCK)
+        rows = self._conn.execute(_UNPUBLISHED, {"limit": limit})
+        return [OutboxMessage(row.id, row.data) for row in rows]
+
+    def mark_published(self, ids: Sequence[int]) -> None:
+        if ids:
+            self._conn.execute(_MARK_PUBLISHED, {"ids": list(ids)})
+
+    def undelivered(self, recorded_before: datetime, limit: int) -> list[OutboxMessage]:
+        rows = self._conn.execute(_UNDELIVERED, {"before": recorded_before, "limit": limit})
+        return [OutboxMessage(row.id, row.data) for row in rows]
+
+    def mark_delivered(self, ids: Sequence[int]) -> None:
+        if ids:
+            self._conn.execute(_MARK_DELIVERED, {"ids": list(ids)})
+
+    def counts(self) -> tuple[int, int]:
+        unpublished, undelivered = self._conn.execute(_COUNTS).one()
+        return unpublished, undelivered
+
+    def purge(self, recorded_before: datetime) -> int:
+        done = delete(outbox).where(
+            outbox.c.published, outbox.c.delivered, outbox.c.created_at < recorded_before
+        )
+        return self._conn.execute(done).rowcount
+
+    @property
+    def _on_postgresql(self) -> bool:
+        return self._conn.dialect.name == "postgresql"

@@ -1,0 +1,194 @@
+"""The transactional outbox: events recorded in their action's transaction, on every backend."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import timedelta
+
+import pytest
+
+from socialfeed import ManualClock, NotFoundError, NotificationHandler, Settings, SocialFeed, wire
+from socialfeed.events import CommentAdded, Event, PostCreated, PostLiked, UserRegistered
+from socialfeed.services.outbox import OutboxStatus
+from socialfeed.storage import Storage
+from socialfeed.storage.base import OutboxMessage
+from tests.conftest import HASHER
+from tests.support import EventRecorder, unchanged
+
+
+def outbox_feed(storage: Storage, clock: ManualClock, *, outbox: bool = True) -> SocialFeed:
+    """A facade recording its events in the outbox; receiver errors fail the test."""
+    settings = Settings(raise_receiver_errors=True, outbox=outbox)
+    return SocialFeed(storage, settings=settings, clock=clock, password_hasher=HASHER)
+
+
+@pytest.fixture
+def feed(storage: Storage, clock: ManualClock) -> SocialFeed:
+    """The facade under test, with the outbox on."""
+    return outbox_feed(storage, clock)
+
+
+def rows(storage: Storage) -> list[OutboxMessage]:
+    """Every outbox row not yet published, oldest first."""
+    with storage.transaction(write=False) as uow:
+        return uow.outbox.unpublished(1_000)
+
+
+def recorded(storage: Storage) -> list[Event]:
+    """The events of every unpublished outbox row, decoded, oldest first."""
+    return [wire.decode(row.data) for row in rows(storage)]
+
+
+@pytest.fixture
+def recorder(feed: SocialFeed) -> Iterator[EventRecorder]:
+    """Every event the facade sends to its receivers."""
+    recorder = EventRecorder(feed)
+    recorder.connect()
+    yield recorder
+    recorder.disconnect()
+
+
+def test_events_are_recorded_as_they_are_sent(feed: SocialFeed, recorder: EventRecorder) -> None:
+    """Each action's events are stored in the outbox, identical to the events receivers got."""
+    alice = feed.accounts.create_profile("alice")
+    post = feed.posts.create(alice.id, content="hi #there")
+    feed.likes.like(alice.id, post.id)
+    feed.comments.add(post.id, alice.id, "me too")
+
+    assert [type(e) for e in recorder.events] == [
+        UserRegistered,
+        PostCreated,
+        PostLiked,
+        CommentAdded,
+    ]
+    assert recorded(feed.storage) == recorder.events
+
+
+def test_rows_are_numbered_in_the_order_of_their_actions(feed: SocialFeed) -> None:
+    """Outbox ids grow with each action, so the relay publishes them in that order."""
+    alice = feed.accounts.create_profile("alice")
+    posts = [feed.posts.create(alice.id, content=str(n)) for n in range(5)]
+
+    ids = [row.id for row in rows(feed.storage)]
+    assert ids == sorted(ids)
+    created = [e for e in recorded(feed.storage) if isinstance(e, PostCreated)]
+    assert [e.post_id for e in created] == [p.id for p in posts]
+
+
+def test_outbox_off_records_nothing(storage: Storage, clock: ManualClock) -> None:
+    """Without ``Settings.outbox`` the outbox table stays empty and signals still go out."""
+    feed = outbox_feed(storage, clock, outbox=False)
+    recorder = EventRecorder(feed)
+    recorder.connect()
+    try:
+        feed.accounts.create_profile("alice")
+    finally:
+        recorder.disconnect()
+
+    assert rows(storage) == []
+    assert recorder.only(UserRegistered).username == "alice"
+
+
+def test_a_failed_action_records_nothing(feed: SocialFeed, recorder: EventRecorder) -> None:
+    """An action that raises leaves no outbox row, like every other row."""
+    alice = feed.accounts.create_profile("alice")
+    before = rows(feed.storage)
+
+    with unchanged(feed, recorder), pytest.raises(NotFoundError):
+        feed.likes.like(alice.id, 999)
+
+    assert rows(feed.storage) == before
+
+
+def test_rows_are_marked_delivered_once_receivers_ran(
+    feed: SocialFeed, recorder: EventRecorder
+) -> None:
+    """After this process's receivers got the events, nothing waits for delivery."""
+    feed.accounts.create_profile("alice")
+
+    assert feed.outbox.status() == OutboxStatus(unpublished=1, undelivered=0)
+
+
+def test_rows_without_receivers_are_stored_delivered(feed: SocialFeed) -> None:
+    """With no receiver connected, a row is stored delivered: nothing could have missed it."""
+    feed.accounts.create_profile("alice")
+
+    assert feed.outbox.status() == OutboxStatus(unpublished=1, undelivered=0)
+    assert feed.outbox.deliver_pending(older_than=timedelta(0)) == 0
+
+
+def test_events_a_crash_kept_from_receivers_are_delivered_later(
+    storage: Storage, clock: ManualClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A process that died after the commit leaves its events to deliver_pending, in order."""
+    crashed = outbox_feed(storage, clock)
+    NotificationHandler().connect(crashed)
+    alice = crashed.accounts.create_profile("alice")
+    bob = crashed.accounts.create_profile("bob")
+    post = crashed.posts.create(alice.id, content="like me")
+    # The process dies between the commit and its receivers: they never run.
+    monkeypatch.setattr(crashed.delivery, "deliver", lambda events, ids=(): None)
+    crashed.likes.like(bob.id, post.id)
+    crashed.comments.add(post.id, bob.id, "nice")
+    assert crashed.notifications.unread_count(alice.id) == 0
+    assert crashed.outbox.status().undelivered == 2
+
+    restarted = outbox_feed(storage, clock)
+    NotificationHandler().connect(restarted)
+    recorder = EventRecorder(restarted)
+    recorder.connect()
+    try:
+        clock.advance(timedelta(seconds=11))
+        assert restarted.outbox.deliver_pending() == 2
+    finally:
+        recorder.disconnect()
+
+    replayed = [e for e in recorder.events if isinstance(e, PostLiked | CommentAdded)]
+    assert [type(e) for e in replayed] == [PostLiked, CommentAdded]
+    kinds = [n.kind for n in restarted.notifications.list(alice.id).items]
+    assert sorted(kinds) == ["comment", "like"]
+    assert restarted.outbox.status().undelivered == 0
+    # A second start finds nothing left, and a repeat would notify no one twice.
+    assert restarted.outbox.deliver_pending(older_than=timedelta(0)) == 0
+
+
+def test_deliver_pending_leaves_recent_rows_to_their_process(
+    storage: Storage, clock: ManualClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Rows younger than ``older_than`` may still be on their way: they are left alone."""
+    feed = outbox_feed(storage, clock)
+    recorder = EventRecorder(feed)
+    recorder.connect()
+    try:
+        monkeypatch.setattr(feed.delivery, "deliver", lambda events, ids=(): None)
+        feed.accounts.create_profile("alice")
+        monkeypatch.undo()
+        clock.advance(timedelta(seconds=5))
+
+        assert feed.outbox.deliver_pending(older_than=timedelta(seconds=10)) == 0
+        assert recorder.events == []
+        clock.advance(timedelta(seconds=6))
+        assert feed.outbox.deliver_pending(older_than=timedelta(seconds=10)) == 1
+        assert recorder.only(UserRegistered).username == "alice"
+    finally:
+        recorder.disconnect()
+
+
+def test_purge_removes_only_old_rows_both_published_and_delivered(
+    feed: SocialFeed, clock: ManualClock
+) -> None:
+    """Purge keeps rows the relay has not published and rows younger than the cut."""
+    feed.accounts.create_profile("alice")
+    feed.accounts.create_profile("bob")
+    first = rows(feed.storage)[0]
+    with feed.storage.transaction() as uow:
+        uow.outbox.mark_published([first.id])
+    clock.advance(timedelta(hours=2))
+    feed.accounts.create_profile("carol")
+    with feed.storage.transaction() as uow:
+        uow.outbox.mark_published([row.id for row in uow.outbox.unpublished(10)][-1:])
+
+    assert feed.outbox.purge(older_than=timedelta(hours=1)) == 1
+
+    assert [row.id for row in rows(feed.storage)] == [first.id + 1]
+    assert feed.outbox.status() == OutboxStatus(unpublished=1, undelivered=0)
