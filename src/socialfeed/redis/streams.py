@@ -1,0 +1,201 @@
+"""The outbox on Redis Streams: a `Publisher` for the relay and a `Consumer` for workers.
+
+One stream carries every event; each message has two fields, ``seq`` (the
+outbox row id: the order of the stream) and ``data`` (the event in wire
+form). Each kind of worker is a consumer group, so every group sees every
+event once (notifications in one group, search indexing in another), and
+the workers of a group share its messages.
+
+Redis must keep what it acknowledged: run it with ``appendonly yes`` (and
+``appendfsync always`` if a lost second of events matters). A Redis that
+restarts empty has lost the stream's unread messages, which the outbox has
+already marked published.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+from collections.abc import Sequence
+from typing import Any
+
+import redis
+
+from socialfeed.errors import BrokerError
+from socialfeed.storage.base import OutboxMessage
+from socialfeed.worker import Received
+
+__all__ = ["DEFAULT_STREAM", "RedisStreamConsumer", "RedisStreamPublisher"]
+
+DEFAULT_STREAM = "socialfeed:events"
+"""The stream the relay publishes to and workers read, unless told otherwise."""
+
+
+class RedisStreamPublisher:
+    """Publishes outbox messages with ``XADD``, a whole batch in one round trip.
+
+    ``max_length`` caps the stream (approximately, which is cheap): entries
+    beyond it are dropped oldest first *whether or not every group read
+    them*, so set it well above the backlog your workers can fall behind by,
+    or leave it ``None`` and trim with ``XTRIM MINID`` yourself.
+    """
+
+    def __init__(
+        self, client: redis.Redis, stream: str = DEFAULT_STREAM, *, max_length: int | None = None
+    ) -> None:
+        self.client = client
+        self.stream = stream
+        self.max_length = max_length
+
+    def publish(self, messages: Sequence[OutboxMessage]) -> None:
+        """Append ``messages`` to the stream in order; `BrokerError` if Redis failed."""
+        pipe = self.client.pipeline(transaction=False)
+        for message in messages:
+            fields = {"seq": message.id, "data": message.data}
+            pipe.xadd(self.stream, fields, maxlen=self.max_length, approximate=True)  # type: ignore[arg-type]
+        try:
+            pipe.execute()
+        except redis.RedisError as error:
+            raise BrokerError(f"Redis refused the batch: {type(error).__name__}") from error
+
+
+class RedisStreamConsumer:
+    """Reads one consumer group of the stream with ``XREADGROUP``; a worker's `Consumer`.
+
+    The group is created (at the start of the stream, so a new group also
+    gets the events published before it existed) when it is missing, which
+    includes a Redis that restarted without its data. Messages this consumer
+    (by name) took and never acknowledged come first, when it starts and after
+    a Redis error; then those another consumer of the group left
+    unacknowledged for ``claim_idle`` seconds (it died); then new ones. Dead letters go to
+    ``dead_letter_stream`` (by default the stream's name with ``:dead``) with
+    the reason, the group and the original id.
+    """
+
+    def __init__(
+        self,
+        client: redis.Redis,
+        group: str,
+        *,
+        stream: str = DEFAULT_STREAM,
+        consumer: str | None = None,
+        dead_letter_stream: str | None = None,
+        claim_idle: float = 60.0,
+    ) -> None:
+        self.client = client
+        self.group = group
+        self.stream = stream
+        self.consumer = consumer or f"{socket.gethostname()}-{os.getpid()}"
+        self.dead_letter_stream = dead_letter_stream or f"{stream}:dead"
+        self.claim_idle = claim_idle
+        self._group_ready = False
+        # Messages this consumer took before and never acknowledged (its last
+        # run died, or an acknowledgement failed): read again before new ones.
+        self._own_pending = True
+
+    def receive(self, count: int, timeout: float) -> list[Received]:
+        """Claimed messages of dead consumers first, then new ones, waiting up to ``timeout``."""
+        try:
+            return self._receive(count, timeout)
+        except redis.ResponseError as error:
+            if "NOGROUP" not in str(error):
+                raise BrokerError(f"Redis refused to read: {error}") from error
+            self._group_ready = False  # the stream or group vanished: make it again
+            return []
+        except redis.RedisError as error:
+            self._own_pending = True
+            raise BrokerError(f"Redis failed: {type(error).__name__}") from error
+
+    def acknowledge(self, messages: Sequence[Received]) -> None:
+        """``XACK`` the messages."""
+        if not messages:
+            return
+        try:
+            self.client.xack(self.stream, self.group, *(m.message_id for m in messages))
+        except redis.RedisError as error:
+            raise BrokerError(f"Redis failed: {type(error).__name__}") from error
+
+    def dead_letter(self, message: Received, reason: str) -> None:
+        """Copy the message and ``reason`` to the dead-letter stream and acknowledge it, at once."""
+        fields = {
+            "data": message.data,
+            "reason": reason,
+            "group": self.group,
+            "stream": self.stream,
+            "message_id": message.message_id,
+            "deliveries": message.deliveries,
+        }
+        pipe = self.client.pipeline(transaction=True)
+        pipe.xadd(self.dead_letter_stream, fields)  # type: ignore[arg-type]
+        pipe.xack(self.stream, self.group, message.message_id)
+        try:
+            pipe.execute()
+        except redis.RedisError as error:
+            raise BrokerError(f"Redis failed: {type(error).__name__}") from error
+
+    def _receive(self, count: int, timeout: float) -> list[Received]:
+        if not self._group_ready:
+            self._create_group()
+        if self._own_pending:
+            mine = self._read("0", count, None)
+            if mine:
+                return self._with_deliveries(mine)
+            self._own_pending = False
+        claimed = self._claim(count)
+        if claimed:
+            return claimed
+        return [
+            Received(message_id, _data(fields), 1)
+            for message_id, fields in self._read(">", count, timeout)
+        ]
+
+    def _read(self, start: str, count: int, timeout: float | None) -> list[tuple[str, Any]]:
+        block = None if timeout is None else int(timeout * 1000)
+        response: Any = self.client.xreadgroup(
+            self.group, self.consumer, {self.stream: start}, count=count, block=block
+        )
+        return [
+            (_text(message_id), fields)
+            for _, entries in response or []
+            for message_id, fields in entries
+            if fields  # an entry trimmed from the stream comes back empty
+        ]
+
+    def _claim(self, count: int) -> list[Received]:
+        reply: Any = self.client.xautoclaim(
+            self.stream, self.group, self.consumer, int(self.claim_idle * 1000), count=count
+        )
+        # [next start id, entries, (Redis 7) ids deleted meanwhile]
+        entries = [(_text(message_id), fields) for message_id, fields in reply[1] if fields]
+        return self._with_deliveries(entries)
+
+    def _with_deliveries(self, entries: list[tuple[str, Any]]) -> list[Received]:
+        """Messages handed out before, with how often: XPENDING knows, the reads do not say."""
+        if not entries:
+            return []
+        pending: Any = self.client.xpending_range(
+            self.stream, self.group, entries[0][0], entries[-1][0], len(entries), self.consumer
+        )
+        deliveries = {_text(p["message_id"]): int(p["times_delivered"]) for p in pending}
+        return [
+            Received(message_id, _data(fields), deliveries.get(message_id, 1))
+            for message_id, fields in entries
+        ]
+
+    def _create_group(self) -> None:
+        try:
+            self.client.xgroup_create(self.stream, self.group, id="0", mkstream=True)
+        except redis.ResponseError as error:
+            if "BUSYGROUP" not in str(error):
+                raise
+        self._group_ready = True
+
+
+def _text(value: Any) -> str:
+    return value.decode() if isinstance(value, bytes) else value
+
+
+def _data(fields: dict[bytes, bytes] | dict[str, str]) -> str:
+    # bytes keys from a plain client, str keys from one with decode_responses=True.
+    raw = fields.get(b"data") or fields.get("data")  # type: ignore[call-overload]
+    return _text(raw) if raw is not None else ""

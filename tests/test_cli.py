@@ -1,0 +1,79 @@
+"""The ``socialfeed`` command's outbox subcommand and its facade options (relay and worker
+run as processes in tests/reliability/test_outbox_faults.py)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from socialfeed import Settings, SocialFeed
+from socialfeed.cli import main
+
+APP_DATABASE = ""
+built: list[SocialFeed] = []
+
+
+def app_feed() -> SocialFeed:
+    """What ``--feed tests.test_cli:app_feed`` builds: the app's own facade."""
+    feed = SocialFeed.from_url(APP_DATABASE, create_schema=False)
+    built.append(feed)
+    return feed
+
+
+@pytest.fixture
+def database(tmp_path: Path) -> str:
+    """An SQLite file with two users made with the outbox on, and nobody listening."""
+    url = f"sqlite:///{tmp_path / 'app.db'}"
+    feed = SocialFeed.from_url(url, settings=Settings(outbox=True))
+    feed.accounts.create_profile("alice")
+    feed.accounts.create_profile("bob")
+    feed.close()
+    return url
+
+
+def test_outbox_status_counts_the_waiting_rows(
+    database: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``outbox status`` prints how many rows wait for the relay and for delivery."""
+    assert main(["outbox", "--database", database, "status"]) == 0
+
+    assert capsys.readouterr().out == "unpublished 2\nundelivered 0\n"
+
+
+def test_outbox_purge_keeps_unpublished_rows(
+    database: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``outbox purge`` deletes nothing the relay has not published yet."""
+    assert main(["outbox", "--database", database, "purge", "--older-than-hours", "0"]) == 0
+
+    assert capsys.readouterr().out == "purged 0\n"
+
+
+def test_feed_option_uses_the_apps_own_facade(
+    database: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``--feed module:function`` builds the facade the command works on."""
+    monkeypatch.setattr(f"{__name__}.APP_DATABASE", database)
+    built.clear()
+
+    assert main(["outbox", "--feed", "tests.test_cli:app_feed", "status"]) == 0
+
+    assert len(built) == 1
+    assert capsys.readouterr().out.startswith("unpublished 2")
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["outbox", "status"],
+        ["relay"],
+        ["outbox", "--database", "sqlite://", "--handler", "nonsense", "status"],
+    ],
+)
+def test_missing_or_malformed_options_exit_with_a_message(argv: list[str]) -> None:
+    """Without a database, or with a handler that is not module:function, the command says so."""
+    with pytest.raises(SystemExit) as exit_info:
+        main(argv)
+
+    assert isinstance(exit_info.value.code, str)

@@ -1,0 +1,166 @@
+"""The relay: outbox rows published in order, marked only once the publisher took them."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from socialfeed import BrokerError, ManualClock, SocialFeed, wire
+from socialfeed.events import PostCreated
+from socialfeed.relay import Relay
+from socialfeed.storage import SQLStorage, Storage
+from socialfeed.storage.base import OutboxMessage
+from socialfeed.storage.sql._outbox import NOTIFY_CHANNEL
+from tests.conftest import make_storage
+from tests.test_outbox import outbox_feed, rows
+
+
+class ListPublisher:
+    """A publisher that keeps what it was given; it can fail or dawdle on request."""
+
+    def __init__(self, *, pause: float = 0.0) -> None:
+        self.published: list[OutboxMessage] = []
+        self.fail = False
+        self.pause = pause
+        self._lock = threading.Lock()
+
+    def publish(self, messages: Sequence[OutboxMessage]) -> None:
+        if self.fail:
+            raise BrokerError("the broker is down")
+        time.sleep(self.pause)
+        with self._lock:
+            self.published.extend(messages)
+
+
+def write_posts(storage: Storage, clock: ManualClock, count: int) -> SocialFeed:
+    """A facade with the outbox on whose user made ``count`` posts (count + 1 events)."""
+    feed = outbox_feed(storage, clock)
+    alice = feed.accounts.create_profile("alice")
+    for n in range(count):
+        feed.posts.create(alice.id, content=f"post {n}")
+    return feed
+
+
+def test_relay_publishes_in_order_and_marks_published(storage: Storage, clock: ManualClock) -> None:
+    """One pass publishes every pending row oldest first and leaves none unpublished."""
+    feed = write_posts(storage, clock, 4)
+    expected = rows(storage)
+    publisher = ListPublisher()
+
+    assert Relay(storage, publisher).relay_once() == 5
+
+    assert publisher.published == expected
+    assert feed.outbox.status().unpublished == 0
+    assert Relay(storage, publisher).relay_once() == 0
+
+
+def test_relay_batches_are_bounded(storage: Storage, clock: ManualClock) -> None:
+    """A pass takes at most ``batch_size`` rows, the oldest."""
+    write_posts(storage, clock, 6)
+    publisher = ListPublisher()
+    relay = Relay(storage, publisher, batch_size=3)
+
+    assert [relay.relay_once() for _ in range(4)] == [3, 3, 1, 0]
+    ids = [message.id for message in publisher.published]
+    assert ids == sorted(set(ids))
+    assert len(ids) == 7
+
+
+def test_a_failed_publish_marks_nothing(storage: Storage, clock: ManualClock) -> None:
+    """When the broker refuses a batch the rows stay unpublished, to be published later."""
+    feed = write_posts(storage, clock, 2)
+    publisher = ListPublisher()
+    publisher.fail = True
+    relay = Relay(storage, publisher)
+
+    with pytest.raises(BrokerError):
+        relay.relay_once()
+
+    assert feed.outbox.status().unpublished == 3
+    publisher.fail = False
+    assert relay.relay_once() == 3
+
+
+def test_published_messages_decode_to_the_events(storage: Storage, clock: ManualClock) -> None:
+    """What the relay hands the broker is the wire form of the events receivers got."""
+    write_posts(storage, clock, 1)
+    publisher = ListPublisher()
+    Relay(storage, publisher).relay_once()
+
+    event = wire.decode(publisher.published[-1].data)
+    assert isinstance(event, PostCreated)
+    assert event.content == "post 0"
+
+
+def test_run_relays_what_commits_while_it_runs(storage: Storage, clock: ManualClock) -> None:
+    """A running relay picks up rows committed after it started, then stops when told."""
+    feed = write_posts(storage, clock, 0)
+    publisher = ListPublisher()
+    stop = threading.Event()
+    runner = threading.Thread(
+        target=Relay(storage, publisher, poll_interval=0.01).run, args=(stop,)
+    )
+    runner.start()
+    try:
+        alice = feed.users.get_by_username("alice")
+        for n in range(10):
+            feed.posts.create(alice.id, content=str(n))
+        deadline = time.monotonic() + 10
+        while len(publisher.published) < 11 and time.monotonic() < deadline:
+            time.sleep(0.01)
+    finally:
+        stop.set()
+        runner.join(10)
+
+    assert not runner.is_alive()
+    assert [m.id for m in publisher.published] == sorted(m.id for m in publisher.published)
+    assert len(publisher.published) == 11
+
+
+def test_two_relays_never_publish_a_row_twice(sql_storage: Storage, clock: ManualClock) -> None:
+    """Two relays running at once on one database publish every row exactly once, in order."""
+    write_posts(sql_storage, clock, 199)
+    publisher = ListPublisher(pause=0.005)
+    relays = [Relay(sql_storage, publisher, batch_size=20) for _ in range(2)]
+    done = threading.Barrier(2)
+
+    def drain(relay: Relay) -> None:
+        done.wait()
+        while relay.relay_once():
+            pass
+
+    threads = [threading.Thread(target=drain, args=(relay,)) for relay in relays]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+
+    ids = [message.id for message in publisher.published]
+    assert len(ids) == 200
+    assert ids == sorted(set(ids))
+
+
+def test_a_commit_with_events_notifies_the_listening_relay(
+    request: pytest.FixtureRequest, tmp_path: Path, clock: ManualClock
+) -> None:
+    """On PostgreSQL the outbox insert notifies the relay's channel when its transaction commits."""
+    storage = make_storage("postgresql", request, tmp_path)
+    assert isinstance(storage, SQLStorage)
+    listener = storage.engine.raw_connection()
+    try:
+        driver = listener.driver_connection
+        assert isinstance(driver, psycopg.Connection)
+        driver.autocommit = True
+        driver.execute(f"LISTEN {NOTIFY_CHANNEL}")
+        outbox_feed(storage, clock).accounts.create_profile("alice")
+
+        notices = list(driver.notifies(timeout=5, stop_after=1))
+    finally:
+        listener.invalidate()
+
+    assert [notice.channel for notice in notices] == [NOTIFY_CHANNEL]
