@@ -6,7 +6,7 @@ import random
 from collections import Counter
 from collections.abc import Callable
 from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from sqlalchemy import Engine, event
@@ -18,10 +18,12 @@ from socialfeed import (
     SocialFeed,
     SocialFeedError,
 )
-from socialfeed.models import MAX_ID, FeedItem, User
+from socialfeed.models import MAX_ID, FeedItem, Post, User
 from socialfeed.services import maintenance
 from socialfeed.settings import FeedStrategy
 from socialfeed.storage import SQLStorage, Storage
+from socialfeed.storage.base import PulledPosts, TimelineEntry
+from socialfeed.timelines import TimelineStore
 from tests.conftest import HASHER
 from tests.support import SCALE, EventRecorder, counted_statements, dump, unchanged
 from tests.test_feed import (  # noqa: F401  (run again here, on the push and hybrid feeds)
@@ -36,29 +38,53 @@ from tests.test_feed import (  # noqa: F401  (run again here, on the push and hy
     users,
 )
 
+if TYPE_CHECKING:
+    import redis
+
 Walk = list[tuple[int, str | None, int, int, bool]]
 
 
+@pytest.fixture(params=["database", "redis"])
+def timeline_store(request: pytest.FixtureRequest) -> TimelineStore | None:
+    """Where the timelines live: in the database (no store), or in Redis under the test's prefix."""
+    if request.param == "database":
+        return None
+    from socialfeed.redis.timelines import RedisTimelines
+
+    client: redis.Redis = request.getfixturevalue("redis_client")
+    return RedisTimelines(client, prefix=request.getfixturevalue("redis_prefix"))
+
+
 @pytest.fixture(params=["push", "hybrid"])
-def feed(storage: Storage, clock: ManualClock, request: pytest.FixtureRequest) -> SocialFeed:
+def feed(
+    storage: Storage,
+    clock: ManualClock,
+    timeline_store: TimelineStore | None,
+    request: pytest.FixtureRequest,
+) -> SocialFeed:
     """The ``feed`` of the home feed suite, with timelines: tests/test_feed.py runs again on it.
 
     Hybrid with a threshold of one pulls every followed author, so that its
     merge is what those tests exercise.
     """
     strategy: FeedStrategy = request.param
-    return facade(storage, clock, strategy, hybrid_threshold=1)
+    return facade(storage, clock, strategy, timeline_store, hybrid_threshold=1)
 
 
 def facade(
-    storage: Storage, clock: ManualClock, strategy: FeedStrategy, **settings: Any
+    storage: Storage,
+    clock: ManualClock,
+    strategy: FeedStrategy,
+    timeline_store: TimelineStore | None = None,
+    **settings: Any,
 ) -> SocialFeed:
-    """A facade with the given feed strategy; receiver errors fail the test."""
+    """A facade with the given feed strategy and timeline store; receiver errors fail the test."""
     return SocialFeed(
         storage,
         settings=Settings(raise_receiver_errors=True, feed_strategy=strategy, **settings),
         clock=clock,
         password_hasher=HASHER,
+        timeline_store=timeline_store,
     )
 
 
@@ -164,10 +190,13 @@ def assert_same_feeds(pull: SocialFeed, other: SocialFeed, user_ids: list[int]) 
 
 @pytest.mark.parametrize("strategy", ["push", "hybrid"])
 def test_every_strategy_gives_the_pull_feed_on_generated_data(
-    storage: Storage, clock: ManualClock, strategy: FeedStrategy
+    storage: Storage,
+    clock: ManualClock,
+    strategy: FeedStrategy,
+    timeline_store: TimelineStore | None,
 ) -> None:
     """On a random history of posts, follows, requests, blocks, mutes and deletions, feeds agree."""
-    writer = facade(storage, clock, strategy, hybrid_threshold=3)
+    writer = facade(storage, clock, strategy, timeline_store, hybrid_threshold=3)
     pull = facade(storage, clock, "pull")
     world = World(writer, clock, seed=7, size=10)
     for _checkpoint in range(4 * SCALE):
@@ -183,14 +212,20 @@ def test_every_strategy_gives_the_pull_feed_on_generated_data(
     # A running mute ends later without touching any timeline.
     clock.advance(timedelta(minutes=10))
     assert_same_feeds(pull, writer, world.users)
+    if timeline_store is not None:
+        # A store replaces the database's timelines: not one row was written.
+        assert timeline_size(storage) == 0
 
 
 @pytest.mark.parametrize("strategy", ["push", "hybrid"])
 def test_rebuild_gives_the_timeline_that_actions_built(
-    storage: Storage, clock: ManualClock, strategy: FeedStrategy
+    storage: Storage,
+    clock: ManualClock,
+    strategy: FeedStrategy,
+    timeline_store: TimelineStore | None,
 ) -> None:
     """Regenerating every timeline from the posts changes no feed that the hooks kept."""
-    writer = facade(storage, clock, strategy, hybrid_threshold=3)
+    writer = facade(storage, clock, strategy, timeline_store, hybrid_threshold=3)
     world = World(writer, clock, seed=11, size=8)
     for _ in range(150):
         world.step()
@@ -219,7 +254,10 @@ def test_rebuild_fills_a_timeline_written_under_pull(storage: Storage, clock: Ma
 
 
 def test_rebuilding_every_timeline_switches_a_pull_storage(
-    storage: Storage, clock: ManualClock, monkeypatch: pytest.MonkeyPatch
+    storage: Storage,
+    clock: ManualClock,
+    timeline_store: TimelineStore | None,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """After a history written under pull, rebuilding all timelines gives everyone the pull feed."""
     monkeypatch.setattr(maintenance, "_REBUILD_BATCH", 3)  # several batches, one partial
@@ -229,16 +267,16 @@ def test_rebuilding_every_timeline_switches_a_pull_storage(
         world.step()
     assert timeline_size(storage) == 0
     for strategy in ("push", "hybrid"):
-        switched = facade(storage, clock, strategy, hybrid_threshold=3)
+        switched = facade(storage, clock, strategy, timeline_store, hybrid_threshold=3)
         assert switched.maintenance.rebuild_timelines() == 8
         assert_same_feeds(pull, switched, world.users)
 
 
 def test_rebuild_of_an_unknown_user_is_not_found_and_changes_nothing(
-    storage: Storage, clock: ManualClock
+    storage: Storage, clock: ManualClock, timeline_store: TimelineStore | None
 ) -> None:
     """Rebuilding the timeline of a user that does not exist (or cannot) is NotFoundError."""
-    push = facade(storage, clock, "push")
+    push = facade(storage, clock, "push", timeline_store)
     alice = push.accounts.create_profile("alice")
     push.posts.create(alice.id, content="hello")
     recorder = EventRecorder(push)
@@ -251,10 +289,14 @@ def test_rebuild_of_an_unknown_user_is_not_found_and_changes_nothing(
         recorder.disconnect()
 
 
-def test_follow_backfills_only_the_newest_posts(storage: Storage, clock: ManualClock) -> None:
+def test_follow_backfills_only_the_newest_posts(
+    storage: Storage, clock: ManualClock, timeline_store: TimelineStore | None
+) -> None:
     """A follow copies the followee's newest posts, up to the backfill setting, and no more."""
-    push = facade(storage, clock, "push", timeline_backfill=3)
+    push = facade(storage, clock, "push", timeline_store, timeline_backfill=3)
     alice, bob = (push.accounts.create_profile(n) for n in ("alice", "bob"))
+    # Alice reads her feed: a store builds her timeline now, not after the follow.
+    assert ids(push, alice) == []
     bobs = []
     for n in range(5):
         clock.advance(timedelta(seconds=1))
@@ -308,15 +350,18 @@ def test_deleted_posts_and_accounts_leave_no_entries(storage: Storage, clock: Ma
     assert timeline_size(storage) == 1
 
 
-def test_approved_requests_backfill(storage: Storage, clock: ManualClock) -> None:
+def test_approved_requests_backfill(
+    storage: Storage, clock: ManualClock, timeline_store: TimelineStore | None
+) -> None:
     """Approving a request, or going public, copies the owner's posts to the new follower."""
-    push = facade(storage, clock, "push")
+    push = facade(storage, clock, "push", timeline_store)
     owner, asker, other = (push.accounts.create_profile(n) for n in ("owner", "asker", "other"))
     push.users.set_private(owner.id, True)
     post = push.posts.create(owner.id, content="for followers")
     assert push.follows.follow(asker.id, owner.id) == "requested"
     assert push.follows.follow(other.id, owner.id) == "requested"
     assert ids(push, asker) == []
+    assert ids(push, other) == []
 
     push.follow_requests.approve(owner.id, asker.id)
     assert ids(push, asker) == [post.id]
@@ -324,9 +369,11 @@ def test_approved_requests_backfill(storage: Storage, clock: ManualClock) -> Non
     assert ids(push, other) == [post.id]
 
 
-def test_mutes_apply_when_the_timeline_is_read(storage: Storage, clock: ManualClock) -> None:
+def test_mutes_apply_when_the_timeline_is_read(
+    storage: Storage, clock: ManualClock, timeline_store: TimelineStore | None
+) -> None:
     """A muted author leaves a push feed at once and comes back when the mute ends."""
-    push = facade(storage, clock, "push")
+    push = facade(storage, clock, "push", timeline_store)
     alice, bob = (push.accounts.create_profile(n) for n in ("alice", "bob"))
     push.follows.follow(alice.id, bob.id)
     post = push.posts.create(bob.id, content="hello")
@@ -400,10 +447,13 @@ def test_refused_actions_change_no_timeline(
 
 @pytest.mark.parametrize("strategy", ["push", "hybrid"])
 def test_the_largest_offset_reads_past_the_end(
-    storage: Storage, clock: ManualClock, strategy: FeedStrategy
+    storage: Storage,
+    clock: ManualClock,
+    strategy: FeedStrategy,
+    timeline_store: TimelineStore | None,
 ) -> None:
     """An offset as large as the largest id gives an empty page instead of an overflow."""
-    feed = facade(storage, clock, strategy, hybrid_threshold=1)
+    feed = facade(storage, clock, strategy, timeline_store, hybrid_threshold=1)
     alice, bob = (feed.accounts.create_profile(n) for n in ("alice", "bob"))
     feed.follows.follow(alice.id, bob.id)
     feed.posts.create(alice.id, content="mine")
@@ -413,6 +463,46 @@ def test_the_largest_offset_reads_past_the_end(
 
     assert page.items == ()
     assert page.next_cursor is None
+
+
+def test_the_reads_of_a_timeline_store_on_every_backend(
+    storage: Storage, clock: ManualClock
+) -> None:
+    """The entries, follower ids and feed items a store reads match the posts and follows."""
+    pull = facade(storage, clock, "pull")
+    me, bob, carol, dave = (pull.accounts.create_profile(n) for n in ("me", "bob", "carol", "d"))
+    for followee in (bob, carol):
+        pull.follows.follow(me.id, followee.id)
+    pull.follows.follow(dave.id, bob.id)
+    posts: dict[int, list[Post]] = {user.id: [] for user in (me, bob, carol, dave)}
+    for n in range(12):
+        author = (bob, carol, me, dave)[n % 4] if n < 8 else bob
+        clock.advance(timedelta(seconds=n % 3))
+        posts[author.id].insert(0, pull.posts.create(author.id, content=f"{n}"))
+    pull.mutes.mute(me.id, carol.id)
+
+    def entries(chosen: list[Post]) -> list[TimelineEntry]:
+        ordered = sorted(chosen, key=lambda post: (post.created_at, post.id), reverse=True)
+        return [TimelineEntry(post.id, post.author_id, post.created_at) for post in ordered]
+
+    with storage.transaction(write=False) as uow:
+        assert uow.timelines.follower_ids(bob.id) == sorted([me.id, dave.id])
+        assert uow.timelines.newest_entries(bob.id, 3) == entries(posts[bob.id][:3])
+        mine = [*posts[me.id], *posts[bob.id], *posts[carol.id]]
+        # The whole, then capped per author (two of each), then cut to the newest three.
+        assert uow.timelines.rebuild_entries(me.id, 100, 50) == entries(mine)
+        capped = [*posts[me.id][:2], *posts[bob.id][:2], *posts[carol.id][:2]]
+        assert uow.timelines.rebuild_entries(me.id, 2, 50) == entries(capped)
+        assert uow.timelines.rebuild_entries(me.id, 2, 3) == entries(capped)[:3]
+        # Items: dave is not followed, carol is muted, and an unknown id is skipped.
+        every = [post.id for chosen in posts.values() for post in chosen]
+        items = uow.timelines.feed_items(me.id, [*every, MAX_ID], clock.now(), None)
+        assert [item.post.id for item in items] == ids(pull, me)
+        # Hybrid: bob is pulled (by his count, then by name), his ids left out, his newest read.
+        for pulled in (PulledPosts(2, (), None, 2), PulledPosts(100, (bob.id,), None, 2)):
+            items = uow.timelines.feed_items(me.id, every, clock.now(), pulled)
+            expected = entries([*posts[me.id], *posts[bob.id][:2]])
+            assert [item.post.id for item in items] == [entry.post_id for entry in expected]
 
 
 def test_settings_refuse_an_unknown_strategy() -> None:
