@@ -1,0 +1,781 @@
+"""Faults around the outbox: relays that die mid-batch, a Redis that restarts, real processes.
+
+Every test runs on an SQLite file and on PostgreSQL, with real Redis, and
+checks the outbox's promise exactly: every committed event reaches the
+stream (none lost), a repeat happens only for what a dead relay published
+and never marked, the first copy of each event comes in the order the
+events were recorded, and a worker turns the stream into the very
+notifications that one process with the handler connected makes.
+
+Each fault test prints one summary line (see it with ``pytest -s``): events
+written, published, duplicated and lost.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import random
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+import attrs
+import pytest
+import redis
+from sqlalchemy import func, select
+
+from socialfeed import NotificationHandler, Settings, SocialFeed, wire
+from socialfeed.events import (
+    CommentAdded,
+    PostCreated,
+    PostLiked,
+    PostUnliked,
+    UserFollowed,
+    UserRegistered,
+    UserUnfollowed,
+)
+from socialfeed.redis import RedisStreamConsumer, RedisStreamPublisher
+from socialfeed.relay import Relay
+from socialfeed.storage import SQLStorage, Storage
+from socialfeed.storage.base import OutboxMessage
+from socialfeed.storage.sql.schema import comments, notifications, outbox, posts, users
+from socialfeed.worker import Worker
+from tests.conftest import HASHER, REDIS_URL, REQUIRE_REDIS
+from tests.reliability import outbox_processes
+from tests.reliability.outbox_processes import EXPECTED_REFUSALS, KILLED, REFUSAL, Script
+
+ROOT = Path(__file__).resolve().parents[2]
+SEED = 9
+ACTIONS = 120
+# A relay's batch in the crash tests, and the batch it dies on: two full
+# batches are marked first, so the test sees the crash in the middle of a run.
+BATCH = 10
+FATAL_BATCH = 3
+# How long any wait may take on a loaded CI machine before the test fails.
+DEADLINE = 60.0
+GROUP = "notifications"
+
+Normalised = tuple[str, str, str, str | None, str | None]
+
+
+# --- What the database and the stream hold ---------------------------------------------------
+
+
+def url_of(storage: Storage) -> str:
+    """The URL a child process connects to: the same SQLite file or PostgreSQL database."""
+    assert isinstance(storage, SQLStorage)
+    return storage.engine.url.render_as_string(hide_password=False)
+
+
+def backend_of(storage: Storage) -> str:
+    """``sqlite`` or ``postgresql``, for the summary line."""
+    assert isinstance(storage, SQLStorage)
+    return storage.engine.dialect.name
+
+
+def outbox_rows(storage: Storage) -> list[OutboxMessage]:
+    """Every outbox row, published or not, in the order it was recorded."""
+    assert isinstance(storage, SQLStorage)
+    with storage.engine.connect() as conn:
+        rows = conn.execute(select(outbox.c.id, outbox.c.data).order_by(outbox.c.id))
+        return [OutboxMessage(row.id, row.data) for row in rows]
+
+
+def unpublished(storage: Storage) -> int:
+    """How many outbox rows the relay has not marked published."""
+    assert isinstance(storage, SQLStorage)
+    with storage.engine.connect() as conn:
+        query = select(func.count()).select_from(outbox).where(~outbox.c.published)
+        return int(conn.execute(query).scalar_one())
+
+
+@attrs.frozen
+class Entry:
+    """One stream message: its Redis id, the outbox row id it carries, and the event."""
+
+    message_id: str
+    seq: int
+    data: str
+
+
+def text(value: object) -> str:
+    """A Redis reply as text, whether the client decodes replies or not."""
+    if isinstance(value, bytes):
+        return value.decode()
+    assert isinstance(value, str), f"expected text from Redis, got {value!r}"
+    return value
+
+
+def read_stream(client: redis.Redis, stream: str) -> list[tuple[str, dict[str, str]]]:
+    """Every message of a stream, as its id and its fields, oldest first."""
+    return [
+        (text(message_id), {text(key): text(value) for key, value in (fields or {}).items()})
+        for message_id, fields in client.xrange(stream) or []
+    ]
+
+
+def stream_entries(client: redis.Redis, stream: str) -> list[Entry]:
+    """Every message of the outbox's stream, oldest first."""
+    return [
+        Entry(message_id, int(fields["seq"]), fields["data"])
+        for message_id, fields in read_stream(client, stream)
+    ]
+
+
+def grew(client: redis.Redis, stream: str) -> Callable[[], bool]:
+    """A condition that holds once the stream is longer than it is now."""
+    before = client.xlen(stream)
+    return lambda: client.xlen(stream) > before
+
+
+def caught_up(client: redis.Redis, stream: str, group: str = GROUP) -> bool:
+    """Tell whether the group was handed the stream's last message and acknowledged all."""
+    try:
+        last = client.xrevrange(stream, count=1) or []
+        groups = client.xinfo_groups(stream)
+    except redis.ConnectionError:
+        return False  # a restarting server: ask again
+    except redis.ResponseError:
+        return False  # no stream yet
+    state = next((g for g in groups if text(g["name"]) == group), None)
+    return (
+        bool(last)
+        and state is not None
+        and state["pending"] == 0
+        and text(state["last-delivered-id"]) == text(last[0][0])
+    )
+
+
+def aggregate_of(data: str) -> tuple[object, ...]:
+    """What an event is about, for the order check: a post and a user, two users, or itself."""
+    event = wire.decode(data)
+    if isinstance(event, PostLiked | PostUnliked):
+        return ("like", event.post_id, event.user_id)
+    if isinstance(event, CommentAdded):
+        return ("comment", event.post_id, event.author_id)
+    if isinstance(event, UserFollowed | UserUnfollowed):
+        return ("follow", event.follower_id, event.followee_id)
+    if isinstance(event, PostCreated):
+        return ("post", event.post_id)
+    if isinstance(event, UserRegistered):
+        return ("user", event.user_id)
+    return (type(event).__name__, event.event_id)
+
+
+@attrs.frozen
+class Tally:
+    """What became of the outbox's events in the stream."""
+
+    written: int
+    published: int
+    duplicates: Counter[int]
+    lost: int
+
+    @property
+    def duplicated(self) -> int:
+        """How many messages the stream holds beyond one per event."""
+        return self.duplicates.total()
+
+    def report(
+        self, test: str, storage: Storage, record_property: Callable[[str, Any], None]
+    ) -> None:
+        """Print the summary line of a fault test, and keep it as a test property."""
+        line = (
+            f"{test} on {backend_of(storage)}: {self.written} events written, "
+            f"{self.published} published, {self.duplicated} duplicated, {self.lost} lost"
+        )
+        print(f"\n{line}")
+        record_property("outbox", line)
+
+
+def check_stream(rows: Sequence[OutboxMessage], entries: Sequence[Entry]) -> Tally:
+    """Check what the stream holds against the outbox, and count the repeats and the losses.
+
+    Each message must carry its row's event unchanged, and the first copies
+    must come in the order the rows were recorded: for each post and user
+    (the relay's promise), and over the whole stream too, since these tests
+    have one writer, which commits one action at a time.
+    """
+    recorded = {row.id: row.data for row in rows}
+    strangers = [entry.seq for entry in entries if entry.seq not in recorded]
+    assert strangers == [], "the stream holds messages of no outbox row"
+    altered = [entry.seq for entry in entries if entry.data != recorded[entry.seq]]
+    assert altered == [], "messages differ from their outbox rows"
+
+    first_copies = list(dict.fromkeys(entry.seq for entry in entries))
+    by_aggregate: dict[tuple[object, ...], list[int]] = {}
+    for seq in first_copies:
+        by_aggregate.setdefault(aggregate_of(recorded[seq]), []).append(seq)
+    out_of_order = {key: seqs for key, seqs in by_aggregate.items() if seqs != sorted(seqs)}
+    assert out_of_order == {}, "events about the same post and user came out of order"
+    assert first_copies == sorted(first_copies), "the stream is not in the order of the outbox"
+
+    copies = Counter(entry.seq for entry in entries)
+    return Tally(
+        written=len(rows),
+        published=len(copies),
+        duplicates=Counter({seq: n - 1 for seq, n in copies.items() if n > 1}),
+        lost=len(recorded.keys() - copies.keys()),
+    )
+
+
+def notifications_of(storage: Storage) -> Counter[Normalised]:
+    """Every notification as (recipient, actor, kind, post, comment), by names and contents.
+
+    Ids and times differ from one database to another; who was told what,
+    about which post and comment, must not.
+    """
+    assert isinstance(storage, SQLStorage)
+    recipient, actor = users.alias("recipient"), users.alias("actor")
+    query = select(
+        recipient.c.username,
+        actor.c.username,
+        notifications.c.kind,
+        posts.c.content,
+        comments.c.content,
+    ).select_from(
+        notifications.join(recipient, recipient.c.id == notifications.c.recipient_id)
+        .join(actor, actor.c.id == notifications.c.actor_id)
+        .outerjoin(posts, posts.c.id == notifications.c.post_id)
+        .outerjoin(comments, comments.c.id == notifications.c.comment_id)
+    )
+    with storage.engine.connect() as conn:
+        return Counter((row[0], row[1], row[2], row[3], row[4]) for row in conn.execute(query))
+
+
+# --- The same script in one process --------------------------------------------------------
+
+
+@attrs.frozen
+class Reference:
+    """What the script does in one process with `NotificationHandler` connected directly."""
+
+    outcomes: Counter[str]
+    notifications: Counter[Normalised]
+
+
+@pytest.fixture(scope="session")
+def reference(tmp_path_factory: pytest.TempPathFactory) -> Callable[[int], Reference]:
+    """The single-process run of the script with a number of actions, made once per run."""
+    made: dict[int, Reference] = {}
+
+    def run(actions: int) -> Reference:
+        if actions not in made:
+            path = tmp_path_factory.mktemp("reference") / "reference.db"
+            storage = SQLStorage.from_url(f"sqlite:///{path}")
+            storage.create_schema()
+            feed = SocialFeed(
+                storage, settings=Settings(raise_receiver_errors=True), password_hasher=HASHER
+            )
+            handler = NotificationHandler()
+            handler.connect(feed)
+            script = Script(feed, SEED)
+            script.start()
+            outcomes = script.act(actions)
+            handler.disconnect(feed)
+            made[actions] = Reference(outcomes, notifications_of(storage))
+            feed.close()
+            # The comparisons below mean something only if the script causes every kind.
+            kinds = {kind for _, _, kind, _, _ in made[actions].notifications}
+            assert kinds == {"like", "comment", "follow", "mention"}
+            assert set(outcomes) == {"ok"} | EXPECTED_REFUSALS
+        return made[actions]
+
+    return run
+
+
+def app_feed(storage: Storage) -> SocialFeed:
+    """The application's facade in the test process: outbox on, no receiver connected."""
+    return SocialFeed(
+        storage, settings=Settings(outbox=True, raise_receiver_errors=True), password_hasher=HASHER
+    )
+
+
+# --- Child processes -----------------------------------------------------------------------
+
+
+class Command:
+    """A ``python -m socialfeed`` process, with its output in a file for failure reports."""
+
+    def __init__(self, log: Path, *args: str) -> None:
+        self.name = args[0]
+        self.log = log
+        with log.open("wb") as output:
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "socialfeed", *args],
+                cwd=ROOT,  # so that --handler can name a module of the tests
+                env={**os.environ, "PYTHONUNBUFFERED": "1"},
+                stdout=output,
+                stderr=subprocess.STDOUT,
+            )
+
+    def output(self) -> str:
+        """The last lines the process wrote."""
+        return "\n".join(self.log.read_text(errors="replace").splitlines()[-30:])
+
+    def logged(self, words: str) -> bool:
+        """Tell whether the process has written ``words`` so far."""
+        return words in self.log.read_text(errors="replace")
+
+    def check_alive(self) -> None:
+        """Fail the test, with the process's output, if it ended on its own."""
+        if self.process.poll() is not None:
+            pytest.fail(f"{self.name} exited with {self.process.returncode}:\n{self.output()}")
+
+    def stop(self) -> int:
+        """Ask the process to stop (SIGTERM) and return its exit status."""
+        self.process.terminate()
+        return self.process.wait(timeout=DEADLINE)
+
+    def kill(self) -> int:
+        """SIGKILL the process and return its exit status."""
+        self.process.kill()
+        return self.process.wait(timeout=DEADLINE)
+
+    def __enter__(self) -> Command:
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if self.process.poll() is None:
+            self.kill()
+
+
+def wait_for(condition: Callable[[], bool], what: str, *running: Command) -> None:
+    """Poll ``condition`` until it holds; fail after `DEADLINE`, or as soon as a process died."""
+    deadline = time.monotonic() + DEADLINE
+    while not condition():
+        for command in running:
+            command.check_alive()
+        if time.monotonic() > deadline:
+            outputs = "\n".join(f"--- {c.name}:\n{c.output()}" for c in running)
+            pytest.fail(f"waited {DEADLINE:.0f} s for {what}\n{outputs}")
+        time.sleep(0.05)
+
+
+def relay_command(log: Path, storage: Storage, redis_url: str, stream: str, *extra: str) -> Command:
+    """``socialfeed relay`` on the test's database and stream."""
+    args = ("--database", url_of(storage), "--redis", redis_url, "--stream", stream)
+    return Command(log, "relay", *args, *extra)
+
+
+def worker_command(
+    log: Path, storage: Storage, redis_url: str, stream: str, *extra: str
+) -> Command:
+    """``socialfeed worker`` of the notifications group, with the notification handler."""
+    args = ("--database", url_of(storage), "--redis", redis_url, "--stream", stream)
+    group = ("--group", GROUP, "--name", "worker-1", "--handler", "notifications")
+    return Command(log, "worker", *args, *group, *extra)
+
+
+def drain(storage: Storage, client: redis.Redis, stream: str) -> None:
+    """Relay the whole outbox to the stream in this process, as a restarted relay does."""
+    relay = Relay(storage, RedisStreamPublisher(client, stream), batch_size=BATCH)
+    while relay.relay_once():
+        pass
+
+
+# --- 1 and 2: a relay that dies between publishing and marking -----------------------------
+
+
+def crash_the_relay(
+    storage: Storage,
+    client: redis.Redis,
+    stream: str,
+    publish_first: int,
+    reference: Reference,
+) -> Tally:
+    """Write the script, relay it with a relay that dies on its third batch, then recover.
+
+    The dying relay publishes ``publish_first`` messages of that batch; a
+    normal relay publishes the rest, and a worker with the notification
+    handler reads the whole stream. Return the tally of the stream.
+    """
+    feed = app_feed(storage)
+    script = Script(feed, SEED)
+    script.start()
+    assert script.act(ACTIONS) == reference.outcomes
+    rows = outbox_rows(storage)
+    ids = [row.id for row in rows]
+    assert len(ids) > FATAL_BATCH * BATCH, "the fatal batch must be a full one"
+
+    assert REDIS_URL is not None
+    context = multiprocessing.get_context("spawn")
+    relay = context.Process(
+        target=outbox_processes.relay_and_die,
+        args=(url_of(storage), REDIS_URL, stream, BATCH, FATAL_BATCH, publish_first),
+    )
+    relay.start()
+    relay.join(timeout=DEADLINE)
+    if relay.is_alive():
+        relay.kill()
+    assert relay.exitcode == KILLED
+
+    # The batches before the fatal one are marked; the fatal one is in the stream, unmarked.
+    marked = (FATAL_BATCH - 1) * BATCH
+    assert unpublished(storage) == len(ids) - marked
+    assert [e.seq for e in stream_entries(client, stream)] == ids[: marked + publish_first]
+
+    drain(storage, client, stream)
+    assert unpublished(storage) == 0
+    entries = stream_entries(client, stream)
+    tally = check_stream(rows, entries)
+    assert tally.lost == 0
+    assert tally.duplicates == Counter(ids[marked : marked + publish_first])
+
+    worker_feed = SocialFeed(storage, password_hasher=HASHER)
+    handler = NotificationHandler()
+    handler.connect(worker_feed)
+    consumer = RedisStreamConsumer(client, GROUP, stream=stream, consumer="worker-1")
+    worker = Worker(worker_feed, consumer)
+    handled = 0
+    while taken := worker.work_once(timeout=0.1):
+        handled += taken
+    handler.disconnect(worker_feed)
+
+    assert handled == len(entries)
+    assert client.xpending(stream, GROUP)["pending"] == 0
+    assert client.xlen(consumer.dead_letter_stream) == 0
+    assert notifications_of(storage) == reference.notifications
+    return tally
+
+
+def test_a_relay_killed_between_publishing_a_batch_and_marking_it_loses_nothing(
+    sql_storage: Storage,
+    redis_client: redis.Redis,
+    redis_prefix: str,
+    reference: Callable[[int], Reference],
+    record_property: Callable[[str, Any], None],
+) -> None:
+    """A relay dead after publishing a whole batch repeats exactly that batch, and nothing else."""
+    tally = crash_the_relay(
+        sql_storage, redis_client, f"{redis_prefix}events", BATCH, reference(ACTIONS)
+    )
+    tally.report("relay killed after a batch", sql_storage, record_property)
+
+
+def test_a_relay_killed_in_the_middle_of_a_batch_loses_nothing(
+    sql_storage: Storage,
+    redis_client: redis.Redis,
+    redis_prefix: str,
+    reference: Callable[[int], Reference],
+    record_property: Callable[[str, Any], None],
+) -> None:
+    """A relay dead after publishing part of a batch repeats exactly that part, and nothing else."""
+    tally = crash_the_relay(
+        sql_storage, redis_client, f"{redis_prefix}events", BATCH // 2 - 1, reference(ACTIONS)
+    )
+    tally.report("relay killed mid-batch", sql_storage, record_property)
+
+
+# --- 3: SIGKILL at random moments ------------------------------------------------------------
+
+RELAY_KILLS = 5
+# Small batches: more of them, so more kills land between a publish and its mark.
+KILLED_RELAY_BATCH = 5
+
+
+def test_a_relay_killed_at_random_moments_while_the_app_writes_loses_nothing(
+    sql_storage: Storage,
+    redis_client: redis.Redis,
+    redis_prefix: str,
+    tmp_path: Path,
+    record_property: Callable[[str, Any], None],
+) -> None:
+    """An app writing while its relay is SIGKILLed five times loses nothing; repeats are counted."""
+    assert REDIS_URL is not None
+    stream = f"{redis_prefix}events"
+    moments = random.Random(SEED)
+    context = multiprocessing.get_context("spawn")
+    stop = context.Event()
+    results: multiprocessing.Queue[dict[str, int]] = context.Queue()
+    app = context.Process(
+        target=outbox_processes.write_until_stopped,
+        args=(url_of(sql_storage), SEED, stop, results),
+    )
+    app.start()
+    try:
+        for kill in range(RELAY_KILLS):
+            log = tmp_path / f"relay-{kill}.log"
+            with relay_command(
+                log, sql_storage, REDIS_URL, stream, "--batch-size", str(KILLED_RELAY_BATCH)
+            ) as relay:
+                # Kill it at work, not while Python is still importing.
+                wait_for(grew(redis_client, stream), "the relay to publish", relay)
+                time.sleep(moments.uniform(0.05, 0.3))
+                assert relay.kill() == -signal.SIGKILL
+        stop.set()
+        outcomes = results.get(timeout=DEADLINE)
+    finally:
+        stop.set()
+        app.join(timeout=DEADLINE)
+        if app.is_alive():
+            app.kill()
+    assert app.exitcode == 0
+    assert set(outcomes) <= {"ok"} | EXPECTED_REFUSALS, outcomes
+
+    with relay_command(tmp_path / "relay-last.log", sql_storage, REDIS_URL, stream) as relay:
+        wait_for(lambda: unpublished(sql_storage) == 0, "the last relay to drain", relay)
+        assert relay.stop() == 0
+
+    tally = check_stream(outbox_rows(sql_storage), stream_entries(redis_client, stream))
+    tally.report(f"relay SIGKILLed {RELAY_KILLS} times", sql_storage, record_property)
+    assert tally.lost == 0
+    # Only a relay killed between publishing and marking repeats, at most the batch in hand.
+    assert tally.duplicated <= RELAY_KILLS * KILLED_RELAY_BATCH
+
+
+# --- 4: Redis killed and restarted ----------------------------------------------------------
+
+
+def free_port() -> int:
+    """A TCP port nothing listens on right now."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+class PrivateRedis:
+    """A redis-server of the test's own that keeps everything it acknowledged on disk.
+
+    The shared test server keeps nothing on disk; a restart of it would lose
+    the stream, and the docs say that Redis must persist. This one writes
+    each command to its append-only file before answering.
+    """
+
+    def __init__(self, executable: str, directory: Path) -> None:
+        directory.mkdir()
+        self.executable = executable
+        self.directory = directory
+        self.port = free_port()
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self.process: subprocess.Popen[bytes] | None = None
+        self.starts = 0
+
+    def start(self) -> None:
+        """Start the server on its port and directory, and wait until it answers."""
+        self.starts += 1
+        with (self.directory / f"server-{self.starts}.log").open("wb") as log:
+            self.process = subprocess.Popen(
+                [
+                    self.executable,
+                    "--port", str(self.port),
+                    "--bind", "127.0.0.1",
+                    "--dir", str(self.directory),
+                    "--appendonly", "yes",
+                    "--appendfsync", "always",
+                    "--save", "",
+                ],
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )  # fmt: skip
+        wait_for(self._answers, "the private Redis to answer")
+
+    def kill(self) -> None:
+        """SIGKILL the server: no shutdown, no last save."""
+        assert self.process is not None
+        self.process.kill()
+        self.process.wait(timeout=DEADLINE)
+
+    def _answers(self) -> bool:
+        assert self.process is not None
+        if self.process.poll() is not None:
+            pytest.fail(f"redis-server exited with {self.process.returncode}")
+        try:
+            with redis.Redis(port=self.port, socket_timeout=1) as client:
+                return bool(client.ping())
+        except redis.RedisError:  # not listening yet, or still loading its file
+            return False
+
+    def __enter__(self) -> PrivateRedis:
+        self.start()
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.kill()
+
+
+@pytest.fixture
+def private_redis(tmp_path: Path) -> Iterator[PrivateRedis]:
+    """A running private Redis that persists every write."""
+    executable = shutil.which("redis-server")
+    if executable is None:
+        if REQUIRE_REDIS:
+            pytest.fail("SOCIALFEED_TEST_REQUIRE_REDIS=1 but redis-server is not on the PATH")
+        pytest.skip("the Redis restart test needs redis-server on the PATH")
+    with PrivateRedis(executable, tmp_path / "redis") as server:
+        yield server
+
+
+def test_a_redis_restarted_mid_run_loses_nothing_and_the_processes_reconnect(
+    sql_storage: Storage,
+    private_redis: PrivateRedis,
+    tmp_path: Path,
+    reference: Callable[[int], Reference],
+    record_property: Callable[[str, Any], None],
+) -> None:
+    """Redis SIGKILLed and restarted under a relay and a worker: every event notifies, once."""
+    expected = reference(ACTIONS)
+    stream = "events"
+    feed = app_feed(sql_storage)
+    script = Script(feed, SEED)
+    client = redis.Redis.from_url(private_redis.url)
+    relay = relay_command(tmp_path / "relay.log", sql_storage, private_redis.url, stream)
+    # A message handed out just before the crash and never acknowledged is
+    # taken back after --claim-idle seconds; one, so the test need not wait a minute.
+    worker = worker_command(
+        tmp_path / "worker.log", sql_storage, private_redis.url, stream, "--claim-idle", "1"
+    )
+    with client, relay, worker:
+        script.start()
+        outcomes = script.act(ACTIONS // 2)
+        wait_for(
+            lambda: bool(notifications_of(sql_storage)),
+            "the worker to handle events",
+            relay,
+            worker,
+        )
+        private_redis.kill()
+        outcomes += script.act(ACTIONS // 4)  # the application does not need Redis to work
+        # Redis stays down until both processes met the outage (each logs that it
+        # retries), so that what follows tests their reconnecting, not luck.
+        wait_for(
+            lambda: relay.logged("retrying") and worker.logged("retrying"),
+            "the relay and the worker to find Redis gone",
+            relay,
+            worker,
+        )
+        private_redis.start()
+        outcomes += script.act(ACTIONS - ACTIONS // 2 - ACTIONS // 4)
+        wait_for(
+            lambda: unpublished(sql_storage) == 0 and caught_up(client, stream),
+            "the relay and the worker to catch up after the restart",
+            relay,
+            worker,
+        )
+        assert relay.stop() == 0
+        assert worker.stop() == 0
+        entries = stream_entries(client, stream)
+        assert client.xpending(stream, GROUP)["pending"] == 0
+        assert client.xlen(f"{stream}:dead") == 0
+
+    assert outcomes == expected.outcomes
+    tally = check_stream(outbox_rows(sql_storage), entries)
+    tally.report("Redis SIGKILLed and restarted", sql_storage, record_property)
+    assert tally.lost == 0
+    assert notifications_of(sql_storage) == expected.notifications
+
+
+# --- 5: application, relay and worker in three processes -------------------------------------
+
+
+def test_an_app_a_relay_and_a_worker_in_three_processes_notify_as_one_process_does(
+    sql_storage: Storage,
+    redis_client: redis.Redis,
+    redis_prefix: str,
+    tmp_path: Path,
+    reference: Callable[[int], Reference],
+    record_property: Callable[[str, Any], None],
+) -> None:
+    """Events written by an app process reach a worker process and make the same notifications."""
+    assert REDIS_URL is not None
+    expected = reference(ACTIONS)
+    stream = f"{redis_prefix}events"
+    context = multiprocessing.get_context("spawn")
+    results: multiprocessing.Queue[dict[str, int]] = context.Queue()
+    app = context.Process(
+        target=outbox_processes.write_script,
+        args=(url_of(sql_storage), SEED, ACTIONS, results),
+    )
+    relay = relay_command(tmp_path / "relay.log", sql_storage, REDIS_URL, stream)
+    worker = worker_command(tmp_path / "worker.log", sql_storage, REDIS_URL, stream)
+    with relay, worker:
+        app.start()
+        try:
+            outcomes = results.get(timeout=DEADLINE)
+        finally:
+            app.join(timeout=DEADLINE)
+            if app.is_alive():
+                app.kill()
+        assert app.exitcode == 0
+        wait_for(
+            lambda: unpublished(sql_storage) == 0 and caught_up(redis_client, stream),
+            "the relay and the worker to catch up",
+            relay,
+            worker,
+        )
+        assert relay.stop() == 0
+        assert worker.stop() == 0
+
+    assert Counter(outcomes) == expected.outcomes
+    tally = check_stream(outbox_rows(sql_storage), stream_entries(redis_client, stream))
+    tally.report("three processes, no fault", sql_storage, record_property)
+    assert (tally.lost, tally.duplicated) == (0, 0)
+    assert redis_client.xpending(stream, GROUP)["pending"] == 0
+    assert notifications_of(sql_storage) == expected.notifications
+
+
+# --- 6: dead letters across processes -------------------------------------------------------
+
+DEAD_LETTER_ACTIONS = 60
+
+
+def test_a_worker_process_dead_letters_exactly_the_events_a_receiver_refuses(
+    sql_storage: Storage,
+    redis_client: redis.Redis,
+    redis_prefix: str,
+    tmp_path: Path,
+    reference: Callable[[int], Reference],
+) -> None:
+    """Comments a receiver always refuses are dead-lettered and acknowledged; the rest handled."""
+    assert REDIS_URL is not None
+    expected = reference(DEAD_LETTER_ACTIONS)
+    stream = f"{redis_prefix}events"
+    script = Script(app_feed(sql_storage), SEED)
+    script.start()
+    assert script.act(DEAD_LETTER_ACTIONS) == expected.outcomes
+    drain(sql_storage, redis_client, stream)
+    refuser = f"{outbox_processes.__name__}:{outbox_processes.refuse_comments.__name__}"
+    worker = worker_command(
+        tmp_path / "worker.log",
+        sql_storage,
+        REDIS_URL,
+        stream,
+        *("--handler", refuser, "--attempts", "2"),
+    )
+    with worker:
+        wait_for(lambda: caught_up(redis_client, stream), "the worker to read the stream", worker)
+        assert worker.stop() == 0
+
+    entries = stream_entries(redis_client, stream)
+    refused = [e for e in entries if isinstance(wire.decode(e.data), CommentAdded)]
+    dead = [fields for _, fields in read_stream(redis_client, f"{stream}:dead")]
+    assert refused, "the script must comment for this test to mean anything"
+    assert [(d["message_id"], d["data"]) for d in dead] == [(e.message_id, e.data) for e in refused]
+    # Dead-lettered on their first delivery, once the receiver failed its two attempts.
+    assert {(d["group"], d["stream"], d["deliveries"]) for d in dead} == {(GROUP, stream, "1")}
+    assert all(repr(RuntimeError(REFUSAL)) in d["reason"] for d in dead), dead[0]["reason"]
+    assert redis_client.xpending(stream, GROUP)["pending"] == 0
+    # The notification handler ran for every event, the refused ones included:
+    # only the failing receiver is retried, and a dead letter undoes nothing.
+    assert notifications_of(sql_storage) == expected.notifications
