@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
@@ -22,12 +21,6 @@ def outbox_feed(storage: Storage, clock: ManualClock, *, outbox: bool = True) ->
     return SocialFeed(storage, settings=settings, clock=clock, password_hasher=HASHER)
 
 
-@pytest.fixture
-def feed(storage: Storage, clock: ManualClock) -> SocialFeed:
-    """The facade under test, with the outbox on."""
-    return outbox_feed(storage, clock)
-
-
 def rows(storage: Storage) -> list[OutboxMessage]:
     """Every outbox row not yet published, oldest first."""
     with storage.transaction(write=False) as uow:
@@ -39,29 +32,20 @@ def recorded(storage: Storage) -> list[Event]:
     return [wire.decode(row.data) for row in rows(storage)]
 
 
-@pytest.fixture
-def recorder(feed: SocialFeed) -> Iterator[EventRecorder]:
-    """Every event the facade sends to its receivers."""
-    recorder = EventRecorder(feed)
-    recorder.connect()
-    yield recorder
-    recorder.disconnect()
-
-
-def test_events_are_recorded_as_they_are_sent(feed: SocialFeed, recorder: EventRecorder) -> None:
+def test_events_are_recorded_as_they_are_sent(feed: SocialFeed, events: EventRecorder) -> None:
     """Each action's events are stored in the outbox, identical to the events receivers got."""
     alice = feed.accounts.create_profile("alice")
     post = feed.posts.create(alice.id, content="hi #there")
     feed.likes.like(alice.id, post.id)
     feed.comments.add(post.id, alice.id, "me too")
 
-    assert [type(e) for e in recorder.events] == [
+    assert [type(e) for e in events.events] == [
         UserRegistered,
         PostCreated,
         PostLiked,
         CommentAdded,
     ]
-    assert recorded(feed.storage) == recorder.events
+    assert recorded(feed.storage) == events.events
 
 
 def test_rows_are_numbered_in_the_order_of_their_actions(feed: SocialFeed) -> None:
@@ -89,19 +73,19 @@ def test_outbox_off_records_nothing(storage: Storage, clock: ManualClock) -> Non
     assert recorder.only(UserRegistered).username == "alice"
 
 
-def test_a_failed_action_records_nothing(feed: SocialFeed, recorder: EventRecorder) -> None:
+def test_a_failed_action_records_nothing(feed: SocialFeed, events: EventRecorder) -> None:
     """An action that raises leaves no outbox row, like every other row."""
     alice = feed.accounts.create_profile("alice")
     before = rows(feed.storage)
 
-    with unchanged(feed, recorder), pytest.raises(NotFoundError):
+    with unchanged(feed, events), pytest.raises(NotFoundError):
         feed.likes.like(alice.id, 999)
 
     assert rows(feed.storage) == before
 
 
 def test_rows_are_marked_delivered_once_receivers_ran(
-    feed: SocialFeed, recorder: EventRecorder
+    feed: SocialFeed, events: EventRecorder
 ) -> None:
     """After this process's receivers got the events, nothing waits for delivery."""
     feed.accounts.create_profile("alice")

@@ -5,12 +5,13 @@ from __future__ import annotations
 import threading
 import time
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from datetime import UTC, datetime
 
 import pytest
 
 from socialfeed import (
+    HashtagHandler,
     ManualClock,
     NotificationHandler,
     Settings,
@@ -56,29 +57,20 @@ def feed(storage: Storage, clock: ManualClock) -> SocialFeed:
     return SocialFeed(storage, settings=Settings(), clock=clock, password_hasher=HASHER)
 
 
-@pytest.fixture
-def recorder(feed: SocialFeed) -> Iterator[EventRecorder]:
-    """Every event the worker sends through the facade's signals."""
-    recorder = EventRecorder(feed)
-    recorder.connect()
-    yield recorder
-    recorder.disconnect()
-
-
 def liked(user_id: int = 1, post_id: int = 1) -> PostLiked:
     return PostLiked(occurred_at=NOW, user_id=user_id, post_id=post_id, post_author_id=2)
 
 
 def test_events_are_sent_as_typed_events_and_acknowledged(
-    feed: SocialFeed, recorder: EventRecorder
+    feed: SocialFeed, events: EventRecorder
 ) -> None:
     """Each message is decoded, sent with the worker's facade as sender, then acknowledged."""
-    events = [liked(), UserFollowed(occurred_at=NOW, follower_id=1, followee_id=2)]
-    consumer = ListConsumer(events)
+    sent = [liked(), UserFollowed(occurred_at=NOW, follower_id=1, followee_id=2)]
+    consumer = ListConsumer(sent)
 
     assert Worker(feed, consumer).work_once() == 2
 
-    assert recorder.events == events
+    assert events.events == sent
     assert consumer.acknowledged == ["0", "1"]
     assert consumer.dead == []
 
@@ -100,8 +92,27 @@ def test_the_notification_handler_works_unchanged_in_a_worker(feed: SocialFeed) 
     assert [(n.kind, n.actor_id) for n in notifications] == [("like", bob.id)]
 
 
+def test_the_hashtag_handler_works_unchanged_in_a_worker(
+    feed: SocialFeed, storage: Storage, clock: ManualClock
+) -> None:
+    """A post created by another process is indexed under its tags by the worker's handler."""
+    app = SocialFeed(storage, settings=Settings(outbox=True), clock=clock, password_hasher=HASHER)
+    alice = app.accounts.create_profile("alice")
+    post = app.posts.create(alice.id, content="sunset #beach")
+    with storage.transaction(write=False) as uow:
+        data = [message.data for message in uow.outbox.unpublished(10)]
+    handler = HashtagHandler()
+    handler.connect(feed)
+    try:
+        Worker(feed, ListConsumer(data)).work_once()
+    finally:
+        handler.disconnect(feed)
+
+    assert [p.id for p in feed.hashtags.posts("beach").items] == [post.id]
+
+
 def test_a_failing_receiver_is_retried_alone_then_dead_lettered(
-    feed: SocialFeed, recorder: EventRecorder
+    feed: SocialFeed, events: EventRecorder
 ) -> None:
     """Only the receiver that raised is called again, ``attempts`` times in all, then set aside."""
     calls: list[str] = []
@@ -118,16 +129,14 @@ def test_a_failing_receiver_is_retried_alone_then_dead_lettered(
         signals.post_liked.disconnect(broken)
 
     assert calls == ["broken"] * 3
-    assert len(recorder.events) == 1, "the healthy receiver ran once"
+    assert len(events.events) == 1, "the healthy receiver ran once"
     assert consumer.acknowledged == []
     [(message_id, reason)] = consumer.dead
     assert message_id == "0"
     assert "RuntimeError('no luck')" in reason
 
 
-def test_a_receiver_that_recovers_is_acknowledged(
-    feed: SocialFeed, recorder: EventRecorder
-) -> None:
+def test_a_receiver_that_recovers_is_acknowledged(feed: SocialFeed, events: EventRecorder) -> None:
     """A receiver that fails once and then succeeds costs one retry, not a dead letter."""
     failures = iter([RuntimeError("once")])
 
@@ -155,7 +164,7 @@ def test_a_receiver_that_recovers_is_acknowledged(
     ],
 )
 def test_an_undecodable_message_is_dead_lettered_at_once(
-    feed: SocialFeed, recorder: EventRecorder, data: str, reason: str
+    feed: SocialFeed, events: EventRecorder, data: str, reason: str
 ) -> None:
     """A message that is not a known event goes aside with the reason, and nothing is sent."""
     consumer = ListConsumer([data, liked()])
@@ -165,18 +174,18 @@ def test_an_undecodable_message_is_dead_lettered_at_once(
     assert [message_id for message_id, _ in consumer.dead] == ["0"]
     assert reason in consumer.dead[0][1]
     assert consumer.acknowledged == ["1"]
-    assert len(recorder.events) == 1
+    assert len(events.events) == 1
 
 
 def test_a_message_that_keeps_coming_back_is_dead_lettered(
-    feed: SocialFeed, recorder: EventRecorder
+    feed: SocialFeed, events: EventRecorder
 ) -> None:
     """A message handed out more than ``max_deliveries`` times is set aside unsent (poison)."""
     consumer = ListConsumer([liked()], deliveries=6)
 
     Worker(feed, consumer, max_deliveries=5).work_once()
 
-    assert recorder.events == []
+    assert events.events == []
     assert "6 times" in consumer.dead[0][1]
 
 
