@@ -90,9 +90,10 @@ class Relay:
 
         Raises `StorageError` or `BrokerError`, after which nothing was marked.
         """
-        # A read first, so that an idle relay never takes SQLite's write lock.
+        # A look first, so that an idle relay takes no write lock (SQLite) and
+        # does not queue behind another relay's batch (PostgreSQL).
         with self.storage.transaction(write=False) as uow:
-            if not uow.outbox.unpublished(1):
+            if not uow.outbox.unpublished(1, hold=False):
                 return 0
         with self.storage.transaction() as uow:
             batch = uow.outbox.unpublished(self.batch_size)

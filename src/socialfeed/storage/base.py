@@ -753,13 +753,14 @@ class OutboxRepository(Protocol):
         """
         ...
 
-    def unpublished(self, limit: int) -> list[OutboxMessage]:
+    def unpublished(self, limit: int, *, hold: bool = True) -> list[OutboxMessage]:
         """Return up to ``limit`` rows not yet published, oldest first, and hold them.
 
         The transaction that calls it has the outbox to itself for the
         relay's purposes until it ends: a second relay waits, then sees the
         rows the first marked published, so no row is published twice by two
-        relays. Writers of new rows are not held up.
+        relays. Writers of new rows are not held up. ``hold=False`` only
+        looks, without waiting for a relay that holds them.
         """
         ...
 

@@ -24,7 +24,8 @@ class Outbox(Repository):
             ids.append(row_id)
         return ids
 
-    def unpublished(self, limit: int) -> list[OutboxMessage]:
+    def unpublished(self, limit: int, *, hold: bool = True) -> list[OutboxMessage]:
+        # Transactions run one at a time here: every read already holds the rows.
         return self._oldest(lambda row: not row.published, limit)
 
     def mark_published(self, ids: Sequence[int]) -> None:

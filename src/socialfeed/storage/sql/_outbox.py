@@ -60,8 +60,8 @@ class SQLOutbox(Repository):
             self._conn.execute(_NOTIFY)
         return result
 
-    def unpublished(self, limit: int) -> list[OutboxMessage]:
-        if self._on_postgresql:
+    def unpublished(self, limit: int, *, hold: bool = True) -> list[OutboxMessage]:
+        if hold and self._on_postgresql:
             self._conn.execute(_LOCK)
         rows = self._conn.execute(_UNPUBLISHED, {"limit": limit})
         return [OutboxMessage(row.id, row.data) for row in rows]
