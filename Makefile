@@ -39,9 +39,10 @@ docs: $(INSTALLED)
 # The benchmarks against raw SQL on the same databases, then GET /api/feed over
 # HTTP (not part of make test). Both presets by default, small then default;
 # make bench PRESET=small runs one, BENCH_BACKEND=sqlite one backend, and
-# BENCH_ARGS adds options (BENCH_ARGS=--no-http). PostgreSQL comes from
-# SOCIALFEED_BENCH_POSTGRESQL_URL, by default a database socialfeed_bench_<preset>
-# on postgres@127.0.0.1:5432.
+# BENCH_ARGS adds options (BENCH_ARGS=--no-http, --no-redis, --no-outbox).
+# PostgreSQL comes from SOCIALFEED_BENCH_POSTGRESQL_URL, by default a database
+# socialfeed_bench_<preset> on postgres@127.0.0.1:5432; Redis (the outbox relay
+# and workers) from SOCIALFEED_BENCH_REDIS_URL, by default redis://127.0.0.1:6379/0.
 .PHONY: bench
 PRESET ?= small default
 BENCH_BACKEND ?= all

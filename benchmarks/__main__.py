@@ -13,6 +13,15 @@ from benchmarks.dataset import PRESETS, generate
 from benchmarks.http import measure_http, record_http, sqlite_database
 from benchmarks.load import load, postgresql_url, prepare_postgresql, sqlite_url
 from benchmarks.operations import build_operations
+from benchmarks.outbox import (
+    OUTBOX_SIZES,
+    RedisRun,
+    connect_redis,
+    measure_outbox,
+    outbox_markdown,
+    outbox_settings,
+)
+from benchmarks.redis_timelines import build_redis_timeline_operations
 from benchmarks.runner import (
     StatementCounter,
     check_same_result,
@@ -47,7 +56,31 @@ def main(argv: list[str] | None = None) -> int:
         default=True,
         help="then GET /api/feed over HTTP against a bare raw-SQL route (with the SQLite backend)",
     )
+    parser.add_argument(
+        "--outbox",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="then the outbox: its cost on writes and, with Redis, the relay's throughput and "
+        "the commit-to-consumer latency",
+    )
+    parser.add_argument(
+        "--redis",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="measure what needs Redis, at SOCIALFEED_BENCH_REDIS_URL (by default "
+        "redis://127.0.0.1:6379/0); a run that needs it stops at once if it is not reachable",
+    )
     args = parser.parse_args(argv)
+    # Before the long generate and load: a missing Redis should fail the run at once.
+    redis_run = connect_redis() if args.redis else None
+    try:
+        return _run(args, redis_run)
+    finally:
+        if redis_run is not None:
+            redis_run.close()
+
+
+def _run(args: argparse.Namespace, redis_run: RedisRun | None) -> int:
     reconcile = args.preset == "small" if args.reconcile is None else args.reconcile
     backends = ["sqlite", "postgresql"] if args.backend == "all" else [args.backend]
 
@@ -57,6 +90,9 @@ def main(argv: list[str] | None = None) -> int:
     _log(f"generated {data.rows():,} rows in {generate_s:.1f} s")
 
     results: dict[str, Any] = {}
+    outbox_sizes = OUTBOX_SIZES[args.preset]
+    if args.outbox:
+        results["outbox"] = {"settings": outbox_settings(outbox_sizes, redis_run)}
     loads: dict[str, dict[str, float]] = {}
     engines: dict[str, Engine] = {}
     for backend in backends:
@@ -81,6 +117,10 @@ def main(argv: list[str] | None = None) -> int:
         counter = StatementCounter(storage.engine)
         ops = build_operations(feed, data, args.repetitions, args.warmup)
         ops += build_timeline_operations(feed, data)
+        if redis_run is not None:
+            # A prefix per backend: each backend's timelines are built from its own rows.
+            prefix = redis_run.key(f"{backend}:")
+            ops += build_redis_timeline_operations(feed, data, redis_run.client, prefix)
         results[backend] = {}
         for op in ops:
             if op.kind == "read":
@@ -91,7 +131,20 @@ def main(argv: list[str] | None = None) -> int:
                 f"raw {row['raw_median_ms']:.3f} ms ({row['raw_shape']}), "
                 f"ratio {row['ratio']:.2f}"
             )
+        if args.outbox:
+            results["outbox"][backend] = measure_outbox(
+                storage,
+                data,
+                outbox_sizes,
+                args.repetitions,
+                args.warmup,
+                counter,
+                redis_run,
+                _log,
+            )
     results["machine"] = machine_info(engines)
+    if redis_run is not None:
+        results["machine"]["redis"] = redis_run.server_version()
     results["meta"] = {
         "preset": args.preset,
         "sizes": vars(PRESETS[args.preset]),
@@ -113,7 +166,8 @@ def main(argv: list[str] | None = None) -> int:
     }
     for engine in engines.values():
         engine.dispose()
-    json_path, md_path = write_results(args.preset, results)
+    sections = outbox_markdown(results, backends) if args.outbox else []
+    json_path, md_path = write_results(args.preset, results, sections)
     if args.http and "sqlite" in backends:
         _log("http: the FastAPI example's GET /api/feed against a bare raw-SQL route")
         record_http(args.preset, measure_http(sqlite_database(args.preset), data.typical_user))

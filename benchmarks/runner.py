@@ -7,6 +7,7 @@ import os
 import platform
 import statistics
 import time
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +21,7 @@ __all__ = ["check_same_result", "machine_info", "measure", "write_results"]
 
 RESULTS = Path(__file__).parent / "results"
 TARGETS = {"read": 2.0, "write": 3.0}
+BACKENDS = ("sqlite", "postgresql")
 
 
 class StatementCounter:
@@ -161,8 +163,14 @@ def _targets(ops: dict[str, dict[str, Any]]) -> list[str]:
     return notes
 
 
-def write_results(preset: str, results: dict[str, Any]) -> tuple[Path, Path]:
-    """Write ``<preset>.json`` and ``<preset>.md`` under benchmarks/results."""
+def write_results(
+    preset: str, results: dict[str, Any], sections: Sequence[str] = ()
+) -> tuple[Path, Path]:
+    """Write ``<preset>.json`` and ``<preset>.md`` under benchmarks/results.
+
+    ``sections`` are markdown lines of further measurements, written after
+    the backends' tables.
+    """
     RESULTS.mkdir(exist_ok=True)
     json_path = RESULTS / f"{preset}.json"
     json_path.write_text(json.dumps(results, indent=2, default=str) + "\n")
@@ -173,6 +181,7 @@ def write_results(preset: str, results: dict[str, Any]) -> tuple[Path, Path]:
         f"{machine['platform']}, Python {machine['python']}, SQLAlchemy {machine['sqlalchemy']}, "
         f"SQLite {machine['sqlite']}"
         + (f", PostgreSQL {machine['postgresql']}" if "postgresql" in machine else "")
+        + (f", Redis {machine['redis']}" if machine.get("redis") else "")
         + "."
     )
     meta = results["meta"]
@@ -181,9 +190,10 @@ def write_results(preset: str, results: dict[str, Any]) -> tuple[Path, Path]:
         f"{meta['repetitions']} repetitions after {meta['warmup']} warm-up, library and raw "
         "SQL interleaved. Targets: reads <= 2x, writes <= 3x, feed page 50 <= 1.2x page 1."
     )
-    for backend, ops in results.items():
-        if backend in ("machine", "meta"):
+    for backend in BACKENDS:
+        if backend not in results:
             continue
+        ops = results[backend]
         load = meta["load"][backend]
         lines += [
             "",
@@ -227,6 +237,8 @@ def write_results(preset: str, results: dict[str, Any]) -> tuple[Path, Path]:
         misses = _targets(ops)
         lines.append("")
         lines.append("Missed targets: " + ("; ".join(misses) if misses else "none") + ".")
+    if sections:
+        lines += ["", *sections]
     md_path = RESULTS / f"{preset}.md"
     md_path.write_text("\n".join(lines) + "\n")
     return json_path, md_path
