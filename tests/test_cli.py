@@ -9,6 +9,7 @@ import pytest
 
 from socialfeed import Settings, SocialFeed
 from socialfeed.cli import main
+from tests.support import EventRecorder
 
 APP_DATABASE = ""
 built: list[SocialFeed] = []
@@ -63,10 +64,32 @@ def test_feed_option_uses_the_apps_own_facade(
     assert capsys.readouterr().out.startswith("unpublished 2")
 
 
+def test_deliver_pending_sends_to_the_handlers_it_connects(
+    database: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``outbox deliver-pending --handler`` gives the waiting rows to those receivers."""
+    feed = SocialFeed.from_url(database, settings=Settings(outbox=True))
+    recorder = EventRecorder(feed)
+    recorder.connect()  # a receiver: the row waits for it...
+    try:
+        monkeypatch.setattr(feed.delivery, "deliver", lambda events, ids=(): None)
+        feed.accounts.create_profile("carol")  # ...and the process dies before it ran
+    finally:
+        recorder.disconnect()
+        feed.close()
+    argv = ["outbox", "--database", database, "--handler", "notifications"]
+
+    assert main([*argv, "deliver-pending", "--older-than-seconds", "0"]) == 0
+    assert main([*argv, "status"]) == 0
+
+    assert capsys.readouterr().out == "delivered 1\nunpublished 3\nundelivered 0\n"
+
+
 @pytest.mark.parametrize(
     "argv",
     [
         ["outbox", "status"],
+        ["outbox", "--database", "sqlite://", "deliver-pending"],
         ["relay"],
         ["outbox", "--database", "sqlite://", "--handler", "nonsense", "status"],
     ],

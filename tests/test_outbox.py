@@ -6,7 +6,15 @@ from datetime import timedelta
 
 import pytest
 
-from socialfeed import ManualClock, NotFoundError, NotificationHandler, Settings, SocialFeed, wire
+from socialfeed import (
+    ManualClock,
+    NotFoundError,
+    NotificationHandler,
+    Settings,
+    SocialFeed,
+    signals,
+    wire,
+)
 from socialfeed.events import CommentAdded, Event, PostCreated, PostLiked, UserRegistered
 from socialfeed.services.outbox import OutboxStatus
 from socialfeed.storage import Storage
@@ -84,12 +92,20 @@ def test_a_failed_action_records_nothing(feed: SocialFeed, events: EventRecorder
     assert rows(feed.storage) == before
 
 
-def test_rows_are_marked_delivered_once_receivers_ran(
-    feed: SocialFeed, events: EventRecorder
-) -> None:
-    """After this process's receivers got the events, nothing waits for delivery."""
-    feed.accounts.create_profile("alice")
+def test_rows_are_marked_delivered_once_receivers_ran(feed: SocialFeed) -> None:
+    """A row waits for delivery while the receivers run, and is marked once they returned."""
+    seen: list[OutboxStatus] = []
 
+    def look(sender: SocialFeed, *, event: UserRegistered) -> None:
+        seen.append(sender.outbox.status())
+
+    signals.user_registered.connect(look, sender=feed, weak=False)
+    try:
+        feed.accounts.create_profile("alice")
+    finally:
+        signals.user_registered.disconnect(look)
+
+    assert seen == [OutboxStatus(unpublished=1, undelivered=1)]
     assert feed.outbox.status() == OutboxStatus(unpublished=1, undelivered=0)
 
 
@@ -156,6 +172,23 @@ def test_deliver_pending_leaves_recent_rows_to_their_process(
         assert recorder.only(UserRegistered).username == "alice"
     finally:
         recorder.disconnect()
+
+
+def test_a_row_this_version_cannot_read_does_not_block_the_others(
+    feed: SocialFeed, events: EventRecorder, clock: ManualClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """deliver_pending logs a row from a newer version, leaves it, and delivers the rest."""
+    monkeypatch.setattr(feed.delivery, "deliver", lambda events, ids=(): None)
+    feed.accounts.create_profile("alice")
+    with feed.storage.transaction() as uow:
+        uow.outbox.add(['{"type":"UserRegistered","version":99}'], clock.now(), delivered=False)
+    feed.accounts.create_profile("bob")
+    monkeypatch.undo()
+
+    assert feed.outbox.deliver_pending(older_than=timedelta(0)) == 2
+
+    assert [e.username for e in events.of_type(UserRegistered)] == ["alice", "bob"]
+    assert feed.outbox.status().undelivered == 1
 
 
 def test_purge_removes_only_old_rows_both_published_and_delivered(

@@ -13,7 +13,7 @@ from socialfeed.relay import Relay
 from socialfeed.storage import Storage
 from socialfeed.storage.base import OutboxMessage
 from socialfeed.worker import Worker
-from tests.conftest import HASHER
+from tests.conftest import HASHER, REDIS_URL
 from tests.test_outbox import outbox_feed
 
 # A port nothing listens on: every command fails to connect.
@@ -96,6 +96,38 @@ def test_a_restarted_consumer_first_gets_what_it_never_acknowledged(
     again = consumer(redis_client, redis_prefix).receive(10, 0.1)
 
     assert [(m.data, m.deliveries) for m in again] == [('{"n": 1}', 2), ('{"n": 2}', 2)]
+
+
+def test_a_client_that_decodes_responses_works_the_same(redis_prefix: str) -> None:
+    """A client built with ``decode_responses=True`` publishes, reads and claims the same way."""
+    assert REDIS_URL is not None
+    with redis.Redis.from_url(REDIS_URL, decode_responses=True) as client:
+        RedisStreamPublisher(client, f"{redis_prefix}s").publish(messages(2))
+        assert len(consumer(client, redis_prefix, name="dead").receive(10, 0.1)) == 2
+        claimed = consumer(client, redis_prefix, name="alive", claim_idle=0).receive(10, 0.1)
+
+    assert [(m.data, m.deliveries) for m in claimed] == [('{"n": 1}', 2), ('{"n": 2}', 2)]
+
+
+def test_an_entry_trimmed_while_pending_is_acknowledged_not_handed_out(
+    redis_client: redis.Redis, redis_prefix: str
+) -> None:
+    """A pending message the stream no longer holds is dropped from the group, not returned."""
+    RedisStreamPublisher(redis_client, f"{redis_prefix}s").publish(messages(2))
+    [first, second] = consumer(redis_client, redis_prefix).receive(10, 0.1)
+    redis_client.xdel(f"{redis_prefix}s", first.message_id)
+
+    again = consumer(redis_client, redis_prefix).receive(10, 0.1)
+
+    assert [m.message_id for m in again] == [second.message_id]
+    assert redis_client.xpending(f"{redis_prefix}s", "g")["pending"] == 1
+
+
+def test_a_timeout_under_a_millisecond_does_not_block(
+    redis_client: redis.Redis, redis_prefix: str
+) -> None:
+    """Reading an empty stream with a tiny timeout returns at once instead of blocking for ever."""
+    assert consumer(redis_client, redis_prefix).receive(10, 0.0001) == []
 
 
 def test_a_dead_letter_keeps_the_message_and_the_reason(

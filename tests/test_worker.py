@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 import time
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 
 import pytest
@@ -190,7 +190,7 @@ def test_a_message_that_keeps_coming_back_is_dead_lettered(
 
 
 def test_a_database_outage_costs_no_attempt(feed: SocialFeed) -> None:
-    """A receiver failing with StorageError is waited for, not counted, and acknowledged after."""
+    """A running worker waits out a receiver's StorageError without counting it, then acks."""
     outage = [StorageError("down")] * 5
 
     def needs_database(sender: object, *, event: PostLiked) -> None:
@@ -200,14 +200,44 @@ def test_a_database_outage_costs_no_attempt(feed: SocialFeed) -> None:
     signals.post_liked.connect(needs_database, sender=feed, weak=False)
     consumer = ListConsumer([liked()])
     worker = Worker(feed, consumer, attempts=2, max_backoff=0.01)
+    stop = threading.Event()
+    runner = threading.Thread(target=worker.run, args=(stop,), kwargs={"timeout": 0.01})
     try:
-        worker.work_once()
+        runner.start()
+        wait_for(lambda: consumer.acknowledged == ["0"])
     finally:
+        stop.set()
+        runner.join(10)
         signals.post_liked.disconnect(needs_database)
 
     assert outage == []
-    assert consumer.acknowledged == ["0"]
     assert consumer.dead == []
+
+
+def test_work_once_leaves_a_message_the_database_refused(feed: SocialFeed) -> None:
+    """Outside ``run`` nothing waits for the database: StorageError, the message unacknowledged."""
+
+    def needs_database(sender: object, *, event: PostLiked) -> None:
+        raise StorageError("down")
+
+    signals.post_liked.connect(needs_database, sender=feed, weak=False)
+    consumer = ListConsumer([liked()])
+    try:
+        with pytest.raises(StorageError):
+            Worker(feed, consumer).work_once()
+    finally:
+        signals.post_liked.disconnect(needs_database)
+
+    assert consumer.acknowledged == []
+    assert consumer.dead == []
+
+
+def wait_for(condition: Callable[[], bool], seconds: float = 10) -> None:
+    """Poll ``condition`` until it holds, failing after ``seconds``."""
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, "gave up waiting"
+        time.sleep(0.01)
 
 
 def test_run_handles_messages_until_stopped() -> None:
@@ -217,9 +247,7 @@ def test_run_handles_messages_until_stopped() -> None:
     worker = Worker(SocialFeed(MemoryStorage()), consumer)
     runner = threading.Thread(target=worker.run, args=(stop,), kwargs={"timeout": 0.01})
     runner.start()
-    deadline = time.monotonic() + 10
-    while len(consumer.acknowledged) < 2 and time.monotonic() < deadline:
-        time.sleep(0.01)
+    wait_for(lambda: len(consumer.acknowledged) == 2)
     stop.set()
     runner.join(10)
 

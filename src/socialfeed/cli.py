@@ -60,8 +60,10 @@ def _relay(args: argparse.Namespace) -> int:
     publisher = RedisStreamPublisher(_redis(args.redis), args.stream, max_length=args.max_length)
     relay = Relay(storage, publisher, batch_size=args.batch_size, poll_interval=args.poll_interval)
     logging.getLogger("socialfeed.relay").info("relaying the outbox to %s", args.stream)
-    relay.run(_stop_on_signals())
-    storage.close()
+    try:
+        relay.run(_stop_on_signals())
+    finally:
+        storage.close()
     return 0
 
 
@@ -81,21 +83,30 @@ def _worker(args: argparse.Namespace) -> int:
     logging.getLogger("socialfeed.worker").info(
         "worker %s of group %s on %s", consumer.consumer, args.group, args.stream
     )
-    worker.run(_stop_on_signals())
-    feed.close()
+    try:
+        worker.run(_stop_on_signals())
+    finally:
+        feed.close()
     return 0
 
 
 def _outbox(args: argparse.Namespace) -> int:
     feed = _feed(args)
-    if args.action == "status":
-        status = feed.outbox.status()
-        print(f"unpublished {status.unpublished}\nundelivered {status.undelivered}")
-    elif args.action == "deliver-pending":
-        print(f"delivered {feed.outbox.deliver_pending(older_than=timedelta(seconds=0))}")
-    else:
-        print(f"purged {feed.outbox.purge(older_than=timedelta(hours=args.older_than_hours))}")
-    feed.close()
+    try:
+        if args.action == "status":
+            status = feed.outbox.status()
+            print(f"unpublished {status.unpublished}\nundelivered {status.undelivered}")
+        elif args.action == "deliver-pending":
+            if not (args.feed or args.handler):
+                # With nobody to deliver to, the rows would be marked delivered for nothing.
+                raise SystemExit("deliver-pending: give --handler or --feed: whose receivers?")
+            older_than = timedelta(seconds=args.older_than_seconds)
+            print(f"delivered {feed.outbox.deliver_pending(older_than=older_than)}")
+        else:
+            older_than = timedelta(hours=args.older_than_hours)
+            print(f"purged {feed.outbox.purge(older_than=older_than)}")
+    finally:
+        feed.close()
     return 0
 
 
@@ -191,6 +202,12 @@ def _parser() -> argparse.ArgumentParser:
     outbox.add_argument("action", choices=["status", "deliver-pending", "purge"])
     facade(outbox)
     outbox.add_argument("--older-than-hours", type=float, default=24.0, help="for purge")
+    outbox.add_argument(
+        "--older-than-seconds",
+        type=float,
+        default=10.0,
+        help="for deliver-pending: leave younger rows to the process delivering them",
+    )
     return parser
 
 

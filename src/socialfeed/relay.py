@@ -16,7 +16,11 @@ published, in one transaction of the database:
 - **Commit order, per row.** An action writes its outbox rows after every
   other row it changed, so two actions on the same rows (a like and an unlike
   of one post) are numbered in the order they committed, and published in that
-  order.
+  order. Unrelated actions are not ordered: on PostgreSQL a row is numbered
+  when written, so a higher number can commit, and be published, first.
+- **Holding the batch.** On SQLite the batch's transaction holds the write
+  lock while the publisher talks to the broker: give the broker client a
+  timeout. The relay needs READ COMMITTED on PostgreSQL (the default).
 - **Prompt and bounded.** On PostgreSQL the relay sleeps on ``LISTEN`` and a
   commit wakes it; elsewhere it polls, with a cheap read, every
   ``poll_interval``. A batch holds at most ``batch_size`` rows, so one

@@ -113,41 +113,42 @@ class Worker:
         self.max_deliveries = max_deliveries
         self.batch_size = batch_size
         self.max_backoff = max_backoff
-        self._stop = threading.Event()  # replaced by the one `run` is given
+        self._stop: threading.Event | None = None  # set while `run` runs
 
     def work_once(self, timeout: float = 1.0) -> int:
         """Handle one batch of messages; return how many were handled or set aside.
 
-        Raises `BrokerError` when the broker cannot be reached; messages of
-        the batch not acknowledged yet come again.
+        Raises `BrokerError` when the broker cannot be reached, and
+        `StorageError` when a receiver cannot reach the database (only `run`
+        waits for it); messages not acknowledged yet come again.
         """
         messages = self.consumer.receive(self.batch_size, timeout)
-        handled: list[Received] = []
-        try:
-            for message in messages:
-                reason = self._handle(message)
-                if reason is None:
-                    handled.append(message)
-                else:
-                    logger.error("message %s dead-lettered: %s", message.message_id, reason)
-                    self.consumer.dead_letter(message, reason)
-        finally:
-            if handled:
-                self.consumer.acknowledge(handled)
+        for message in messages:
+            reason = self._handle(message)
+            # One at a time, as soon as it is handled: a message held until the
+            # end of a slow batch would look abandoned to the other workers.
+            if reason is None:
+                self.consumer.acknowledge([message])
+            else:
+                logger.error("message %s dead-lettered: %s", message.message_id, reason)
+                self.consumer.dead_letter(message, reason)
         return len(messages)
 
     def run(self, stop: threading.Event, *, timeout: float = 1.0) -> None:
         """Handle messages until ``stop`` is set; outlives broker and database restarts."""
         self._stop = stop
         backoff = _Backoff(self.max_backoff)
-        while not stop.is_set():
-            try:
-                self.work_once(timeout)
-            except (BrokerError, StorageError) as error:
-                logger.warning("%s; retrying", error)
-                stop.wait(backoff.next())
-            else:
-                backoff.reset()
+        try:
+            while not stop.is_set():
+                try:
+                    self.work_once(timeout)
+                except (BrokerError, StorageError) as error:
+                    logger.warning("%s; retrying", error)
+                    stop.wait(backoff.next())
+                else:
+                    backoff.reset()
+        finally:
+            self._stop = None
 
     def _handle(self, message: Received) -> str | None:
         """Send one message's event; return why it must be set aside, or ``None``."""
@@ -167,8 +168,8 @@ class Worker:
             if all(isinstance(error, StorageError) for _, error in failures):
                 # The database is down or busy: not the message's fault, so it
                 # costs no attempt. Wait for the database here, holding the message.
-                if self._stop.wait(outage.next()):
-                    raise StorageError("stopped while waiting for the database")
+                if self._stop is None or self._stop.wait(outage.next()):
+                    raise StorageError("a receiver could not reach the database")
                 continue
             if attempt >= self.attempts:
                 return "; ".join(f"{_name(receiver)}: {error!r}" for receiver, error in failures)

@@ -1,10 +1,10 @@
 """The outbox on Redis Streams: a `Publisher` for the relay and a `Consumer` for workers.
 
 One stream carries every event; each message has two fields, ``seq`` (the
-outbox row id: the order of the stream) and ``data`` (the event in wire
-form). Each kind of worker is a consumer group, so every group sees every
-event once (notifications in one group, search indexing in another), and
-the workers of a group share its messages.
+outbox row id) and ``data`` (the event in wire form). Each kind of worker
+is a consumer group, so every group sees every event once (notifications in
+one group, search indexing in another), and the workers of a group share
+its messages.
 
 Redis must keep what it acknowledged: run it with ``appendonly yes`` (and
 ``appendfsync always`` if a lost second of events matters). A Redis that
@@ -99,6 +99,7 @@ class RedisStreamConsumer:
             return self._receive(count, timeout)
         except redis.ResponseError as error:
             if "NOGROUP" not in str(error):
+                self._own_pending = True
                 raise BrokerError(f"Redis refused to read: {error}") from error
             self._group_ready = False  # the stream or group vanished: make it again
             return []
@@ -113,6 +114,7 @@ class RedisStreamConsumer:
         try:
             self.client.xack(self.stream, self.group, *(m.message_id for m in messages))
         except redis.RedisError as error:
+            self._own_pending = True
             raise BrokerError(f"Redis failed: {type(error).__name__}") from error
 
     def dead_letter(self, message: Received, reason: str) -> None:
@@ -131,6 +133,7 @@ class RedisStreamConsumer:
         try:
             pipe.execute()
         except redis.RedisError as error:
+            self._own_pending = True
             raise BrokerError(f"Redis failed: {type(error).__name__}") from error
 
     def _receive(self, count: int, timeout: float) -> list[Received]:
@@ -150,27 +153,42 @@ class RedisStreamConsumer:
         ]
 
     def _read(self, start: str, count: int, timeout: float | None) -> list[tuple[str, Any]]:
-        block = None if timeout is None else int(timeout * 1000)
+        # BLOCK 0 would wait for ever: a timeout under a millisecond does not block.
+        block = None if timeout is None or timeout < 0.001 else int(timeout * 1000)
         response: Any = self.client.xreadgroup(
             self.group, self.consumer, {self.stream: start}, count=count, block=block
         )
-        return [
-            (_text(message_id), fields)
-            for _, entries in response or []
-            for message_id, fields in entries
-            if fields  # an entry trimmed from the stream comes back empty
-        ]
+        # A list of [stream, entries] pairs (RESP2), or a mapping of them (RESP3).
+        streams = (
+            response.values() if isinstance(response, dict) else [e for _, e in response or []]
+        )
+        return self._present([entry for entries in streams for entry in entries])
 
     def _claim(self, count: int) -> list[Received]:
         reply: Any = self.client.xautoclaim(
             self.stream, self.group, self.consumer, int(self.claim_idle * 1000), count=count
         )
         # [next start id, entries, (Redis 7) ids deleted meanwhile]
-        entries = [(_text(message_id), fields) for message_id, fields in reply[1] if fields]
-        return self._with_deliveries(entries)
+        return self._with_deliveries(self._present(reply[1]))
+
+    def _present(self, entries: Any) -> list[tuple[str, Any]]:
+        """The entries that still hold a message; acknowledge those the stream trimmed away.
+
+        A trimmed entry comes back without fields and can never be handled;
+        left pending it would come back for ever.
+        """
+        present = [(_text(message_id), fields) for message_id, fields in entries if fields]
+        gone = [_text(message_id) for message_id, fields in entries if not fields]
+        if gone:
+            self.client.xack(self.stream, self.group, *gone)
+        return present
 
     def _with_deliveries(self, entries: list[tuple[str, Any]]) -> list[Received]:
-        """Messages handed out before, with how often: XPENDING knows, the reads do not say."""
+        """Messages handed out before, with how often: XPENDING knows, the reads do not say.
+
+        Every id between the first and the last is this consumer's and still
+        pending (trimmed ones were acknowledged), so ``len(entries)`` covers them.
+        """
         if not entries:
             return []
         pending: Any = self.client.xpending_range(

@@ -21,7 +21,7 @@ from datetime import datetime
 from socialfeed import wire
 from socialfeed._dispatch import receivers_of, send
 from socialfeed.clock import Clock
-from socialfeed.errors import ReceiverError, StorageError
+from socialfeed.errors import ReceiverError, StorageError, WireFormatError
 from socialfeed.events import Event
 from socialfeed.settings import Settings
 from socialfeed.storage.base import OutboxMessage, Storage, UnitOfWork
@@ -82,22 +82,30 @@ class Delivery:
             raise ReceiverError([error for _, error in failures])
 
     def deliver_pending(self, older_than: datetime, batch_size: int) -> int:
-        """Send the outbox events recorded before ``older_than`` that no receiver saw yet."""
-        delivered = last = 0
-        while True:
-            batch = self._read_pending(older_than, batch_size)
-            if not batch or batch[0].id <= last:
-                # Done, or the last batch stayed unmarked (the timeline store or
-                # the database failed again): leave it for the next call.
-                return delivered
-            events = [wire.decode(message.data) for message in batch]
-            self.deliver(events, [message.id for message in batch])
-            delivered += len(batch)
-            last = batch[-1].id
+        """Send the outbox events recorded before ``older_than`` that no receiver saw yet.
 
-    def _read_pending(self, older_than: datetime, batch_size: int) -> list[OutboxMessage]:
+        Return how many were sent. A row this version cannot decode (written
+        by a newer one) is logged and left for a process that can read it.
+        """
+        sent = last = 0
+        while batch := self._pending_after(last, older_than, batch_size):
+            last = batch[-1].id
+            readable: list[tuple[int, Event]] = []
+            for message in batch:
+                try:
+                    readable.append((message.id, wire.decode(message.data)))
+                except WireFormatError as error:
+                    logger.error("outbox row %d cannot be delivered: %s", message.id, error)
+            if readable:
+                self.deliver([event for _, event in readable], [row for row, _ in readable])
+                sent += len(readable)
+        return sent
+
+    def _pending_after(
+        self, after_id: int, older_than: datetime, batch_size: int
+    ) -> list[OutboxMessage]:
         with self._storage.transaction(write=False) as uow:
-            return uow.outbox.undelivered(older_than, batch_size)
+            return uow.outbox.undelivered(older_than, after_id, batch_size)
 
     def _has_receivers(self, events: Sequence[Event]) -> bool:
         # A timeline store outside the database is this process's receiver too.
@@ -111,8 +119,10 @@ class Delivery:
         try:
             self._timeline_store.apply(self._storage, self._settings, events)
         except Exception:
-            # Like a failed receiver: logged, and the caller's action stands. A
-            # timeline the store lost is rebuilt from the database when read.
+            # Like a failed receiver: logged, and the caller's action stands.
+            # With the outbox on, the rows stay undelivered and deliver_pending
+            # gives the events to the store again; without it they are lost
+            # to the store until the timeline is rebuilt.
             logger.exception("the timeline store failed to take %d events", len(events))
             return False
         return True

@@ -768,8 +768,13 @@ class OutboxRepository(Protocol):
         """Mark rows as handed to the broker."""
         ...
 
-    def undelivered(self, recorded_before: datetime, limit: int) -> list[OutboxMessage]:
-        """Return up to ``limit`` rows recorded before the time and not delivered, oldest first."""
+    def undelivered(
+        self, recorded_before: datetime, after_id: int, limit: int
+    ) -> list[OutboxMessage]:
+        """Return up to ``limit`` undelivered rows recorded before the time, above ``after_id``.
+
+        Oldest first; the id is the cursor of a walk over them.
+        """
         ...
 
     def mark_delivered(self, ids: Sequence[int]) -> None:

@@ -26,14 +26,19 @@ class Outbox(Repository):
 
     def unpublished(self, limit: int, *, hold: bool = True) -> list[OutboxMessage]:
         # Transactions run one at a time here: every read already holds the rows.
-        return self._oldest(lambda row: not row.published, limit)
+        return self._oldest(lambda _, row: not row.published, limit)
 
     def mark_published(self, ids: Sequence[int]) -> None:
         self._mark(ids, lambda row: attrs.evolve(row, published=True))
 
-    def undelivered(self, recorded_before: datetime, limit: int) -> list[OutboxMessage]:
+    def undelivered(
+        self, recorded_before: datetime, after_id: int, limit: int
+    ) -> list[OutboxMessage]:
         return self._oldest(
-            lambda row: not row.delivered and row.created_at < recorded_before, limit
+            lambda row_id, row: (
+                row_id > after_id and not row.delivered and row.created_at < recorded_before
+            ),
+            limit,
         )
 
     def mark_delivered(self, ids: Sequence[int]) -> None:
@@ -49,8 +54,9 @@ class Outbox(Repository):
             lambda _, row: row.published and row.delivered and row.created_at < recorded_before,
         )
 
-    def _oldest(self, wanted: Callable[[OutboxRow], bool], limit: int) -> list[OutboxMessage]:
-        ids = sorted(row_id for row_id, row in self._t.outbox.items() if wanted(row))[:limit]
+    def _oldest(self, wanted: Callable[[int, OutboxRow], bool], limit: int) -> list[OutboxMessage]:
+        ids = sorted(row_id for row_id, row in self._t.outbox.items() if wanted(row_id, row))
+        ids = ids[:limit]
         return [OutboxMessage(row_id, self._t.outbox[row_id].data) for row_id in ids]
 
     def _mark(self, ids: Sequence[int], marked: Callable[[OutboxRow], OutboxRow]) -> None:

@@ -35,7 +35,11 @@ _UNPUBLISHED = (
 )
 _UNDELIVERED = (
     select(outbox.c.id, outbox.c.data)
-    .where(~outbox.c.delivered, outbox.c.created_at < bindparam("before"))
+    .where(
+        ~outbox.c.delivered,
+        outbox.c.id > bindparam("after"),
+        outbox.c.created_at < bindparam("before"),
+    )
     .order_by(outbox.c.id)
     .limit(bindparam("limit"))
 )
@@ -45,7 +49,11 @@ _MARK_PUBLISHED = (
 _MARK_DELIVERED = (
     update(outbox).where(outbox.c.id.in_(bindparam("ids", expanding=True))).values(delivered=True)
 )
-_COUNTS = select(func.count().filter(~outbox.c.published), func.count().filter(~outbox.c.delivered))
+# Two counts, each over its partial index, not one pass over every row kept.
+_COUNTS = select(
+    select(func.count()).where(~outbox.c.published).scalar_subquery(),
+    select(func.count()).where(~outbox.c.delivered).scalar_subquery(),
+)
 
 
 class SQLOutbox(Repository):
@@ -70,8 +78,11 @@ class SQLOutbox(Repository):
         if ids:
             self._conn.execute(_MARK_PUBLISHED, {"ids": list(ids)})
 
-    def undelivered(self, recorded_before: datetime, limit: int) -> list[OutboxMessage]:
-        rows = self._conn.execute(_UNDELIVERED, {"before": recorded_before, "limit": limit})
+    def undelivered(
+        self, recorded_before: datetime, after_id: int, limit: int
+    ) -> list[OutboxMessage]:
+        parameters = {"before": recorded_before, "after": after_id, "limit": limit}
+        rows = self._conn.execute(_UNDELIVERED, parameters)
         return [OutboxMessage(row.id, row.data) for row in rows]
 
     def mark_delivered(self, ids: Sequence[int]) -> None:
