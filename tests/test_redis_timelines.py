@@ -9,8 +9,8 @@ from __future__ import annotations
 import random
 import socket
 import uuid
-from collections.abc import Sequence
-from contextlib import AbstractContextManager
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any, cast
 
@@ -29,7 +29,7 @@ from socialfeed.settings import FeedStrategy
 from socialfeed.storage import Storage
 from socialfeed.storage.base import UnitOfWork
 from socialfeed.timelines import TimelineStore
-from tests.conftest import HASHER
+from tests.conftest import HASHER, REDIS_URL
 from tests.support import EventRecorder, counted_statements
 from tests.test_timelines import World, assert_same_feeds, ids, timeline_size, walk
 
@@ -38,6 +38,15 @@ from tests.test_timelines import World, assert_same_feeds, ids, timeline_size, w
 def store(redis_client: redis.Redis, redis_prefix: str) -> RedisTimelines:
     """A Redis timeline store under the test's own prefix."""
     return RedisTimelines(redis_client, prefix=redis_prefix)
+
+
+@pytest.fixture
+def text_client(redis_prefix: str) -> Iterator[redis.Redis]:
+    """A client of the test Redis server that decodes every reply to str."""
+    assert REDIS_URL is not None
+    client = redis.Redis.from_url(REDIS_URL, decode_responses=True)
+    yield client
+    client.close()
 
 
 def facade(
@@ -57,22 +66,27 @@ def facade(
     )
 
 
+def texts(reply: object) -> list[str]:
+    """Return the members of a reply as text, whether the client decodes replies or not."""
+    members = cast("list[bytes | str]", reply)
+    return [member.decode() if isinstance(member, bytes) else member for member in members]
+
+
 def held(store: RedisTimelines, user_id: int) -> list[int]:
     """Return the post ids the user's timeline holds in Redis, newest first."""
     members = store.client.zrevrangebyscore(store.timeline_key(user_id), "(+inf", "-inf")
-    return [int(member.split(b":")[0]) for member in cast("list[bytes]", members)]
+    return [int(member.split(":")[0]) for member in texts(members)]
 
 
 def markers(store: RedisTimelines, user_id: int) -> set[str]:
     """Return the markers of the user's timeline (built, pending, floor)."""
-    members = store.client.zrangebyscore(store.timeline_key(user_id), "+inf", "+inf")
-    return {member.decode() for member in cast("list[bytes]", members)}
+    return set(texts(store.client.zrangebyscore(store.timeline_key(user_id), "+inf", "+inf")))
 
 
 def pulled(store: RedisTimelines) -> set[int]:
     """Return the authors the hybrid store marked as pulled."""
-    members = store.client.zrange(f"{store.prefix}pulled", 0, -1)
-    return {int(member) for member in cast("list[bytes]", members) if member != b"marks"}
+    members = texts(store.client.zrange(f"{store.prefix}pulled", 0, -1))
+    return {int(member) for member in members if member != "marks"}
 
 
 def redis_state(store: RedisTimelines) -> dict[str, Any]:
@@ -128,8 +142,33 @@ class Deferred:
     def rebuild(self, storage: Storage, settings: Settings, owner_id: int) -> int:
         return self.store.rebuild(storage, settings, owner_id)
 
-    def rebuilding_all(self) -> AbstractContextManager[None]:
-        return self.store.rebuilding_all()
+    def rebuild_all(self, storage: Storage, settings: Settings) -> int:
+        return self.store.rebuild_all(storage, settings)
+
+
+@contextmanager
+def counted_round_trips(client: redis.Redis) -> Iterator[list[str]]:
+    """Collect the round trips to Redis made through ``client`` inside the block.
+
+    A command is one round trip, and so is a pipeline, whatever it holds.
+    """
+    trips: list[str] = []
+    command: Callable[..., Any] = client.execute_command
+    execute: Callable[..., Any] = redis.client.Pipeline.execute
+
+    def counted_command(*args: Any, **options: Any) -> Any:
+        trips.append(str(args[0]))
+        return command(*args, **options)
+
+    def counted_execute(pipe: redis.client.Pipeline, *args: Any, **options: Any) -> Any:
+        if pipe.connection_pool is client.connection_pool and pipe.command_stack:
+            trips.append(f"pipeline of {len(pipe.command_stack)}")
+        return execute(pipe, *args, **options)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(client, "execute_command", counted_command)
+        patch.setattr(redis.client.Pipeline, "execute", counted_execute)
+        yield trips
 
 
 def test_every_write_trims_the_timeline_to_its_capacity(
@@ -251,7 +290,7 @@ def test_a_tiny_capacity_gives_the_pull_feed_on_generated_data(
 def test_a_page_is_one_query_after_one_round_trip(
     sql_storage: Storage, clock: ManualClock, store: RedisTimelines, strategy: FeedStrategy
 ) -> None:
-    """Reading a page of 5 or of 50 from a built timeline runs one SQL statement."""
+    """Reading a page of 5 or of 50 from a built timeline is one Redis round trip and one query."""
     feed = facade(sql_storage, clock, store, strategy, hybrid_threshold=3)
     me = feed.accounts.create_profile("me")
     ids(feed, me)
@@ -265,10 +304,14 @@ def test_a_page_is_one_query_after_one_round_trip(
         feed.posts.create(author.id, content="a")
         feed.posts.create(author.id, content="b")
     for limit in (5, 50):
-        with counted_statements(sql_storage) as statements:
+        with (
+            counted_statements(sql_storage) as statements,
+            counted_round_trips(store.client) as trips,
+        ):
             page = feed.feed.home(me.id, limit=limit)
         assert len(page.items) == limit
         assert len(statements) == 1, statements
+        assert len(trips) == 1, trips
 
 
 def test_a_read_walks_on_past_the_entries_it_drops(
@@ -460,18 +503,157 @@ def test_hybrid_authors_stay_pulled_until_every_timeline_is_rebuilt(
 
 
 def test_a_full_rebuild_keeps_the_authors_marked_while_it_ran(
-    storage: Storage, clock: ManualClock, store: RedisTimelines
+    storage: Storage, clock: ManualClock, store: RedisTimelines, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Only the authors marked before a rebuild of every timeline began are forgotten."""
     hybrid = facade(storage, clock, store, "hybrid", hybrid_threshold=1)
     star, early, fan = (hybrid.accounts.create_profile(n) for n in ("star", "early", "fan"))
+    ids(hybrid, fan)
     hybrid.follows.follow(fan.id, early.id)
     hybrid.follows.follow(fan.id, star.id)
     assert pulled(store) == {early.id, star.id}
+    find_timelines = store._timeline_owners
 
-    with store.rebuilding_all():
+    def find_timelines_while_star_posts() -> set[int]:
         hybrid.posts.create(star.id, content="posted during the rebuild")
+        return find_timelines()
+
+    monkeypatch.setattr(store, "_timeline_owners", find_timelines_while_star_posts)
+    assert hybrid.maintenance.rebuild_timelines() == 1
     assert pulled(store) == {star.id}
+
+
+def test_forgetting_a_pulled_author_loses_no_post_of_an_unbuilt_timeline(
+    storage: Storage, clock: ManualClock, store: RedisTimelines
+) -> None:
+    """A timeline missing in a full rebuild gets, when read, the posts its author was pulled for."""
+    hybrid = facade(storage, clock, store, "hybrid", hybrid_threshold=2)
+    pull = facade(storage, clock, None, "pull")
+    star, fan, other = (hybrid.accounts.create_profile(n) for n in ("star", "fan", "other"))
+    hybrid.follows.follow(fan.id, star.id)
+    hybrid.follows.follow(other.id, star.id)
+    made_while_pulled = hybrid.posts.create(star.id, content="to two followers")
+    hybrid.follows.unfollow(other.id, star.id)
+    assert pulled(store) == {star.id}
+
+    assert hybrid.maintenance.rebuild_timelines() == 0  # nobody read: no timeline to rebuild
+    assert pulled(store) == set()
+    assert ids(hybrid, fan) == ids(pull, fan) == [made_while_pulled.id]
+
+
+def test_a_full_rebuild_rebuilds_only_the_timelines_redis_holds(
+    storage: Storage, clock: ManualClock, store: RedisTimelines
+) -> None:
+    """rebuild_timelines brings the existing timelines up to date and creates no other."""
+    push = facade(storage, clock, store)
+    alice, bob, carol = (push.accounts.create_profile(n) for n in ("alice", "bob", "carol"))
+    push.follows.follow(alice.id, bob.id)
+    push.follows.follow(carol.id, bob.id)
+    assert ids(push, alice) == []
+    # Without an outbox, a post Redis missed is missing until a rebuild.
+    post = facade(storage, clock, unreachable(store.prefix)).posts.create(bob.id, content="hi")
+    assert held(store, alice.id) == []
+
+    assert push.maintenance.rebuild_timelines() == 1
+    assert held(store, alice.id) == [post.id]
+    assert "built" in markers(store, alice.id)
+    assert store.client.exists(store.timeline_key(bob.id), store.timeline_key(carol.id)) == 0
+
+
+def test_a_full_rebuild_under_pull_leaves_redis_alone(
+    storage: Storage, clock: ManualClock, store: RedisTimelines
+) -> None:
+    """Under pull, rebuild_timelines with a store rebuilds nothing and writes nothing to Redis."""
+    push = facade(storage, clock, store)
+    pull = facade(storage, clock, store, "pull")
+    alice, bob = (push.accounts.create_profile(n) for n in ("alice", "bob"))
+    push.follows.follow(alice.id, bob.id)
+    ids(push, alice)
+    pull.posts.create(bob.id, content="not pushed under pull")
+    before = redis_state(store)
+
+    with counted_round_trips(store.client) as trips:
+        assert pull.maintenance.rebuild_timelines() == 0
+    assert trips == []
+    assert redis_state(store) == before
+
+
+def test_a_full_rebuild_finds_its_own_timelines_whatever_the_prefix(
+    storage: Storage, clock: ManualClock, redis_client: redis.Redis, redis_prefix: str
+) -> None:
+    """A prefix with glob characters finds its own timelines, not those of a prefix it matches."""
+    mine = RedisTimelines(redis_client, prefix=f"{redis_prefix}a*[")
+    theirs = RedisTimelines(redis_client, prefix=f"{redis_prefix}ab[")
+    push = facade(storage, clock, theirs)
+    alice = push.accounts.create_profile("alice")
+    ids(push, alice)
+    assert redis_client.exists(theirs.timeline_key(alice.id)) == 1
+
+    assert facade(storage, clock, mine).maintenance.rebuild_timelines() == 0
+    assert redis_client.exists(mine.timeline_key(alice.id)) == 0
+    assert facade(storage, clock, theirs).maintenance.rebuild_timelines() == 1
+
+
+@pytest.mark.parametrize("second", ["finishes", "dies"])
+def test_an_overtaken_rebuild_never_loses_a_post(
+    storage: Storage, clock: ManualClock, store: RedisTimelines, second: str
+) -> None:
+    """A rebuild overtaken by another leaves the timeline unbuilt, so no post between them is lost.
+
+    Rebuild A reads the database; a post lands in the pending timeline;
+    rebuild B empties the timeline again (the post goes with it); A finishes
+    first, with what it read. Whether B then finishes or dies, the post is
+    in the feed.
+    """
+    push = facade(storage, clock, store)
+    pull = facade(storage, clock, None, "pull")
+    alice, bob = (push.accounts.create_profile(n) for n in ("alice", "bob"))
+    push.follows.follow(alice.id, bob.id)
+    old = push.posts.create(bob.id, content="before both rebuilds")
+    key = store.timeline_key(alice.id)
+
+    first = store._begin_rebuild(key)
+    with storage.transaction(write=False) as uow:
+        read_first = store._rebuild_entries(uow, push.settings, alice.id)
+    post = push.posts.create(bob.id, content="between the rebuilds")
+    assert held(store, alice.id) == [post.id]
+    second_marker = store._begin_rebuild(key)
+    store._finish_rebuild(key, first, read_first)
+    assert markers(store, alice.id) == {second_marker}  # not built: a read would rebuild it
+
+    if second == "finishes":
+        with storage.transaction(write=False) as uow:
+            read_second = store._rebuild_entries(uow, push.settings, alice.id)
+        store._finish_rebuild(key, second_marker, read_second)
+    assert ids(push, alice) == ids(pull, alice) == [post.id, old.id]
+    assert held(store, alice.id) == [post.id, old.id]
+    assert markers(store, alice.id) == {"built"}
+
+
+@pytest.mark.parametrize("strategy", ["push", "hybrid"])
+def test_a_client_that_decodes_replies_gives_the_pull_feed(
+    storage: Storage, text_client: redis.Redis, redis_prefix: str, strategy: FeedStrategy
+) -> None:
+    """With a client built with decode_responses=True, trimmed timelines page as the pull feed."""
+    clock = ManualClock(tick=timedelta(0))
+    store = RedisTimelines(text_client, prefix=redis_prefix, capacity=4)
+    writer = facade(storage, clock, store, strategy, hybrid_threshold=3)
+    pull = facade(storage, clock, None, "pull")
+    world = World(writer, clock, seed=5, size=8)
+    for user_id in world.users:
+        walk(writer, user_id, 100)  # built, so that the events write every timeline
+    for _ in range(80):
+        world.step()
+    assert_same_feeds(pull, writer, world.users)
+    # The replies were str, and the paths that parse them ran: floors, pulled authors.
+    reply = text_client.zrange(store.timeline_key(world.users[0]), 0, -1)
+    assert all(isinstance(member, str) for member in cast("list[object]", reply))
+    assert any(m.startswith("floor:") for u in world.users for m in markers(store, u))
+    if strategy == "hybrid":
+        assert pulled(store)
+
+    assert writer.maintenance.rebuild_timelines() == len(world.users)
+    assert_same_feeds(pull, writer, world.users)
 
 
 def test_actions_go_on_while_redis_is_down(
@@ -541,19 +723,27 @@ def test_a_rebuild_without_redis_is_a_broker_error(
 def test_the_outbox_brings_a_stale_timeline_up_to_date(
     storage: Storage, clock: ManualClock, store: RedisTimelines
 ) -> None:
-    """Events a down Redis missed reach it again from the outbox, timelines kept meanwhile."""
+    """A timeline that missed a post while Redis was down is stale until deliver_pending runs."""
     settings: dict[str, Any] = {"outbox": True}
     down = facade(storage, clock, unreachable(store.prefix), **settings)
     up = facade(storage, clock, store, **settings)
+    pull = facade(storage, clock, None, "pull")
     alice, bob = (up.accounts.create_profile(n) for n in ("alice", "bob"))
     up.follows.follow(alice.id, bob.id)
     assert ids(up, alice) == []
     post = down.posts.create(bob.id, content="missed by Redis")
-    assert ids(up, alice) == []  # the timeline survived, without the post
+    assert up.outbox.status().undelivered == 1
 
     clock.advance(timedelta(minutes=1))
-    up.outbox.deliver_pending()
-    assert ids(up, alice) == [post.id]
+    # Stale, however long it waits: the timeline survived, without the post.
+    assert ids(up, alice) == [] != ids(pull, alice)
+    assert held(store, alice.id) == []
+    assert "built" in markers(store, alice.id)
+
+    assert up.outbox.deliver_pending() == 1
+    assert held(store, alice.id) == [post.id]
+    assert ids(up, alice) == ids(pull, alice) == [post.id]
+    assert up.outbox.status().undelivered == 0
 
 
 def test_under_pull_the_store_keeps_nothing(
@@ -566,6 +756,12 @@ def test_under_pull_the_store_keeps_nothing(
     post = pull.posts.create(bob.id, content="hello")
     assert ids(pull, alice) == [post.id]
     assert list(store.client.scan_iter(match=f"{store.prefix}*")) == []
+
+
+def test_script_digests_are_the_ones_redis_computes(redis_client: redis.Redis) -> None:
+    """Each script's digest, the name EVALSHA runs it by, is the one Redis gives its source."""
+    for script in timelines._SCRIPTS:
+        assert redis_client.script_load(script.source) == script.sha
 
 
 def test_capacity_must_be_positive(redis_client: redis.Redis) -> None:

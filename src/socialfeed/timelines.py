@@ -13,7 +13,6 @@ lost from it, and every page is checked against it when it is read.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from contextlib import AbstractContextManager
 from datetime import datetime
 from typing import Protocol
 
@@ -33,7 +32,9 @@ class TimelineStore(Protocol):
     always in order (an outbox redelivers what a crashed process never
     delivered), so `apply` must make a repeated or late event harmless. The
     facade logs what `apply` raises and carries on: a store may fall behind,
-    never the database.
+    never the database. With ``Settings.outbox`` on, the events of an `apply`
+    that raised stay undelivered in the outbox, and the store gets them again
+    when `OutboxService.deliver_pending` runs.
     """
 
     def apply(self, storage: Storage, settings: Settings, events: Sequence[Event]) -> None:
@@ -64,6 +65,11 @@ class TimelineStore(Protocol):
         """
         ...
 
-    def rebuilding_all(self) -> AbstractContextManager[None]:
-        """Surround a rebuild of every timeline, so the store may forget what it made redundant."""
+    def rebuild_all(self, storage: Storage, settings: Settings) -> int:
+        """Regenerate every timeline the store holds; return how many were rebuilt.
+
+        `MaintenanceService.rebuild_timelines` calls it, under ``"push"`` or
+        ``"hybrid"`` only. A store need not create the timelines it does not
+        hold, and may forget afterwards what a complete rebuild made redundant.
+        """
         ...

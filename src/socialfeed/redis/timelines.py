@@ -7,18 +7,19 @@ posts of the same microsecond then order by id, as in the feed, and the
 entries of one author can be found to purge them. Markers sit at score
 ``+inf``, above every entry, where trimming by rank never reaches them:
 ``built`` (the timeline was rebuilt from the database once; without it the
-next read rebuilds it), ``pending`` (a rebuild is under way) and
-``floor:<score>:<post id>`` (the newest entry ever trimmed away: below it
-the timeline may miss posts). ``<prefix>pulled`` is the hybrid feed's set
-of authors that were not pushed to (see `RedisTimelines`).
+next read rebuilds it), ``pending:<token>`` (a rebuild is under way; the
+token is that rebuild's own) and ``floor:<score>:<post id>`` (the newest
+entry ever trimmed away: below it the timeline may miss posts).
+``<prefix>pulled`` is the hybrid feed's set of authors that were not pushed
+to (see `RedisTimelines`).
 """
 
 from __future__ import annotations
 
 import hashlib
 import logging
+import uuid
 from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -49,7 +50,7 @@ logger = logging.getLogger("socialfeed")
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _BUILT = "built"
-_PENDING = "pending"
+_PENDING = "pending:"
 _FLOOR = "floor:"
 _MARKS = "marks"  # the pulled set's counter, kept in the set itself (one key, one hash slot)
 _ID_WIDTH = 20
@@ -68,9 +69,10 @@ class _Script:
     """A Lua script, run by its digest: the source travels only when Redis lacks it."""
 
     source: str
+    sha: str = attrs.field(init=False)
 
-    @property
-    def sha(self) -> str:
+    @sha.default
+    def _digest(self) -> str:
         return hashlib.sha1(self.source.encode(), usedforsecurity=False).hexdigest()
 
 
@@ -101,19 +103,23 @@ local function trim(key, capacity)
 end
 """
 
-# KEYS[1]: a timeline. ARGV: its capacity, 1 to finish a rebuild (else 0), then
-# score and member pairs. A timeline that does not exist is left alone: it is
-# rebuilt from the database when it is read, so writing it would be waste.
+# KEYS[1]: a timeline. ARGV: its capacity, the pending marker of the rebuild
+# this write finishes (else ''), then score and member pairs. A timeline that
+# does not exist is left alone: it is rebuilt from the database when it is
+# read, so writing it would be waste. A rebuild whose marker is gone was
+# overtaken by a later one, which read the database after this one did: the
+# later one finishes the timeline, and until it does the timeline stays unbuilt.
 _WRITE = _Script(
     _HELPERS
     + """
-local key = KEYS[1]
+local key, pending = KEYS[1], ARGV[2]
 if redis.call('EXISTS', key) == 0 then return 0 end
-add(key, ARGV, 3)
-if ARGV[2] == '1' then
-  redis.call('ZREM', key, 'pending')
+if pending ~= '' then
+  if not redis.call('ZSCORE', key, pending) then return 0 end
+  redis.call('ZREM', key, pending)
   redis.call('ZADD', key, 'inf', 'built')
 end
+add(key, ARGV, 3)
 trim(key, tonumber(ARGV[1]))
 return 1
 """
@@ -177,6 +183,16 @@ class RedisTimelines:
     timeline that is missing (never read, lost by Redis) is rebuilt from the
     database when it is read, and until then no event writes to it.
 
+    When Redis fails during `apply`, the timelines it kept miss those
+    events. With ``Settings.outbox`` on, their outbox rows stay undelivered,
+    and they reach the store again only when `OutboxService.deliver_pending`
+    runs: a process with a timeline store should call it periodically (every
+    minute, say, from a scheduler or a thread), not only at start-up, or its
+    timelines stay stale until the next call. Without the outbox the missed
+    events are lost for those timelines until they are rebuilt
+    (`MaintenanceService.rebuild_timelines`, `FeedService.rebuild_timeline`,
+    or the loss of the key).
+
     Hybrid has to handle the author who falls below ``hybrid_threshold``:
     their posts made while pulled were never pushed. The database keeper
     copies them to every follower at that moment; this store instead marks
@@ -188,7 +204,8 @@ class RedisTimelines:
     needs no special case; it costs one read of the set per page. The set
     stays small: only authors who reached the threshold enter it, and
     `MaintenanceService.rebuild_timelines` empties it of the authors not
-    marked since it started, whose posts every rebuilt timeline then holds.
+    marked since it started, whose posts every timeline then holds (see
+    `rebuild_all`).
     """
 
     def __init__(
@@ -200,10 +217,11 @@ class RedisTimelines:
         self.prefix = prefix
         self.capacity = capacity
         self._pulled_key = f"{prefix}pulled"
+        self._timelines_prefix = f"{prefix}timeline:"
 
     def timeline_key(self, owner_id: int) -> str:
         """Return the key of the user's timeline."""
-        return f"{self.prefix}timeline:{owner_id}"
+        return f"{self._timelines_prefix}{owner_id}"
 
     def apply(self, storage: Storage, settings: Settings, events: Sequence[Event]) -> None:
         """Bring the timelines up to date with ``events``; `BrokerError` if Redis failed."""
@@ -249,18 +267,36 @@ class RedisTimelines:
             raise NotFoundError("user")
         return held
 
-    @contextmanager
-    def rebuilding_all(self) -> Iterator[None]:
-        """Around a rebuild of every timeline: afterwards, forget the authors pulled before it.
+    def rebuild_all(self, storage: Storage, settings: Settings) -> int:
+        """Regenerate every timeline Redis holds from the database; return how many were rebuilt.
 
-        An author marked before the rebuild started, and not since, had
-        every post made while pulled copied into each rebuilt timeline, so
-        reads may take their posts from the timelines again. Nothing is
-        forgotten if the rebuild raised.
+        Timelines nobody read are not created: their first read builds them
+        whole anyway, and the memory is for the users who read their feeds.
+        Each timeline is rebuilt in its own read transaction; `BrokerError`
+        if Redis failed.
+
+        Then the set of pulled authors forgets those marked before the start
+        and not since, so reads take their posts from the timelines again.
+        That is safe because every timeline in Redis at that moment was built
+        from a database snapshot taken after the start: those that existed
+        were rebuilt here, any other was created by a read's rebuild that
+        began since (the write script never creates a key), and a rebuild
+        that began earlier can no longer finish (its pending marker went
+        with the key it was in). An author last marked before the start had
+        every post whose push was skipped committed before then (the mark
+        follows the commit), so such a snapshot holds those posts; a push
+        skipped since would have marked them again. A timeline missing at
+        that moment is built whole from the database when read. Nothing is
+        forgotten if a rebuild raised.
         """
         last_mark = self._call(lambda: self.client.zscore(self._pulled_key, _MARKS)) or 0
-        yield
+        rebuilt = 0
+        for owner_id in sorted(self._call(self._timeline_owners)):
+            with storage.transaction(write=False) as uow:
+                if self._rebuild(uow, settings, owner_id) is not None:
+                    rebuilt += 1
         self._run([("EVALSHA", _FORGET.sha, 1, self._pulled_key, int(last_mark))])
+        return rebuilt
 
     # --- reading ---------------------------------------------------------------------------
 
@@ -333,22 +369,52 @@ class RedisTimelines:
     def _rebuild(self, uow: UnitOfWork, settings: Settings, owner_id: int) -> int | None:
         """Rebuild a timeline from the database in ``uow``; ``None`` for an unknown user.
 
-        The timeline is replaced by the pending marker *before* the database
-        is read: a post committed after the read reaches it through its own
-        event, which keeps what it writes to a pending timeline.
+        The timeline is replaced by a pending marker of this rebuild's own
+        *before* the database is read: a post committed after the read
+        reaches it through its own event, which keeps what it writes to a
+        pending timeline. Only the rebuild whose marker is still there marks
+        the timeline built. Two rebuilds may overlap (two readers, a reader
+        and `rebuild_all`); the later one deleted the earlier one's marker
+        together with the posts that events had added since the earlier read,
+        so the earlier one must not declare the timeline complete.
         """
         key = self.timeline_key(owner_id)
-        pipe = self.client.pipeline(transaction=True)
-        pipe.delete(key)
-        pipe.zadd(key, {_PENDING: float("inf")})
-        self._call(pipe.execute)
+        pending = self._begin_rebuild(key)
         if uow.users.get(owner_id) is None:
             self._call(lambda: self.client.delete(key))
             return None
-        limit = self.capacity + 1  # one more than fits tells the trim where the floor is
-        entries = uow.timelines.rebuild_entries(owner_id, settings.timeline_backfill, limit)
-        self._run([_write_command(key, self.capacity, _members(entries), finish=True)])
+        entries = self._rebuild_entries(uow, settings, owner_id)
+        self._finish_rebuild(key, pending, entries)
         return min(len(entries), self.capacity)
+
+    def _begin_rebuild(self, key: str) -> str:
+        """Empty the timeline down to a new pending marker, and return that marker."""
+        pending = f"{_PENDING}{uuid.uuid4().hex}"
+        pipe = self.client.pipeline(transaction=True)
+        pipe.delete(key)
+        pipe.zadd(key, {pending: float("inf")})
+        self._call(pipe.execute)
+        return pending
+
+    def _rebuild_entries(
+        self, uow: UnitOfWork, settings: Settings, owner_id: int
+    ) -> list[TimelineEntry]:
+        limit = self.capacity + 1  # one more than fits tells the trim where the floor is
+        return uow.timelines.rebuild_entries(owner_id, settings.timeline_backfill, limit)
+
+    def _finish_rebuild(self, key: str, pending: str, entries: Iterable[TimelineEntry]) -> None:
+        """Write the entries read, and mark the timeline built if ``pending`` is still there."""
+        self._run([_write_command(key, self.capacity, _members(entries), pending=pending)])
+
+    def _timeline_owners(self) -> set[int]:
+        """The ids of the users whose timelines Redis holds (a set: SCAN may repeat a key)."""
+        prefix = self._timelines_prefix
+        owners: set[int] = set()
+        for key in self.client.scan_iter(match=f"{_glob_escape(prefix)}*", count=1000):
+            owner = _text(key).removeprefix(prefix)
+            if owner.isdigit():
+                owners.add(int(owner))
+        return owners
 
     # --- writing -----------------------------------------------------------------------------
 
@@ -558,17 +624,20 @@ class _Writes:
             commands.append(("EVALSHA", _MARK.sha, 1, self.pulled_key, *sorted(self.marks)))
         for owner_id, held in self.entries.items():
             key = store.timeline_key(owner_id)
-            commands.append(_write_command(key, store.capacity, held.items(), finish=False))
+            commands.append(_write_command(key, store.capacity, held.items()))
         for owner_id, members in self.removals.items():
             commands.append(("ZREM", store.timeline_key(owner_id), *sorted(members)))
         return commands
 
 
 def _write_command(
-    key: str, capacity: int, members: Iterable[tuple[str, int]], *, finish: bool
+    key: str, capacity: int, members: Iterable[tuple[str, int]], *, pending: str = ""
 ) -> _Command:
-    """The call of the write script that adds ``members`` (member, score) to a timeline."""
-    command: list[str | int] = ["EVALSHA", _WRITE.sha, 1, key, capacity, int(finish)]
+    """The call of the write script that adds ``members`` (member, score) to a timeline.
+
+    ``pending``: the marker of the rebuild this write finishes, if any.
+    """
+    command: list[str | int] = ["EVALSHA", _WRITE.sha, 1, key, capacity, pending]
     for member, score in members:
         command += [score, member]
     return tuple(command)
@@ -590,6 +659,11 @@ def _member(post_id: int, author_id: int) -> str:
 
 def _post_id(member: str) -> int:
     return int(member[:_ID_WIDTH])
+
+
+def _glob_escape(text: str) -> str:
+    """``text`` as a SCAN pattern that matches only itself."""
+    return "".join(f"\\{char}" if char in "\\*?[]" else char for char in text)
 
 
 def _text(value: bytes | str) -> str:

@@ -3,13 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from contextlib import suppress
 from functools import partial
 
-from socialfeed.errors import NotFoundError
 from socialfeed.services._base import Service
 from socialfeed.storage.base import UnitOfWork
-from socialfeed.timelines import TimelineStore
 
 __all__ = ["MaintenanceService"]
 
@@ -31,22 +28,29 @@ class MaintenanceService(Service):
         return self._write(lambda uow: uow.maintenance.reconcile_counters())
 
     def rebuild_timelines(self) -> int:
-        """Regenerate every user's timeline from the posts; return how many users it visited.
+        """Regenerate the timelines from the posts; return how many it rebuilt.
 
         Each user's timeline is rebuilt as `FeedService.rebuild_timeline`
         does, in its own transaction, so the storage stays usable meanwhile
         and a failure loses only one user's work. Run it once after switching
         an existing storage to ``"push"`` or ``"hybrid"``, or after changing
         ``hybrid_threshold`` or ``timeline_backfill``. Users who join while it
-        runs get complete timelines anyway. With a timeline store it rebuilds
-        the store's timelines, and lets the store forget what a complete
-        rebuild makes redundant (see `socialfeed.redis.RedisTimelines`).
+        runs get complete timelines anyway.
+
+        With a timeline store, the store rebuilds only the timelines it holds
+        (`TimelineStore.rebuild_all`): the others are built whole when first
+        read, and `socialfeed.redis.RedisTimelines` keeps no timeline for a
+        user who never reads their feed. Under ``"pull"`` the store is left
+        alone, as the actions leave it, and this returns 0; a store is not
+        kept up to date under ``"pull"``, so run this again after switching
+        back to ``"push"`` or ``"hybrid"``.
         """
         store = self._timelines.store
         if store is None:
             return self._visit_owners(self._rebuild_in_database)
-        with store.rebuilding_all():
-            return self._visit_owners(partial(self._rebuild_in_store, store))
+        if self._settings.feed_strategy == "pull":
+            return 0
+        return store.rebuild_all(self._storage, self._settings)
 
     def _visit_owners(self, rebuild: Callable[[int], object]) -> int:
         visited, after = 0, 0
@@ -61,11 +65,6 @@ class MaintenanceService(Service):
 
     def _rebuild_in_database(self, user_id: int) -> None:
         self._write(partial(self._timelines.rebuild, owner_id=user_id))
-
-    def _rebuild_in_store(self, store: TimelineStore, user_id: int) -> None:
-        # A user deleted since their batch was read left the store with their event.
-        with suppress(NotFoundError):
-            store.rebuild(self._storage, self._settings, user_id)
 
 
 def _owners_after(uow: UnitOfWork, *, after: int) -> list[int]:
