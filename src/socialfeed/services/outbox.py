@@ -25,7 +25,9 @@ class OutboxService(Service):
     Call `deliver_pending` when the application starts, after connecting its
     receivers: an event committed by a process that died before its receivers
     ran reaches them then. Receivers cannot be reached before they are
-    connected, which is why the facade does not do it on its own.
+    connected, which is why the facade does not do it on its own. A process
+    with a timeline store should also call it periodically (every minute,
+    say): events the store failed to take wait in the outbox until then.
     """
 
     def deliver_pending(
