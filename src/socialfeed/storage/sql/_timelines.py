@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy import (
     BigInteger,
+    ColumnElement,
     Integer,
     Select,
     bindparam,
@@ -79,18 +80,18 @@ class SQLTimelines(Repository):
         return self._count(insert(timeline_entries).from_select(_ENTRY_COLUMNS, rows))
 
     def backfill(self, owner_id: int, author_id: int, limit: int) -> int:
-        newest = _newest_posts(author_id, limit).subquery()
+        newest = _NEWEST_ENTRIES.subquery()
         rows = select(_id(owner_id), newest.c.id, newest.c.author_id, newest.c.created_at)
-        return self._insert_missing(rows)
+        return self._insert_missing(rows, {"author_id": author_id, "limit": limit})
 
     def backfill_followers(self, author_id: int, limit: int) -> int:
-        newest = _newest_posts(author_id, limit).subquery()
+        newest = _NEWEST_ENTRIES.subquery()
         rows = (
             select(follows.c.follower_id, newest.c.id, newest.c.author_id, newest.c.created_at)
             .select_from(follows.join(newest, true()))
-            .where(follows.c.followee_id == author_id)
+            .where(follows.c.followee_id == _AUTHOR)
         )
-        return self._insert_missing(rows)
+        return self._insert_missing(rows, {"author_id": author_id, "limit": limit})
 
     def purge(self, owner_id: int, author_id: int) -> int:
         result = self._conn.execute(
@@ -106,23 +107,10 @@ class SQLTimelines(Repository):
         # copy below never brings back posts that a concurrent purge removed.
         self._conn.execute(select(users.c.id).where(users.c.id == owner_id).with_for_update())
         self._conn.execute(delete(timeline_entries).where(timeline_entries.c.owner_id == owner_id))
-        sources = union_all(
-            select(follows.c.followee_id).where(follows.c.follower_id == owner_id),
-            select(_id(owner_id)),
-        )
-        rank = func.row_number().over(
-            partition_by=posts.c.author_id, order_by=(posts.c.created_at.desc(), posts.c.id.desc())
-        )
-        ranked = (
-            select(posts.c.id, posts.c.author_id, posts.c.created_at, rank.label("rank"))
-            .where(posts.c.author_id.in_(sources))
-            .subquery()
-        )
-        rows = select(_id(owner_id), ranked.c.id, ranked.c.author_id, ranked.c.created_at).where(
-            ranked.c.rank <= limit
-        )
+        newest = _NEWEST_PER_SOURCE.subquery()
+        rows = select(_OWNER, newest.c.id, newest.c.author_id, newest.c.created_at)
         # A post fanned out by a concurrent transaction may already be back.
-        return self._insert_missing(rows)
+        return self._insert_missing(rows, {"owner_id": owner_id, "per_author": limit})
 
     def owners_after(self, after_id: int, limit: int) -> list[int]:
         query = select(users.c.id).where(users.c.id > after_id).order_by(users.c.id).limit(limit)
@@ -187,27 +175,18 @@ class SQLTimelines(Repository):
         rows = self._conn.execute(query, params)
         return [FeedItem(to_post(row), bool(row.liked)) for row in rows]
 
-    def _insert_missing(self, rows: Select[Any]) -> int:
+    def _insert_missing(self, rows: Select[Any], params: dict[str, Any]) -> int:
         # SQLite reads "FROM x ON CONFLICT" as a join unless a WHERE comes between.
         statement = self._insert_ignoring_duplicates(timeline_entries).from_select(
             _ENTRY_COLUMNS, rows.where(true())
         )
-        return self._count(statement)
+        return self._count(statement, params)
 
-    def _count(self, statement: Any) -> int:
+    def _count(self, statement: Any, params: dict[str, Any] | None = None) -> int:
         """Run an INSERT ... SELECT and return how many rows it inserted."""
         # SQLAlchemy keeps an INSERT's row count only when asked to.
-        result = self._conn.execute(statement.execution_options(preserve_rowcount=True))
+        result = self._conn.execute(statement.execution_options(preserve_rowcount=True), params)
         return int(result.rowcount)
-
-
-def _newest_posts(author_id: int, limit: int) -> Select[Any]:
-    return (
-        select(posts.c.id, posts.c.author_id, posts.c.created_at)
-        .where(posts.c.author_id == author_id)
-        .order_by(posts.c.created_at.desc(), posts.c.id.desc())
-        .limit(limit)
-    )
 
 
 # The statements of the feed reads, built once (see PagedQuery for why).
@@ -232,21 +211,33 @@ def _pushed_page() -> PagedQuery:
     return PagedQuery.build(query, entries.c.created_at, entries.c.post_id)
 
 
+def _pulled_followees(*, also: bool = False) -> Select[Any]:
+    """The viewer's followees with ``pulled_from`` followers or more (hybrid).
+
+    With ``also``, the followees in the expanding parameter ``also_pulled``
+    too (the authors a timeline store once left unpushed).
+    """
+    followee = users.alias("followee")
+    pulled: ColumnElement[bool] = followee.c.follower_count >= bindparam(
+        "pulled_from", type_=Integer()
+    )
+    if also:
+        listed = follows.c.followee_id.in_(bindparam("also_pulled", expanding=True, type_=Id))
+        pulled = or_(pulled, listed)
+    return (
+        select(follows.c.followee_id)
+        .select_from(follows.join(followee, followee.c.id == follows.c.followee_id))
+        .where(follows.c.follower_id == VIEWER, pulled)
+    )
+
+
 def _hybrid_page() -> PagedQuery:
     """The timeline merged with the posts of the followees pulled for their audience.
 
     Each branch walks its own index newest first, from the cursor, and stops
     at the most rows the page can use; the merge sorts at most those.
     """
-    followee = users.alias("followee")
-    pulled = (
-        select(follows.c.followee_id)
-        .select_from(follows.join(followee, followee.c.id == follows.c.followee_id))
-        .where(
-            follows.c.follower_id == VIEWER,
-            followee.c.follower_count >= bindparam("pulled_from", type_=Integer()),
-        )
-    )
+    pulled = _pulled_followees()
     entries = timeline_entries
     pushed = select(entries.c.post_id.label("id"), entries.c.created_at).where(
         entries.c.owner_id == VIEWER,
@@ -303,23 +294,37 @@ _NEWEST_ENTRIES = (
 )
 
 
+# Whose posts a rebuilt timeline holds: the owner's and each followee's.
+_SOURCES = union_all(
+    select(follows.c.followee_id).where(follows.c.follower_id == _OWNER), select(_OWNER)
+)
+
+
+def _newest_per_source() -> Select[Any]:
+    """The ``per_author`` newest posts of the owner and of each followee, in no order."""
+    rank = func.row_number().over(partition_by=posts.c.author_id, order_by=_ENTRY_ORDER)
+    ranked = (
+        select(posts.c.id, posts.c.author_id, posts.c.created_at, rank.label("rank"))
+        .where(posts.c.author_id.in_(_SOURCES))
+        .subquery()
+    )
+    return select(ranked.c.id, ranked.c.author_id, ranked.c.created_at).where(
+        ranked.c.rank <= bindparam("per_author", type_=BigInteger())
+    )
+
+
 def _rebuild_entries(*, per_author: bool) -> Select[Any]:
     """The newest entries of the owner's rebuilt timeline, with or without a cap per author."""
-    sources = union_all(
-        select(follows.c.followee_id).where(follows.c.follower_id == _OWNER), select(_OWNER)
-    )
-    columns = (posts.c.id, posts.c.author_id, posts.c.created_at)
-    if not per_author:
-        query = select(*columns).where(posts.c.author_id.in_(sources)).order_by(*_ENTRY_ORDER)
-    else:
-        rank = func.row_number().over(partition_by=posts.c.author_id, order_by=_ENTRY_ORDER)
-        ranked = (
-            select(*columns, rank.label("rank")).where(posts.c.author_id.in_(sources)).subquery()
+    if per_author:
+        newest = _NEWEST_PER_SOURCE.subquery()
+        query = select(newest.c.id, newest.c.author_id, newest.c.created_at).order_by(
+            newest.c.created_at.desc(), newest.c.id.desc()
         )
+    else:
         query = (
-            select(ranked.c.id, ranked.c.author_id, ranked.c.created_at)
-            .where(ranked.c.rank <= bindparam("per_author", type_=BigInteger()))
-            .order_by(ranked.c.created_at.desc(), ranked.c.id.desc())
+            select(posts.c.id, posts.c.author_id, posts.c.created_at)
+            .where(posts.c.author_id.in_(_SOURCES))
+            .order_by(*_ENTRY_ORDER)
         )
     return query.limit(bindparam("limit", type_=BigInteger()))
 
@@ -343,18 +348,7 @@ def _store_items(*, hybrid: bool, after: bool) -> Select[Any]:
     )
     candidates: Any = pushed
     if hybrid:
-        followee = users.alias("followee")
-        pulled = (
-            select(follows.c.followee_id)
-            .select_from(follows.join(followee, followee.c.id == follows.c.followee_id))
-            .where(
-                follows.c.follower_id == VIEWER,
-                or_(
-                    followee.c.follower_count >= bindparam("pulled_from", type_=Integer()),
-                    follows.c.followee_id.in_(bindparam("also_pulled", expanding=True, type_=Id)),
-                ),
-            )
-        )
+        pulled = _pulled_followees(also=True)
         pulled_posts = select(posts.c.id, posts.c.created_at).where(
             posts.c.author_id.in_(pulled), posts.c.author_id.not_in(_MUTED)
         )
@@ -379,6 +373,7 @@ def _store_items(*, hybrid: bool, after: bool) -> Select[Any]:
     )
 
 
+_NEWEST_PER_SOURCE = _newest_per_source()
 _REBUILD_ENTRIES = _rebuild_entries(per_author=True)
 _NEWEST_OF_SOURCES = _rebuild_entries(per_author=False)
 _PUSHED_ITEMS = _store_items(hybrid=False, after=False)
