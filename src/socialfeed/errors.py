@@ -127,8 +127,8 @@ class StorageConflictError(StorageError):
 class BrokerError(SocialFeedError):
     """The message broker (Redis, by default) could not be reached or refused a command.
 
-    Raised by publishers and consumers (`socialfeed.relay`,
-    `socialfeed.worker`); the relay and workers wait and try again, so an
+    Raised by publishers and consumers (`socialfeed.outbox.relay`,
+    `socialfeed.outbox.worker`); the relay and workers wait and try again, so an
     application sees it only when it calls them itself. Nothing was marked
     published or acknowledged: what was under way is done again.
     """
@@ -150,7 +150,7 @@ class ReceiverError(SocialFeedError):
 class WireFormatError(SocialFeedError):
     """An event could not be written in, or read from, the wire format.
 
-    Raised by `socialfeed.wire` for a message that is not JSON, names an
+    Raised by `socialfeed.outbox.wire` for a message that is not JSON, names an
     unknown event type or a version this code does not read, or has a
     missing, unknown or mistyped field. A stream worker cannot act on such a
     message, so it sets the message aside (dead-letters it) instead of

@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy.engine import URL
 
 from socialfeed.clock import Clock, SystemClock
+from socialfeed.outbox.delivery import Delivery
 from socialfeed.security import PasswordHasher
 from socialfeed.services import (
     AccountService,
@@ -27,8 +28,7 @@ from socialfeed.services import (
     StoryService,
     UserService,
 )
-from socialfeed.services._base import Context
-from socialfeed.services._delivery import Delivery
+from socialfeed.services._context import Context
 from socialfeed.settings import Settings
 from socialfeed.storage.base import Storage
 from socialfeed.storage.sql import SQLStorage
@@ -74,12 +74,10 @@ class SocialFeed:
             storage=storage,
             settings=self.settings,
             clock=self.clock,
-            hasher=password_hasher or PasswordHasher(),
-            renderer=notification_renderer or DefaultNotificationRenderer(),
             delivery=self.delivery,
             timeline_store=timeline_store,
         )
-        self.accounts = AccountService(context)
+        self.accounts = AccountService(context, password_hasher or PasswordHasher())
         self.users = UserService(context)
         self.posts = PostService(context)
         self.comments = CommentService(context)
@@ -88,7 +86,9 @@ class SocialFeed:
         self.feed = FeedService(context)
         self.stories = StoryService(context)
         self.messages = MessageService(context)
-        self.notifications = NotificationService(context)
+        self.notifications = NotificationService(
+            context, notification_renderer or DefaultNotificationRenderer()
+        )
         self.hashtags = HashtagService(context)
         self.search = SearchService(context)
         self.blocks = BlockService(context)

@@ -24,7 +24,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from socialfeed import HashtagHandler, NotificationHandler, SocialFeed, SocialFeedError
-from socialfeed.services._base import Service
+from socialfeed.services._service import Service
 from socialfeed.storage import MemoryStorage
 from tests.support import SCALE, EventRecorder, dump
 

@@ -23,7 +23,7 @@ import redis
 
 from socialfeed.errors import BrokerError
 from socialfeed.storage.base import OutboxMessage
-from socialfeed.worker import Received
+from socialfeed.outbox.worker import Received
 
 __all__ = ["DEFAULT_STREAM", "RedisStreamConsumer", "RedisStreamPublisher"]
 

@@ -18,8 +18,10 @@ from socialfeed.events import (
     UserRegistered,
 )
 from socialfeed.models import Session, User
-from socialfeed.security import hash_token, new_token
-from socialfeed.services._base import Service, require_user
+from socialfeed.security import PasswordHasher, hash_token, new_token
+from socialfeed.services._context import Context
+from socialfeed.services._lookups import require_user
+from socialfeed.services._service import Service
 from socialfeed.settings import MAX_PASSWORD_LENGTH
 from socialfeed.storage.base import Credentials, NewUser, UnitOfWork
 
@@ -35,6 +37,10 @@ class AccountService(Service):
     Password hashing happens outside any transaction, so a slow hash never
     holds a database lock.
     """
+
+    def __init__(self, context: Context, hasher: PasswordHasher) -> None:
+        super().__init__(context)
+        self._hasher = hasher
 
     def register(
         self, username: str, email: str, password: str, *, full_name: str | None = None
@@ -55,7 +61,7 @@ class AccountService(Service):
         # Refuse a taken name before paying for the hash; the database's unique
         # constraints still decide a race between two registrations.
         self._read(lambda uow: _check_available(uow, new))
-        return self._add_user(attrs.evolve(new, password_hash=self._context.hasher.hash(password)))
+        return self._add_user(attrs.evolve(new, password_hash=self._hasher.hash(password)))
 
     def create_profile(self, username: str, *, full_name: str | None = None) -> User:
         """Create a user with no email and no password, for apps that own their accounts.
@@ -80,10 +86,10 @@ class AccountService(Service):
         )
         user_id = self._verify(credentials, password)
         rehashed = (
-            self._context.hasher.hash(password)
+            self._hasher.hash(password)
             if credentials is not None
             and credentials.password_hash is not None
-            and self._context.hasher.needs_rehash(credentials.password_hash)
+            and self._hasher.needs_rehash(credentials.password_hash)
             else None
         )
         token = new_token()
@@ -160,11 +166,11 @@ class AccountService(Service):
             field="new_password",
         )
         credentials = self._read(lambda uow: _require_credentials(uow, user_id))
-        if len(old_password) > MAX_PASSWORD_LENGTH or not self._context.hasher.verify(
+        if len(old_password) > MAX_PASSWORD_LENGTH or not self._hasher.verify(
             credentials.password_hash, old_password
         ):
             raise AuthenticationError(_INVALID_CREDENTIALS)
-        new_hash = self._context.hasher.hash(new_password)
+        new_hash = self._hasher.hash(new_password)
         now = self._clock.now()
 
         def work(uow: UnitOfWork) -> tuple[None, list[Event]]:
@@ -231,7 +237,7 @@ class AccountService(Service):
 
     def _verify(self, credentials: Credentials | None, password: str) -> int:
         stored = credentials.password_hash if credentials is not None else None
-        matches = self._context.hasher.verify(stored, password)
+        matches = self._hasher.verify(stored, password)
         if credentials is None or not matches or not credentials.is_active:
             raise AuthenticationError(_INVALID_CREDENTIALS)
         return credentials.user_id

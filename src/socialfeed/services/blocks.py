@@ -8,7 +8,8 @@ from socialfeed.errors import SelfActionError, ValidationError
 from socialfeed.events import Event, UserBlocked, UserMuted, UserUnblocked, UserUnmuted
 from socialfeed.models import Mute, Page, User
 from socialfeed.pagination import DEFAULT_LIMIT, PageRequest, Position, page_of
-from socialfeed.services._base import Service, is_id, require_user, user_page
+from socialfeed.services._lookups import is_id, require_user, user_page
+from socialfeed.services._service import Service
 from socialfeed.storage.base import FollowEntry, MuteEntry, UnitOfWork
 
 __all__ = ["BlockService", "MuteService"]

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from socialfeed.models import FeedItem, Page
 from socialfeed.pagination import DEFAULT_LIMIT, PageRequest, page_of
-from socialfeed.services._base import Service, require_ids, require_user, require_users_of
+from socialfeed.services._lookups import require_ids, require_user, require_users_of
+from socialfeed.services._service import Service
 from socialfeed.services.posts import post_position
 from socialfeed.storage.base import UnitOfWork
 

@@ -13,7 +13,8 @@ from socialfeed.events import (
 )
 from socialfeed.models import Page, User
 from socialfeed.pagination import DEFAULT_LIMIT, PageRequest
-from socialfeed.services._base import Service, is_id, require_user, user_page
+from socialfeed.services._lookups import is_id, require_user, user_page
+from socialfeed.services._service import Service
 from socialfeed.services._timelines import TimelineKeeper
 from socialfeed.storage.base import FollowEntry, UnitOfWork
 

@@ -11,7 +11,9 @@ from socialfeed.errors import (
 )
 from socialfeed.events import Event, FollowRequested, UserFollowed, UserUnfollowed
 from socialfeed.models import FollowOutcome
-from socialfeed.services._base import Service, is_id, require_profile, require_user
+from socialfeed.services._lookups import is_id, require_user
+from socialfeed.services._service import Service
+from socialfeed.services._visibility import require_profile
 from socialfeed.storage.base import UnitOfWork
 
 __all__ = ["FollowService"]

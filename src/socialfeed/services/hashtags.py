@@ -10,7 +10,8 @@ from socialfeed.errors import ValidationError
 from socialfeed.events import Event, HashtagsExtracted
 from socialfeed.models import Hashtag, Page, Post, TrendingHashtag
 from socialfeed.pagination import DEFAULT_LIMIT, PageRequest, page_of
-from socialfeed.services._base import Service, require_post
+from socialfeed.services._lookups import require_post
+from socialfeed.services._service import Service
 from socialfeed.services.posts import post_position
 from socialfeed.storage.base import UnitOfWork
 

@@ -7,14 +7,9 @@ from collections.abc import Collection
 from socialfeed.events import Event, PostLiked, PostUnliked
 from socialfeed.models import LikeState, Page, User
 from socialfeed.pagination import DEFAULT_LIMIT, PageRequest
-from socialfeed.services._base import (
-    Service,
-    is_id,
-    require_post,
-    require_user,
-    require_visible_post,
-    user_page,
-)
+from socialfeed.services._lookups import is_id, require_post, require_user, user_page
+from socialfeed.services._service import Service
+from socialfeed.services._visibility import require_visible_post
 from socialfeed.storage.base import FollowEntry, UnitOfWork
 
 __all__ = ["LikeService"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from functools import partial
 
-from socialfeed.services._base import Service
+from socialfeed.services._service import Service
 from socialfeed.storage.base import UnitOfWork
 
 __all__ = ["MaintenanceService"]

@@ -7,13 +7,9 @@ from socialfeed.errors import BlockedError, SelfActionError
 from socialfeed.events import Event, MessageSent, MessagesRead
 from socialfeed.models import Conversation, Message, Page
 from socialfeed.pagination import DEFAULT_LIMIT, PageRequest, Position, page_of
-from socialfeed.services._base import (
-    Service,
-    require_ids,
-    require_profile,
-    require_user,
-    require_users_of,
-)
+from socialfeed.services._lookups import require_ids, require_user, require_users_of
+from socialfeed.services._service import Service
+from socialfeed.services._visibility import require_profile
 from socialfeed.storage.base import UnitOfWork
 
 __all__ = ["MessageService"]

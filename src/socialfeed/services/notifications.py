@@ -12,9 +12,8 @@ from socialfeed.errors import NotFoundError, ValidationError
 from socialfeed.events import AllNotificationsRead, Event, NotificationCreated, NotificationRead
 from socialfeed.models import Notification, NotificationGroup, NotificationKind, Page, Post
 from socialfeed.pagination import DEFAULT_LIMIT, PageRequest, Position, page_of
-from socialfeed.services._base import (
-    Service,
-    can_see_content,
+from socialfeed.services._context import Context
+from socialfeed.services._lookups import (
     is_id,
     require_comment,
     require_ids,
@@ -22,6 +21,8 @@ from socialfeed.services._base import (
     require_user,
     require_users_of,
 )
+from socialfeed.services._service import Service
+from socialfeed.services._visibility import can_see_content
 from socialfeed.storage.base import NewNotification, NotificationRow, UnitOfWork
 from socialfeed.validation import identity_key
 
@@ -71,7 +72,12 @@ class NotificationService(Service):
 
     Notifications are created by `NotificationHandler`
     (connect it to have them) through `notify` and `notify_mentions`.
+    ``renderer`` writes the messages users read.
     """
+
+    def __init__(self, context: Context, renderer: NotificationRenderer) -> None:
+        super().__init__(context)
+        self._renderer = renderer
 
     def notify(
         self,
@@ -261,10 +267,6 @@ class NotificationService(Service):
             return count, [AllNotificationsRead(occurred_at=now, user_id=user_id, count=count)]
 
         return self._act(work)
-
-    @property
-    def _renderer(self) -> NotificationRenderer:
-        return self._context.renderer
 
     def _render(self, row: NotificationRow) -> Notification:
         return Notification(

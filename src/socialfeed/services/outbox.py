@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from attrs import frozen
 
-from socialfeed.services._base import Service
+from socialfeed.services._service import Service
 
 __all__ = ["OutboxService", "OutboxStatus"]
 

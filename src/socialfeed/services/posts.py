@@ -6,14 +6,9 @@ from socialfeed import validation
 from socialfeed.events import Event, PostCreated, PostDeleted, PostEdited
 from socialfeed.models import Page, Post
 from socialfeed.pagination import DEFAULT_LIMIT, PageRequest, Position, page_of
-from socialfeed.services._base import (
-    Service,
-    refusal,
-    require_content_owner,
-    require_post,
-    require_user,
-    require_visible_post,
-)
+from socialfeed.services._lookups import require_post, require_user
+from socialfeed.services._service import Service
+from socialfeed.services._visibility import refusal, require_content_owner, require_visible_post
 from socialfeed.storage.base import UnitOfWork
 
 __all__ = ["PostService", "post_position"]

@@ -6,7 +6,7 @@ from socialfeed import validation
 from socialfeed.errors import ValidationError
 from socialfeed.models import Hashtag, User
 from socialfeed.pagination import DEFAULT_LIMIT, PageRequest
-from socialfeed.services._base import Service
+from socialfeed.services._service import Service
 from socialfeed.services.hashtags import normalize_tag
 
 __all__ = ["SearchService"]

@@ -11,13 +11,9 @@ from socialfeed.errors import NotFoundError, PermissionDeniedError
 from socialfeed.events import Event, StoryCreated, StoryDeleted, StoryViewed
 from socialfeed.models import Page, Story, StoryGroup, StoryItem, StoryViewer
 from socialfeed.pagination import DEFAULT_LIMIT, PageRequest, Position, page_of
-from socialfeed.services._base import (
-    Service,
-    can_see_content,
-    is_id,
-    require_content_owner,
-    require_user,
-)
+from socialfeed.services._lookups import is_id, require_user
+from socialfeed.services._service import Service
+from socialfeed.services._visibility import can_see_content, require_content_owner
 from socialfeed.storage.base import UnitOfWork
 
 __all__ = ["StoryService"]

@@ -9,13 +9,9 @@ from socialfeed.errors import NotFoundError, ValidationError
 from socialfeed.events import Event, ProfileUpdated, VisibilityChanged
 from socialfeed.models import Page, User
 from socialfeed.pagination import DEFAULT_LIMIT, PageRequest
-from socialfeed.services._base import (
-    Service,
-    require_content_owner,
-    require_profile,
-    require_user,
-    user_page,
-)
+from socialfeed.services._lookups import require_user, user_page
+from socialfeed.services._service import Service
+from socialfeed.services._visibility import require_content_owner, require_profile
 from socialfeed.services.follow_requests import approve_request
 from socialfeed.storage.base import FollowEntry, UnitOfWork
 

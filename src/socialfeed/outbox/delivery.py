@@ -18,7 +18,7 @@ import logging
 from collections.abc import Sequence
 from datetime import datetime
 
-from socialfeed import wire
+from socialfeed.outbox import wire
 from socialfeed._dispatch import receivers_of, send
 from socialfeed.clock import Clock
 from socialfeed.errors import ReceiverError, StorageError, WireFormatError
