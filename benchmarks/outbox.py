@@ -45,10 +45,10 @@ from benchmarks.runner import StatementCounter, measure
 from socialfeed import Settings, SocialFeed, signals, wire
 from socialfeed.events import PostLiked
 from socialfeed.handlers import HashtagHandler, NotificationHandler
+from socialfeed.outbox.relay import Relay
+from socialfeed.outbox.worker import Worker
 from socialfeed.redis import RedisStreamConsumer, RedisStreamPublisher
-from socialfeed.relay import Relay
 from socialfeed.storage.sql import SQLStorage
-from socialfeed.worker import Worker
 
 __all__ = [
     "OUTBOX_SIZES",

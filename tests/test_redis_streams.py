@@ -8,11 +8,11 @@ import pytest
 import redis
 
 from socialfeed import BrokerError, ManualClock, NotificationHandler, SocialFeed
+from socialfeed.outbox.relay import Relay
+from socialfeed.outbox.worker import Worker
 from socialfeed.redis import RedisStreamConsumer, RedisStreamPublisher
-from socialfeed.relay import Relay
 from socialfeed.storage import Storage
 from socialfeed.storage.base import OutboxMessage
-from socialfeed.worker import Worker
 from tests.conftest import HASHER, REDIS_URL
 from tests.test_outbox import outbox_feed
 

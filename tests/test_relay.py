@@ -12,7 +12,7 @@ import pytest
 
 from socialfeed import BrokerError, ManualClock, SocialFeed, wire
 from socialfeed.events import PostCreated
-from socialfeed.relay import Relay
+from socialfeed.outbox.relay import Relay
 from socialfeed.storage import SQLStorage, Storage
 from socialfeed.storage.base import OutboxMessage
 from socialfeed.storage.sql._outbox import NOTIFY_CHANNEL
@@ -164,3 +164,26 @@ def test_a_commit_with_events_notifies_the_listening_relay(
         listener.invalidate()
 
     assert [notice.channel for notice in notices] == [NOTIFY_CHANNEL]
+
+
+def test_outbox_wakeups_wake_a_waiting_relay_on_a_commit(
+    storage: Storage, clock: ManualClock
+) -> None:
+    """PostgreSQL's wake-ups return at a commit that records events; other storages poll (None)."""
+    wakeups = storage.outbox_wakeups()
+    if not (isinstance(storage, SQLStorage) and storage.engine.dialect.name == "postgresql"):
+        assert wakeups is None
+        return
+    assert wakeups is not None
+    feed = outbox_feed(storage, clock)
+    try:
+        wakeups.wait(timeout=0.01)  # starts listening; nothing was committed yet
+        waiter = threading.Thread(target=wakeups.wait, kwargs={"timeout": 60.0})
+        waiter.start()
+        feed.accounts.create_profile("alice")
+        waiter.join(30)  # long before the wait's own timeout, unless nobody woke it
+        woken = not waiter.is_alive()
+    finally:
+        wakeups.close()
+
+    assert woken

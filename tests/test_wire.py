@@ -25,7 +25,7 @@ from socialfeed.events import (
     PostLiked,
     UserMuted,
 )
-from socialfeed.wire import EVENT_TYPES, WIRE_VERSION, _EventCodec, decode, encode
+from socialfeed.outbox.wire import EVENT_TYPES, WIRE_VERSION, _EventCodec, decode, encode
 
 MOMENT = datetime(2026, 1, 1, 12, 0, tzinfo=UTC)
 EVENT_ID = uuid.UUID("0f8fad5b-d9cb-469f-a165-70867728950e")

@@ -21,8 +21,8 @@ from socialfeed import (
     wire,
 )
 from socialfeed.events import Event, PostLiked, UserFollowed
+from socialfeed.outbox.worker import Received, Worker
 from socialfeed.storage import MemoryStorage, Storage
-from socialfeed.worker import Received, Worker
 from tests.conftest import HASHER
 from tests.support import EventRecorder
 

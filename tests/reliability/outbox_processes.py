@@ -23,8 +23,8 @@ import redis
 
 from socialfeed import PasswordHasher, Settings, SocialFeed, SocialFeedError, signals
 from socialfeed.events import CommentAdded
+from socialfeed.outbox.relay import Relay
 from socialfeed.redis import RedisStreamPublisher
-from socialfeed.relay import Relay
 from socialfeed.storage import SQLStorage
 from socialfeed.storage.base import OutboxMessage
 

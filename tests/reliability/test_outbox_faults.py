@@ -43,12 +43,12 @@ from socialfeed.events import (
     UserRegistered,
     UserUnfollowed,
 )
+from socialfeed.outbox.relay import Relay
+from socialfeed.outbox.worker import Worker
 from socialfeed.redis import RedisStreamConsumer, RedisStreamPublisher
-from socialfeed.relay import Relay
 from socialfeed.storage import SQLStorage, Storage
 from socialfeed.storage.base import OutboxMessage
 from socialfeed.storage.sql.schema import comments, notifications, outbox, posts, users
-from socialfeed.worker import Worker
 from tests.conftest import HASHER, REDIS_URL, REQUIRE_REDIS
 from tests.reliability import outbox_processes
 from tests.reliability.outbox_processes import EXPECTED_REFUSALS, KILLED, REFUSAL, Script

@@ -18,11 +18,11 @@ import logging
 from collections.abc import Sequence
 from datetime import datetime
 
-from socialfeed.outbox import wire
 from socialfeed._dispatch import receivers_of, send
 from socialfeed.clock import Clock
 from socialfeed.errors import ReceiverError, StorageError, WireFormatError
 from socialfeed.events import Event
+from socialfeed.outbox import wire
 from socialfeed.settings import Settings
 from socialfeed.storage.base import OutboxMessage, Storage, UnitOfWork
 from socialfeed.timelines import TimelineStore

@@ -36,14 +36,11 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Sequence
-from typing import Any, Protocol
+from typing import Protocol
 
-from sqlalchemy import Engine
-
+from socialfeed._retry import Backoff, retrying
 from socialfeed.errors import BrokerError, StorageError
 from socialfeed.storage.base import OutboxMessage, Storage
-from socialfeed.storage.sql import SQLStorage
-from socialfeed.storage.sql._outbox import NOTIFY_CHANNEL
 
 __all__ = ["Publisher", "Relay"]
 
@@ -111,82 +108,34 @@ class Relay:
 
         A database or broker that fails is retried with a growing pause (up to
         ``max_backoff`` seconds), so the relay outlives restarts of either.
+        Where the storage can tell of commits (`Storage.outbox_wakeups`:
+        PostgreSQL's ``LISTEN``) an idle relay sleeps until one, or a second;
+        elsewhere it looks again every ``poll_interval``.
         """
-        waiter = _waiter_for(self.storage, stop, self.poll_interval)
-        backoff = self.poll_interval
+        wakeups = self.storage.outbox_wakeups()
+        backoff = Backoff(self.poll_interval, self.max_backoff)
         try:
             while not stop.is_set():
                 try:
-                    relayed = self.relay_once()
-                except (StorageError, BrokerError) as error:
-                    logger.warning("relay: %s; retrying in %.2f s", error, backoff)
-                    stop.wait(backoff)
-                    backoff = min(backoff * 2, self.max_backoff)
-                    continue
-                backoff = self.poll_interval
+                    relayed = retrying(
+                        self.relay_once,
+                        retry_on=(StorageError, BrokerError),
+                        backoff=backoff,
+                        wait=stop.wait,
+                        what="relay",
+                        log=logger,
+                    )
+                except (StorageError, BrokerError):
+                    return  # stopped while waiting to try again
                 if relayed:
                     logger.debug("relay: published %d events", relayed)
                 if relayed < self.batch_size:
-                    waiter.wait()
+                    if wakeups is None:
+                        stop.wait(self.poll_interval)
+                    else:
+                        # Bounded, so that a lost notification or a stop is
+                        # noticed within a second.
+                        wakeups.wait(timeout=1.0)
         finally:
-            waiter.close()
-
-
-class _Waiter(Protocol):
-    def wait(self) -> None: ...
-
-    def close(self) -> None: ...
-
-
-class _Sleep:
-    """Polling: sleep the interval, or less if the relay is stopped."""
-
-    def __init__(self, stop: threading.Event, interval: float) -> None:
-        self._stop = stop
-        self._interval = interval
-
-    def wait(self) -> None:
-        self._stop.wait(self._interval)
-
-    def close(self) -> None:
-        pass
-
-
-class _Listen:
-    """PostgreSQL: sleep until a commit notifies the outbox channel, or a second passes.
-
-    The second bounds how late a lost notification (a dropped listening
-    connection) can make the relay; a new connection listens again.
-    """
-
-    def __init__(self, engine: Engine, stop: threading.Event) -> None:
-        self._engine = engine
-        self._stop = stop
-        self._conn: Any = None
-
-    def wait(self) -> None:
-        try:
-            if self._conn is None:
-                self._conn = self._engine.raw_connection()
-                self._conn.driver_connection.autocommit = True
-                self._conn.driver_connection.execute(f"LISTEN {NOTIFY_CHANNEL}")
-            for _ in self._conn.driver_connection.notifies(timeout=1.0, stop_after=1):
-                break
-        except Exception as error:  # the driver's errors: fall back to polling
-            logger.warning("relay: listening failed (%s); polling", type(error).__name__)
-            self.close()
-            self._stop.wait(1.0)
-
-    def close(self) -> None:
-        if self._conn is not None:
-            conn, self._conn = self._conn, None
-            try:
-                conn.invalidate()  # never back to the pool: it listens
-            except Exception:
-                logger.debug("relay: closing the listening connection failed", exc_info=True)
-
-
-def _waiter_for(storage: Storage, stop: threading.Event, interval: float) -> _Waiter:
-    if isinstance(storage, SQLStorage) and storage.engine.dialect.name == "postgresql":
-        return _Listen(storage.engine, stop)
-    return _Sleep(stop, interval)
+            if wakeups is not None:
+                wakeups.close()

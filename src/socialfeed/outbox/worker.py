@@ -34,9 +34,10 @@ from typing import Protocol
 
 from attrs import frozen
 
-from socialfeed.outbox import wire
 from socialfeed._dispatch import receivers_of, send
+from socialfeed._retry import Backoff, retrying
 from socialfeed.errors import BrokerError, StorageError, WireFormatError
+from socialfeed.outbox import wire
 
 __all__ = ["Consumer", "Received", "Worker"]
 
@@ -137,16 +138,19 @@ class Worker:
     def run(self, stop: threading.Event, *, timeout: float = 1.0) -> None:
         """Handle messages until ``stop`` is set; outlives broker and database restarts."""
         self._stop = stop
-        backoff = _Backoff(self.max_backoff)
         try:
             while not stop.is_set():
                 try:
-                    self.work_once(timeout)
-                except (BrokerError, StorageError) as error:
-                    logger.warning("%s; retrying", error)
-                    stop.wait(backoff.next())
-                else:
-                    backoff.reset()
+                    retrying(
+                        lambda: self.work_once(timeout),
+                        retry_on=(BrokerError, StorageError),
+                        backoff=self._outage_backoff,
+                        wait=stop.wait,
+                        what="worker",
+                        log=logger,
+                    )
+                except (BrokerError, StorageError):
+                    return  # stopped while waiting to try again
         finally:
             self._stop = None
 
@@ -159,7 +163,9 @@ class Worker:
         except WireFormatError as error:
             return f"cannot be decoded: {error}"
         pending = receivers_of(event, self.sender)
-        attempt, outage = 1, _Backoff(self.max_backoff)
+        attempt = 1
+        outage = self._outage_backoff.pauses()
+        retry_pauses = Backoff(self.retry_delay).pauses()
         while True:
             failures = send(event, self.sender, pending)
             if not failures:
@@ -168,28 +174,35 @@ class Worker:
             if all(isinstance(error, StorageError) for _, error in failures):
                 # The database is down or busy: not the message's fault, so it
                 # costs no attempt. Wait for the database here, holding the message.
-                if self._stop is None or self._stop.wait(outage.next()):
+                if self._stop is None or not self._wait_for_database(message, next(outage)):
                     raise StorageError("a receiver could not reach the database")
                 continue
             if attempt >= self.attempts:
                 return "; ".join(f"{_name(receiver)}: {error!r}" for receiver, error in failures)
-            time.sleep(self.retry_delay * 2 ** (attempt - 1))
+            pause = next(retry_pauses)
+            logger.warning(
+                "message %s: %d receiver(s) failed, attempt %d; retrying in %.3f s",
+                message.message_id,
+                len(failures),
+                attempt,
+                pause,
+            )
+            time.sleep(pause)
             attempt += 1
 
+    def _wait_for_database(self, message: Received, pause: float) -> bool:
+        """Pause while the database is away; return false if `run` was stopped meanwhile."""
+        logger.warning(
+            "message %s: a receiver could not reach the database; waiting %.3f s",
+            message.message_id,
+            pause,
+        )
+        return self._stop is not None and not self._stop.wait(pause)
 
-class _Backoff:
-    """Pauses that double from 0.1 s up to a ceiling, until reset."""
-
-    def __init__(self, ceiling: float) -> None:
-        self._ceiling = ceiling
-        self._pause = 0.05
-
-    def next(self) -> float:
-        self._pause = min(self._pause * 2, self._ceiling)
-        return self._pause
-
-    def reset(self) -> None:
-        self._pause = 0.05
+    @property
+    def _outage_backoff(self) -> Backoff:
+        """Pauses while the broker or the database is away: from 0.1 s up to ``max_backoff``."""
+        return Backoff(0.1, self.max_backoff)
 
 
 def _name(receiver: object) -> str:

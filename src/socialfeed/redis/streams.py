@@ -22,8 +22,8 @@ from typing import Any
 import redis
 
 from socialfeed.errors import BrokerError
-from socialfeed.storage.base import OutboxMessage
 from socialfeed.outbox.worker import Received
+from socialfeed.storage.base import OutboxMessage
 
 __all__ = ["DEFAULT_STREAM", "RedisStreamConsumer", "RedisStreamPublisher"]
 

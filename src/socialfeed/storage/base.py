@@ -50,6 +50,9 @@ __all__ = [
     "NotificationGroupRow",
     "NotificationRepository",
     "NotificationRow",
+    "OutboxMessage",
+    "OutboxRepository",
+    "OutboxWakeups",
     "PostRepository",
     "PulledPosts",
     "RelationRepository",
@@ -790,6 +793,18 @@ class OutboxRepository(Protocol):
         ...
 
 
+class OutboxWakeups(Protocol):
+    """Tells a relay that a commit may have recorded outbox events."""
+
+    def wait(self, timeout: float) -> None:
+        """Return when a commit may have recorded events, or after ``timeout`` seconds."""
+        ...
+
+    def close(self) -> None:
+        """Stop listening and release what listening held."""
+        ...
+
+
 class MaintenanceRepository(Protocol):
     """Repairs that look at every row."""
 
@@ -886,6 +901,14 @@ class Storage(Protocol):
 
     def create_schema(self) -> None:
         """Create the tables and indexes this backend needs, if they are missing."""
+        ...
+
+    def outbox_wakeups(self) -> OutboxWakeups | None:
+        """Return a way for a relay to sleep until events are recorded, or ``None``.
+
+        ``None`` means this storage cannot tell (a relay polls instead);
+        each call returns a new listener, which the relay closes.
+        """
         ...
 
     def close(self) -> None:

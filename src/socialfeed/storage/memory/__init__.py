@@ -78,6 +78,10 @@ class MemoryStorage:
     def create_schema(self) -> None:
         """Nothing to create: the tables exist as soon as the storage does."""
 
+    def outbox_wakeups(self) -> None:
+        """None: a relay on this storage looks at the outbox every poll interval."""
+        return
+
     def close(self) -> None:
         """Drop all data; later transactions raise StorageError."""
         with self._lock:

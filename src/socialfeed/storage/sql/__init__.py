@@ -23,6 +23,7 @@ from sqlalchemy.pool import StaticPool
 
 from socialfeed.errors import StorageBusyError, StorageConflictError, StorageError
 from socialfeed.storage.base import UnitOfWork
+from socialfeed.storage.sql._outbox import OutboxListener
 from socialfeed.storage.sql.repositories import SQLUnitOfWork
 from socialfeed.storage.sql.schema import metadata
 
@@ -109,6 +110,12 @@ class SQLStorage:
     def drop_schema(self) -> None:
         """Drop socialfeed's tables and everything in them."""
         metadata.drop_all(self.engine)
+
+    def outbox_wakeups(self) -> OutboxListener | None:
+        """On PostgreSQL, a listener a relay sleeps on until a commit records events; else None."""
+        if self.engine.dialect.name == "postgresql":
+            return OutboxListener(self.engine)
+        return None
 
     def close(self) -> None:
         """Close every pooled connection."""

@@ -9,16 +9,21 @@ already has the database to itself.
 
 from __future__ import annotations
 
+import logging
+import time
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import bindparam, delete, func, insert, select, text, update
+from sqlalchemy import Engine, bindparam, delete, func, insert, select, text, update
 
 from socialfeed.storage.base import OutboxMessage
 from socialfeed.storage.sql._common import Repository
 from socialfeed.storage.sql.schema import outbox
 
-__all__ = ["NOTIFY_CHANNEL", "SQLOutbox"]
+__all__ = ["NOTIFY_CHANNEL", "OutboxListener", "SQLOutbox"]
+
+logger = logging.getLogger("socialfeed.relay")
 
 NOTIFY_CHANNEL = "socialfeed_outbox"
 # Any constant unique to socialfeed: the key of the relay's advisory lock.
@@ -102,3 +107,40 @@ class SQLOutbox(Repository):
     @property
     def _on_postgresql(self) -> bool:
         return self._conn.dialect.name == "postgresql"
+
+
+class OutboxListener:
+    """PostgreSQL: wakes a relay when a commit notifies the outbox channel.
+
+    It holds one connection of its own, out of the pool's hands, in
+    autocommit and listening. A driver error drops it (a new one listens at
+    the next wait) and the wait becomes a plain sleep, so that the relay polls
+    while the database is away.
+    """
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+        self._conn: Any = None
+
+    def wait(self, timeout: float) -> None:
+        """Return at the next notification, or after ``timeout`` seconds."""
+        try:
+            if self._conn is None:
+                self._conn = self._engine.raw_connection()
+                self._conn.driver_connection.autocommit = True
+                self._conn.driver_connection.execute(f"LISTEN {NOTIFY_CHANNEL}")
+            for _ in self._conn.driver_connection.notifies(timeout=timeout, stop_after=1):
+                break
+        except Exception as error:  # the driver's errors: fall back to polling
+            logger.warning("relay: listening failed (%s); polling", type(error).__name__)
+            self.close()
+            time.sleep(timeout)
+
+    def close(self) -> None:
+        """Drop the listening connection."""
+        if self._conn is not None:
+            conn, self._conn = self._conn, None
+            try:
+                conn.invalidate()  # never back to the pool: it listens
+            except Exception:
+                logger.debug("relay: closing the listening connection failed", exc_info=True)
