@@ -23,7 +23,7 @@ from socialfeed import BrokerError, ManualClock, Settings, SocialFeed
 from socialfeed.events import Event, PostCreated
 from socialfeed.models import FeedItem
 from socialfeed.pagination import PageRequest
-from socialfeed.redis import timelines
+from socialfeed.redis._timeline_scripts import ScriptName, register_scripts, script_source
 from socialfeed.redis.timelines import RedisTimelines
 from socialfeed.settings import FeedStrategy
 from socialfeed.storage import Storage
@@ -689,13 +689,13 @@ def test_scripts_a_restarted_redis_forgot_are_loaded_again(
 ) -> None:
     """A Redis that lacks the store's scripts (restarted) gets them, and the write still lands."""
     # Scripts of their own, which this Redis has never seen: what a restart leaves.
+    forgotten: tuple[ScriptName, ...] = ("write", "purge")
     fresh = {
-        name: timelines._Script(f"{script.source}\n-- {uuid.uuid4().hex}")
-        for name, script in (("_WRITE", timelines._WRITE), ("_PURGE", timelines._PURGE))
+        name: store.client.register_script(f"{script_source(name)}\n-- {uuid.uuid4().hex}")
+        for name in forgotten
     }
     for name, script in fresh.items():
-        monkeypatch.setattr(timelines, name, script)
-    monkeypatch.setattr(timelines, "_SCRIPTS", (*fresh.values(), timelines._MARK))
+        monkeypatch.setitem(store._scripts, name, script)
     assert store.client.script_exists(*(script.sha for script in fresh.values())) == [0, 0]
     push = facade(storage, clock, store)
     alice, bob = (push.accounts.create_profile(n) for n in ("alice", "bob"))
@@ -706,6 +706,7 @@ def test_scripts_a_restarted_redis_forgot_are_loaded_again(
     assert held(store, alice.id) == [post.id]
     push.follows.unfollow(alice.id, bob.id)
     assert held(store, alice.id) == []
+    assert store.client.script_exists(*(script.sha for script in fresh.values())) == [1, 1]
 
 
 def test_a_rebuild_without_redis_is_a_broker_error(
@@ -760,8 +761,8 @@ def test_under_pull_the_store_keeps_nothing(
 
 def test_script_digests_are_the_ones_redis_computes(redis_client: redis.Redis) -> None:
     """Each script's digest, the name EVALSHA runs it by, is the one Redis gives its source."""
-    for script in timelines._SCRIPTS:
-        assert redis_client.script_load(script.source) == script.sha
+    for name, script in register_scripts(redis_client).items():
+        assert redis_client.script_load(script_source(name)) == script.sha
 
 
 def test_capacity_must_be_positive(redis_client: redis.Redis) -> None:

@@ -1,46 +1,42 @@
 """Home timelines in Redis sorted sets: a `TimelineStore` for the push and hybrid feeds.
 
-Each user's timeline is one sorted set, ``<prefix>timeline:<user id>``. An
-entry's score is its post's time in microseconds since 1970, and its member
-is the post id, zero-padded to 20 digits, then ``:`` and the author's id:
-posts of the same microsecond then order by id, as in the feed, and the
-entries of one author can be found to purge them. Markers sit at score
-``+inf``, above every entry, where trimming by rank never reaches them:
-``built`` (the timeline was rebuilt from the database once; without it the
-next read rebuilds it), ``pending:<token>`` (a rebuild is under way; the
-token is that rebuild's own) and ``floor:<score>:<post id>`` (the newest
-entry ever trimmed away: below it the timeline may miss posts).
-``<prefix>pulled`` is the hybrid feed's set of authors that were not pushed
-to (see `RedisTimelines`).
+This module holds the store, which talks to Redis. How its keys are laid
+out is told in ``_timeline_layout``; what a batch of events writes where is
+decided in ``_timeline_plan``; the Lua scripts it runs are in ``lua/``.
 """
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import uuid
-from collections.abc import Iterable, Iterator, Sequence
-from datetime import UTC, datetime, timedelta
+from collections.abc import Iterable, Sequence
+from datetime import datetime
 from typing import Any
 
 import attrs
 import redis
-from attrs import frozen
+from redis.commands.core import Script
 
 from socialfeed.errors import BrokerError, NotFoundError
-from socialfeed.events import (
-    Event,
-    FollowRequestApproved,
-    PostCreated,
-    PostDeleted,
-    UserBlocked,
-    UserDeleted,
-    UserFollowed,
-    UserUnfollowed,
-    VisibilityChanged,
-)
+from socialfeed.events import Event
 from socialfeed.models import MAX_ID, FeedItem
 from socialfeed.pagination import PageRequest
+from socialfeed.redis._timeline_layout import (
+    MARKS,
+    PENDING,
+    Position,
+    TimelineKeys,
+    Window,
+    glob_escape,
+    item_position,
+    members,
+    position,
+    pulled_ids,
+    score,
+    text,
+)
+from socialfeed.redis._timeline_plan import Changes, Planner
+from socialfeed.redis._timeline_scripts import Command, ScriptCall, ScriptName, register_scripts
 from socialfeed.settings import Settings
 from socialfeed.storage.base import PulledPosts, Storage, TimelineEntry, UnitOfWork
 
@@ -48,118 +44,9 @@ __all__ = ["RedisTimelines"]
 
 logger = logging.getLogger("socialfeed")
 
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-_BUILT = "built"
-_PENDING = "pending:"
-_FLOOR = "floor:"
-_MARKS = "marks"  # the pulled set's counter, kept in the set itself (one key, one hash slot)
-_ID_WIDTH = 20
 # Bounds the memory a pipeline takes on both ends; a fan-out to millions of
 # followers is then a few round trips rather than one huge one.
 _PIPELINE_CHUNK = 10_000
-
-_Position = tuple[int, int]
-"""An entry's place in a timeline: (score, post id); larger is newer."""
-_Command = tuple[str | int, ...]
-"""A Redis command and its arguments, as sent in a pipeline."""
-
-
-@frozen
-class _Script:
-    """A Lua script, run by its digest: the source travels only when Redis lacks it."""
-
-    source: str
-    sha: str = attrs.field(init=False)
-
-    @sha.default
-    def _digest(self) -> str:
-        return hashlib.sha1(self.source.encode(), usedforsecurity=False).hexdigest()
-
-
-_HELPERS = """
-local function add(key, args, first)
-  for i = first, #args, 1000 do
-    redis.call('ZADD', key, unpack(args, i, math.min(i + 999, #args)))
-  end
-end
-
--- Keep the newest `capacity` entries, and remember the newest one removed:
--- below it, posts may be missing, and the feed reads the database instead.
-local function trim(key, capacity)
-  local excess = redis.call('ZCOUNT', key, '-inf', '(inf') - capacity
-  if excess <= 0 then return end
-  local gone = redis.call('ZRANGE', key, excess - 1, excess - 1, 'WITHSCORES')
-  redis.call('ZREMRANGEBYRANK', key, 0, excess - 1)
-  local id, score = string.sub(gone[1], 1, 20), tonumber(gone[2])
-  for _, marker in ipairs(redis.call('ZRANGEBYSCORE', key, 'inf', 'inf')) do
-    local old_score, old_id = string.match(marker, '^floor:([^:]+):(%d+)$')
-    if old_score then
-      old_score = tonumber(old_score)
-      if old_score > score or (old_score == score and old_id > id) then return end
-      redis.call('ZREM', key, marker)
-    end
-  end
-  redis.call('ZADD', key, 'inf', 'floor:' .. gone[2] .. ':' .. id)
-end
-"""
-
-# KEYS[1]: a timeline. ARGV: its capacity, the pending marker of the rebuild
-# this write finishes (else ''), then score and member pairs. A timeline that
-# does not exist is left alone: it is rebuilt from the database when it is
-# read, so writing it would be waste. A rebuild whose marker is gone was
-# overtaken by a later one, which read the database after this one did: the
-# later one finishes the timeline, and until it does the timeline stays unbuilt.
-_WRITE = _Script(
-    _HELPERS
-    + """
-local key, pending = KEYS[1], ARGV[2]
-if redis.call('EXISTS', key) == 0 then return 0 end
-if pending ~= '' then
-  if not redis.call('ZSCORE', key, pending) then return 0 end
-  redis.call('ZREM', key, pending)
-  redis.call('ZADD', key, 'inf', 'built')
-end
-add(key, ARGV, 3)
-trim(key, tonumber(ARGV[1]))
-return 1
-"""
-)
-
-# KEYS[1]: a timeline; ARGV[1]: an author id. Removes that author's entries.
-_PURGE = _Script(
-    """
-local suffix = ':' .. ARGV[1]
-local gone = {}
-for _, member in ipairs(redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', '(inf')) do
-  if string.sub(member, -#suffix) == suffix then gone[#gone + 1] = member end
-end
-for i = 1, #gone, 1000 do
-  redis.call('ZREM', KEYS[1], unpack(gone, i, math.min(i + 999, #gone)))
-end
-return #gone
-"""
-)
-
-# KEYS[1]: the pulled authors; ARGV: author ids. Every mark gets a new number.
-_MARK = _Script(
-    """
-local mark = redis.call('ZINCRBY', KEYS[1], 1, 'marks')
-for i = 1, #ARGV do redis.call('ZADD', KEYS[1], mark, ARGV[i]) end
-return mark
-"""
-)
-
-# KEYS[1]: the pulled authors; ARGV[1]: the last mark made before every
-# timeline was rebuilt. Authors not marked since need not be pulled any more.
-_FORGET = _Script(
-    """
-local marks = redis.call('ZSCORE', KEYS[1], 'marks')
-redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[1])
-if marks then redis.call('ZADD', KEYS[1], marks, 'marks') end
-"""
-)
-
-_SCRIPTS = (_WRITE, _PURGE, _MARK, _FORGET)
 
 
 class RedisTimelines:
@@ -216,26 +103,27 @@ class RedisTimelines:
         self.client = client
         self.prefix = prefix
         self.capacity = capacity
-        self._pulled_key = f"{prefix}pulled"
-        self._timelines_prefix = f"{prefix}timeline:"
+        self._keys = TimelineKeys(prefix)
+        self._planner = Planner(self._keys, capacity)
+        self._scripts: dict[ScriptName, Script] = register_scripts(client)
 
     def timeline_key(self, owner_id: int) -> str:
         """Return the key of the user's timeline."""
-        return f"{self._timelines_prefix}{owner_id}"
+        return self._keys.timeline(owner_id)
 
     def apply(self, storage: Storage, settings: Settings, events: Sequence[Event]) -> None:
         """Bring the timelines up to date with ``events``; `BrokerError` if Redis failed."""
         if settings.feed_strategy == "pull":
             return
-        changes = _Changes.of(events)
+        changes = Changes.of(events)
         if changes.empty:
             return
         # Removals before the read: a follow made again in between is then
         # seen by the read, which puts its entries back.
-        self._run(self._removals(changes))
+        self._run(self._planner.removals(changes))
         with storage.transaction(write=False) as uow:
-            writes = self._additions(uow, settings, changes)
-        self._run(writes.commands(self))
+            additions = self._planner.additions(uow, settings, changes)
+        self._run(additions)
 
     def home_feed(
         self,
@@ -289,13 +177,13 @@ class RedisTimelines:
         that moment is built whole from the database when read. Nothing is
         forgotten if a rebuild raised.
         """
-        last_mark = self._call(lambda: self.client.zscore(self._pulled_key, _MARKS)) or 0
+        last_mark = self._call(lambda: self.client.zscore(self._keys.pulled, MARKS)) or 0
         rebuilt = 0
         for owner_id in sorted(self._call(self._timeline_owners)):
             with storage.transaction(write=False) as uow:
                 if self._rebuild(uow, settings, owner_id) is not None:
                     rebuilt += 1
-        self._run([("EVALSHA", _FORGET.sha, 1, self._pulled_key, int(last_mark))])
+        self._run([self._planner.forget_pulled(int(last_mark))])
         return rebuilt
 
     # --- reading ---------------------------------------------------------------------------
@@ -311,7 +199,7 @@ class RedisTimelines:
         hybrid = settings.feed_strategy == "hybrid"
         wanted = min(page.offset + page.limit + 1, MAX_ID)
         size = min(wanted, self.capacity)
-        after = None if page.after is None else (_score(page.after.at), page.after.id)
+        after = None if page.after is None else (score(page.after.at), page.after.id)
         window = self._window(viewer_id, after, size, hybrid)
         if not window.built:
             self._rebuild(uow, settings, viewer_id)
@@ -324,10 +212,10 @@ class RedisTimelines:
         items: list[FeedItem] = []
         while True:
             items += uow.timelines.feed_items(viewer_id, window.post_ids, now, pulled)
-            items.sort(key=_item_position, reverse=True)
+            items.sort(key=item_position, reverse=True)
             if window.known_above is None:
                 return items[page.offset : wanted]
-            known = [item for item in items if _item_position(item) > window.known_above]
+            known = [item for item in items if item_position(item) > window.known_above]
             if len(known) >= wanted:
                 return known[page.offset : wanted]
             if window.at_floor:
@@ -340,7 +228,7 @@ class RedisTimelines:
             size = min(2 * size, self.capacity)
             window = self._window(viewer_id, window.last, size, False)
 
-    def _window(self, owner_id: int, after: _Position | None, size: int, hybrid: bool) -> _Window:
+    def _window(self, owner_id: int, after: Position | None, size: int, hybrid: bool) -> Window:
         """Read up to ``size`` entries older than ``after``, with the markers, in one round trip."""
         key = self.timeline_key(owner_id)
         pipe = self.client.pipeline(transaction=False)
@@ -352,17 +240,17 @@ class RedisTimelines:
             pipe.zrangebyscore(key, after[0], after[0], withscores=True)
             pipe.zrevrangebyscore(key, f"({after[0]}", "-inf", start=0, num=size, withscores=True)
         if hybrid:
-            pipe.zrange(self._pulled_key, 0, -1)
+            pipe.zrange(self._keys.pulled, 0, -1)
         replies = self._call(pipe.execute)
-        markers = {_text(marker) for marker in replies[0]}
-        older = [_position(member, score) for member, score in replies[-2 if hybrid else -1]]
-        ties: list[_Position] = []
+        markers = {text(marker) for marker in replies[0]}
+        older = [position(stored, at) for stored, at in replies[-2 if hybrid else -1]]
+        ties: list[Position] = []
         if after is not None:
             ties = sorted(
-                (p for p in (_position(m, s) for m, s in replies[1]) if p < after), reverse=True
+                (p for p in (position(m, s) for m, s in replies[1]) if p < after), reverse=True
             )
-        pulled = () if not hybrid else tuple(sorted(_ids(replies[-1])))
-        return _Window.of(markers, ties + older, len(older) < size, after, pulled)
+        pulled = () if not hybrid else tuple(sorted(pulled_ids(replies[-1])))
+        return Window.of(markers, ties + older, len(older) < size, after, pulled)
 
     # --- rebuilding --------------------------------------------------------------------------
 
@@ -389,7 +277,7 @@ class RedisTimelines:
 
     def _begin_rebuild(self, key: str) -> str:
         """Empty the timeline down to a new pending marker, and return that marker."""
-        pending = f"{_PENDING}{uuid.uuid4().hex}"
+        pending = f"{PENDING}{uuid.uuid4().hex}"
         pipe = self.client.pipeline(transaction=True)
         pipe.delete(key)
         pipe.zadd(key, {pending: float("inf")})
@@ -404,78 +292,51 @@ class RedisTimelines:
 
     def _finish_rebuild(self, key: str, pending: str, entries: Iterable[TimelineEntry]) -> None:
         """Write the entries read, and mark the timeline built if ``pending`` is still there."""
-        self._run([_write_command(key, self.capacity, _members(entries), pending=pending)])
+        self._run([self._planner.write(key, members(entries), pending=pending)])
 
     def _timeline_owners(self) -> set[int]:
         """The ids of the users whose timelines Redis holds (a set: SCAN may repeat a key)."""
-        prefix = self._timelines_prefix
+        prefix = self._keys.timelines_prefix
         owners: set[int] = set()
-        for key in self.client.scan_iter(match=f"{_glob_escape(prefix)}*", count=1000):
-            owner = _text(key).removeprefix(prefix)
+        for key in self.client.scan_iter(match=f"{glob_escape(prefix)}*", count=1000):
+            owner = text(key).removeprefix(prefix)
             if owner.isdigit():
                 owners.add(int(owner))
         return owners
 
     # --- writing -----------------------------------------------------------------------------
 
-    def _removals(self, changes: _Changes) -> list[_Command]:
-        commands: list[_Command] = []
-        for follower_id, followee_id in changes.ended:
-            key = self.timeline_key(follower_id)
-            commands.append(("EVALSHA", _PURGE.sha, 1, key, followee_id))
-        for user_id in changes.deleted_users:
-            commands.append(("DEL", self.timeline_key(user_id)))
-            commands.append(("ZREM", self._pulled_key, user_id))
-        return commands
-
-    def _additions(self, uow: UnitOfWork, settings: Settings, changes: _Changes) -> _Writes:
-        """Decide from the database, as it is now, what the changed timelines must hold."""
-        authors = _Authors(uow, settings)
-        writes = _Writes(self._pulled_key)
-        backfill = min(settings.timeline_backfill, self.capacity + 1)
-        for follower_id, followee_id in sorted(changes.follows | changes.ended):
-            if not uow.follows.exists(follower_id, followee_id):
-                continue
-            if authors.pulled(followee_id):
-                writes.marks.add(followee_id)
-            else:
-                writes.add(follower_id, uow.timelines.newest_entries(followee_id, backfill))
-        for post_id in sorted(changes.posts):
-            post = uow.posts.get(post_id)
-            if post is None:
-                continue
-            if authors.pulled(post.author_id):
-                writes.marks.add(post.author_id)
-            entry = TimelineEntry(post.id, post.author_id, post.created_at)
-            for owner_id in authors.audience(post.author_id):
-                writes.add(owner_id, [entry])
-        for post_id, author_id in sorted(changes.deleted_posts):
-            for owner_id in authors.audience(author_id):
-                writes.remove(owner_id, _member(post_id, author_id))
-        return writes
-
-    def _run(self, commands: Sequence[_Command]) -> None:
+    def _run(self, commands: Sequence[Command]) -> None:
         """Send commands in pipelines, loading the scripts again if Redis lost them."""
         for start in range(0, len(commands), _PIPELINE_CHUNK):
             chunk = commands[start : start + _PIPELINE_CHUNK]
             try:
-                self._call(lambda chunk=chunk: self._pipeline(chunk))
+                self._call(lambda chunk=chunk: self._pipeline(chunk, load_scripts=False))
             except BrokerError as error:
                 if not isinstance(error.__cause__, redis.exceptions.NoScriptError):
                     raise
                 # A restarted Redis forgot the scripts; every command is safe to repeat.
-                self._call(self._load_scripts)
-                self._call(lambda chunk=chunk: self._pipeline(chunk))
+                self._call(lambda chunk=chunk: self._pipeline(chunk, load_scripts=True))
 
-    def _pipeline(self, commands: Iterable[_Command]) -> None:
+    def _pipeline(self, commands: Iterable[Command], *, load_scripts: bool) -> None:
+        """Send ``commands`` in one pipeline; ``load_scripts`` first loads those Redis lacks.
+
+        redis-py's own way to run a registered script in a pipeline asks
+        Redis which scripts it has before every pipeline: a second round trip
+        on every write, to cover a restart that is rare. So the scripts are
+        run by digest, and only after Redis said it lacked one does the
+        pipeline go through the scripts' objects, which load what is missing.
+        """
         pipe = self.client.pipeline(transaction=False)
         for command in commands:
-            pipe.execute_command(*command)  # type: ignore[no-untyped-call]
+            if not isinstance(command, ScriptCall):
+                pipe.execute_command(*command)  # type: ignore[no-untyped-call]
+            elif load_scripts:
+                self._scripts[command.script](command.keys, command.args, client=pipe)
+            else:
+                script = self._scripts[command.script]
+                pipe.evalsha(script.sha, len(command.keys), *command.keys, *command.args)
         pipe.execute()
-
-    def _load_scripts(self) -> None:
-        for script in _SCRIPTS:
-            self.client.script_load(script.source)
 
     @staticmethod
     def _call(operation: Any) -> Any:
@@ -483,208 +344,3 @@ class RedisTimelines:
             return operation()
         except redis.RedisError as error:
             raise BrokerError(f"Redis failed: {type(error).__name__}") from error
-
-
-@frozen
-class _Window:
-    """A run of a timeline's entries, read newest first, and how far they can be trusted."""
-
-    built: bool
-    post_ids: list[int]
-    # Items newer than this are all known; None: everything older is known too.
-    known_above: _Position | None
-    at_floor: bool  # the run reached the trimmed part, where entries may be missing
-    last: _Position | None  # where the next run starts
-    pulled: tuple[int, ...]
-
-    @classmethod
-    def of(
-        cls,
-        markers: set[str],
-        entries: list[_Position],
-        exhausted: bool,
-        after: _Position | None,
-        pulled: tuple[int, ...],
-    ) -> _Window:
-        floor = next((_floor(marker) for marker in markers if marker.startswith(_FLOOR)), None)
-        trusted = [entry for entry in entries if floor is None or entry > floor]
-        at_floor = floor is not None and (exhausted or len(trusted) < len(entries))
-        if at_floor:
-            known_above: _Position | None = floor
-        elif exhausted:
-            known_above = None
-        else:
-            # The last entry itself is known: one id below it, in its microsecond.
-            known_above = (entries[-1][0], entries[-1][1] - 1)
-        return cls(
-            built=_BUILT in markers,
-            post_ids=[post_id for _, post_id in trusted],
-            known_above=known_above,
-            at_floor=at_floor,
-            last=entries[-1] if entries else after,
-            pulled=pulled,
-        )
-
-
-@attrs.define
-class _Changes:
-    """What a batch of events asks of the timelines, whatever their order and repeats."""
-
-    posts: set[int] = attrs.Factory(set)
-    deleted_posts: set[tuple[int, int]] = attrs.Factory(set)
-    follows: set[tuple[int, int]] = attrs.Factory(set)
-    ended: set[tuple[int, int]] = attrs.Factory(set)
-    deleted_users: set[int] = attrs.Factory(set)
-
-    @classmethod
-    def of(cls, events: Iterable[Event]) -> _Changes:
-        changes = cls()
-        for event in events:
-            changes._take(event)
-        return changes
-
-    @property
-    def empty(self) -> bool:
-        return not (
-            self.posts or self.deleted_posts or self.follows or self.ended or self.deleted_users
-        )
-
-    def _take(self, event: Event) -> None:
-        match event:
-            case PostCreated(post_id=post_id):
-                self.posts.add(post_id)
-            case PostDeleted(post_id=post_id, author_id=author_id):
-                self.deleted_posts.add((post_id, author_id))
-            case UserFollowed(follower_id=follower_id, followee_id=followee_id):
-                self.follows.add((follower_id, followee_id))
-            case FollowRequestApproved(requester_id=requester_id, owner_id=owner_id):
-                self.follows.add((requester_id, owner_id))
-            case VisibilityChanged(user_id=user_id, approved_requester_ids=requester_ids):
-                self.follows.update((requester_id, user_id) for requester_id in requester_ids)
-            case UserUnfollowed(follower_id=follower_id, followee_id=followee_id):
-                self.ended.add((follower_id, followee_id))
-            case UserBlocked(blocker_id=blocker_id, blocked_id=blocked_id):
-                self.ended.update({(blocker_id, blocked_id), (blocked_id, blocker_id)})
-            case UserDeleted(user_id=user_id):
-                self.deleted_users.add(user_id)
-
-
-class _Authors:
-    """Follower counts and lists read once per batch, and whether an author is pulled."""
-
-    def __init__(self, uow: UnitOfWork, settings: Settings) -> None:
-        self._uow = uow
-        self._threshold = settings.hybrid_threshold if settings.feed_strategy == "hybrid" else None
-        self._counts: dict[int, int | None] = {}
-
-    def pulled(self, author_id: int) -> bool:
-        """Whether the author's posts are read from the database rather than pushed."""
-        count = self._count(author_id)
-        return self._threshold is not None and count is not None and count >= self._threshold
-
-    def audience(self, author_id: int) -> list[int]:
-        """The timelines an author's post goes to (or leaves): the author's, and the followers'.
-
-        A pulled author's posts go to (and leave) their own timeline only: a
-        fan-out as large as their audience is what hybrid avoids, and the
-        read drops what their followers' timelines still hold of them. A
-        deleted author has no timeline left.
-        """
-        if self._count(author_id) is None:
-            return []
-        if self.pulled(author_id):
-            return [author_id]
-        return [author_id, *self._uow.timelines.follower_ids(author_id)]
-
-    def _count(self, author_id: int) -> int | None:
-        if author_id not in self._counts:
-            user = self._uow.users.get(author_id)
-            self._counts[author_id] = None if user is None else user.follower_count
-        return self._counts[author_id]
-
-
-@attrs.define
-class _Writes:
-    """The writes one batch of events makes, gathered to be sent together."""
-
-    pulled_key: str
-    entries: dict[int, dict[str, int]] = attrs.Factory(dict)
-    removals: dict[int, set[str]] = attrs.Factory(dict)
-    marks: set[int] = attrs.Factory(set)
-
-    def add(self, owner_id: int, entries: Iterable[TimelineEntry]) -> None:
-        self.entries.setdefault(owner_id, {}).update(_members(entries))
-
-    def remove(self, owner_id: int, member: str) -> None:
-        self.removals.setdefault(owner_id, set()).add(member)
-
-    def commands(self, store: RedisTimelines) -> list[_Command]:
-        commands: list[_Command] = []
-        if self.marks:
-            commands.append(("EVALSHA", _MARK.sha, 1, self.pulled_key, *sorted(self.marks)))
-        for owner_id, held in self.entries.items():
-            key = store.timeline_key(owner_id)
-            commands.append(_write_command(key, store.capacity, held.items()))
-        for owner_id, members in self.removals.items():
-            commands.append(("ZREM", store.timeline_key(owner_id), *sorted(members)))
-        return commands
-
-
-def _write_command(
-    key: str, capacity: int, members: Iterable[tuple[str, int]], *, pending: str = ""
-) -> _Command:
-    """The call of the write script that adds ``members`` (member, score) to a timeline.
-
-    ``pending``: the marker of the rebuild this write finishes, if any.
-    """
-    command: list[str | int] = ["EVALSHA", _WRITE.sha, 1, key, capacity, pending]
-    for member, score in members:
-        command += [score, member]
-    return tuple(command)
-
-
-def _members(entries: Iterable[TimelineEntry]) -> Iterator[tuple[str, int]]:
-    for entry in entries:
-        yield _member(entry.post_id, entry.author_id), _score(entry.created_at)
-
-
-def _score(at: datetime) -> int:
-    """A time as whole microseconds since 1970: exact in a Redis score until the year 2255."""
-    return (at - _EPOCH) // timedelta(microseconds=1)
-
-
-def _member(post_id: int, author_id: int) -> str:
-    return f"{post_id:0{_ID_WIDTH}d}:{author_id}"
-
-
-def _post_id(member: str) -> int:
-    return int(member[:_ID_WIDTH])
-
-
-def _glob_escape(text: str) -> str:
-    """``text`` as a SCAN pattern that matches only itself."""
-    return "".join(f"\\{char}" if char in "\\*?[]" else char for char in text)
-
-
-def _text(value: bytes | str) -> str:
-    return value.decode() if isinstance(value, bytes) else value
-
-
-def _position(member: bytes | str, score: float) -> _Position:
-    return (int(score), _post_id(_text(member)))
-
-
-def _floor(marker: str) -> _Position:
-    score, _, post_id = marker.removeprefix(_FLOOR).partition(":")
-    return (int(float(score)), int(post_id))
-
-
-def _ids(members: Iterable[bytes | str]) -> Iterator[int]:
-    for member in members:
-        text = _text(member)
-        if text != _MARKS:
-            yield int(text)
-
-
-def _item_position(item: FeedItem) -> _Position:
-    return (_score(item.post.created_at), item.post.id)
