@@ -323,7 +323,7 @@ class RedisTimelines:
             pulled = PulledPosts(settings.hybrid_threshold, window.pulled, page.after, wanted)
         items: list[FeedItem] = []
         while True:
-            items += uow.timelines.feed_items(viewer_id, window.post_ids, now, pulled)
+            items += uow.timeline_sources.feed_items(viewer_id, window.post_ids, now, pulled)
             items.sort(key=_item_position, reverse=True)
             if window.known_above is None:
                 return items[page.offset : wanted]
@@ -400,7 +400,7 @@ class RedisTimelines:
         self, uow: UnitOfWork, settings: Settings, owner_id: int
     ) -> list[TimelineEntry]:
         limit = self.capacity + 1  # one more than fits tells the trim where the floor is
-        return uow.timelines.rebuild_entries(owner_id, settings.timeline_backfill, limit)
+        return uow.timeline_sources.rebuild_entries(owner_id, settings.timeline_backfill, limit)
 
     def _finish_rebuild(self, key: str, pending: str, entries: Iterable[TimelineEntry]) -> None:
         """Write the entries read, and mark the timeline built if ``pending`` is still there."""
@@ -439,7 +439,7 @@ class RedisTimelines:
             if authors.pulled(followee_id):
                 writes.marks.add(followee_id)
             else:
-                writes.add(follower_id, uow.timelines.newest_entries(followee_id, backfill))
+                writes.add(follower_id, uow.timeline_sources.newest_entries(followee_id, backfill))
         for post_id in sorted(changes.posts):
             post = uow.posts.get(post_id)
             if post is None:
@@ -594,7 +594,7 @@ class _Authors:
             return []
         if self.pulled(author_id):
             return [author_id]
-        return [author_id, *self._uow.timelines.follower_ids(author_id)]
+        return [author_id, *self._uow.timeline_sources.follower_ids(author_id)]
 
     def _count(self, author_id: int) -> int | None:
         if author_id not in self._counts:

@@ -82,7 +82,7 @@ class FollowRequestService(Service):
 
         def work(uow: UnitOfWork) -> list[FollowEntry]:
             require_user(uow, owner_id)
-            return uow.relations.requests_to(owner_id, page)
+            return uow.follow_requests.incoming(owner_id, page)
 
         return user_page(self._read(work), page)
 
@@ -99,7 +99,7 @@ class FollowRequestService(Service):
 
         def work(uow: UnitOfWork) -> list[FollowEntry]:
             require_user(uow, requester_id)
-            return uow.relations.requests_from(requester_id, page)
+            return uow.follow_requests.outgoing(requester_id, page)
 
         return user_page(self._read(work), page)
 
@@ -115,5 +115,5 @@ def approve_request(
 
 def _remove(uow: UnitOfWork, requester_id: int, owner_id: int) -> None:
     ids_valid = is_id(requester_id) and is_id(owner_id)
-    if not (ids_valid and uow.relations.remove_request(requester_id, owner_id)):
+    if not (ids_valid and uow.follow_requests.remove(requester_id, owner_id)):
         raise NotFoundError("follow request", "Follow request not found")
