@@ -55,36 +55,45 @@ from socialfeed.storage.base.timelines import (
     TimelineSourceRepository,
 )
 
-__all__ = [
-    "BlockRepository",
-    "CommentRepository",
+# In the order of the areas, rows before the repositories that return them:
+# the storage reference lists the contract in this order.
+__all__ = [  # noqa: RUF022
+    # people
+    "NewUser",
     "Credentials",
     "FollowEntry",
-    "FollowRepository",
-    "FollowRequestRepository",
-    "HashtagRepository",
-    "LikeRepository",
-    "MaintenanceRepository",
-    "MessageRepository",
-    "MuteEntry",
-    "MuteRepository",
-    "NewNotification",
-    "NewUser",
-    "NotificationGroupRow",
-    "NotificationRepository",
-    "NotificationRow",
-    "OutboxMessage",
-    "OutboxRepository",
-    "PostRepository",
-    "PulledPosts",
+    "UserRepository",
     "SessionRepository",
-    "Storage",
+    "FollowRepository",
+    # content
+    "PostRepository",
+    "CommentRepository",
+    "LikeRepository",
+    "HashtagRepository",
+    # social
+    "NewNotification",
+    "NotificationRow",
+    "NotificationGroupRow",
     "StoryRepository",
+    "MessageRepository",
+    "NotificationRepository",
+    # relations
+    "MuteEntry",
+    "BlockRepository",
+    "MuteRepository",
+    "FollowRequestRepository",
+    "MaintenanceRepository",
+    # timelines
     "TimelineEntry",
+    "PulledPosts",
     "TimelineRepository",
     "TimelineSourceRepository",
+    # outbox
+    "OutboxMessage",
+    "OutboxRepository",
+    # the unit of work and the storage that opens it
     "UnitOfWork",
-    "UserRepository",
+    "Storage",
 ]
 
 
