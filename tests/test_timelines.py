@@ -488,21 +488,21 @@ def test_the_reads_of_a_timeline_store_on_every_backend(
         return [TimelineEntry(post.id, post.author_id, post.created_at) for post in ordered]
 
     with storage.transaction(write=False) as uow:
-        assert uow.timelines.follower_ids(bob.id) == sorted([me.id, dave.id])
-        assert uow.timelines.newest_entries(bob.id, 3) == entries(posts[bob.id][:3])
+        assert uow.timeline_sources.follower_ids(bob.id) == sorted([me.id, dave.id])
+        assert uow.timeline_sources.newest_entries(bob.id, 3) == entries(posts[bob.id][:3])
         mine = [*posts[me.id], *posts[bob.id], *posts[carol.id]]
         # The whole, then capped per author (two of each), then cut to the newest three.
-        assert uow.timelines.rebuild_entries(me.id, 100, 50) == entries(mine)
+        assert uow.timeline_sources.rebuild_entries(me.id, 100, 50) == entries(mine)
         capped = [*posts[me.id][:2], *posts[bob.id][:2], *posts[carol.id][:2]]
-        assert uow.timelines.rebuild_entries(me.id, 2, 50) == entries(capped)
-        assert uow.timelines.rebuild_entries(me.id, 2, 3) == entries(capped)[:3]
+        assert uow.timeline_sources.rebuild_entries(me.id, 2, 50) == entries(capped)
+        assert uow.timeline_sources.rebuild_entries(me.id, 2, 3) == entries(capped)[:3]
         # Items: dave is not followed, carol is muted, and an unknown id is skipped.
         every = [post.id for chosen in posts.values() for post in chosen]
-        items = uow.timelines.feed_items(me.id, [*every, MAX_ID], clock.now(), None)
+        items = uow.timeline_sources.feed_items(me.id, [*every, MAX_ID], clock.now(), None)
         assert [item.post.id for item in items] == ids(pull, me)
         # Hybrid: bob is pulled (by his count, then by name), his ids left out, his newest read.
         for pulled in (PulledPosts(2, (), None, 2), PulledPosts(100, (bob.id,), None, 2)):
-            items = uow.timelines.feed_items(me.id, every, clock.now(), pulled)
+            items = uow.timeline_sources.feed_items(me.id, every, clock.now(), pulled)
             expected = entries([*posts[me.id], *posts[bob.id][:2]])
             assert [item.post.id for item in items] == [entry.post_id for entry in expected]
 

@@ -104,7 +104,7 @@ class Planner:
             if authors.pulled(followee_id):
                 writes.marks.add(followee_id)
             else:
-                writes.add(follower_id, uow.timelines.newest_entries(followee_id, backfill))
+                writes.add(follower_id, uow.timeline_sources.newest_entries(followee_id, backfill))
         for post_id in sorted(changes.posts):
             post = uow.posts.get(post_id)
             if post is None:
@@ -171,7 +171,7 @@ class _Authors:
             return []
         if self.pulled(author_id):
             return [author_id]
-        return [author_id, *self._uow.timelines.follower_ids(author_id)]
+        return [author_id, *self._uow.timeline_sources.follower_ids(author_id)]
 
     def _count(self, author_id: int) -> int | None:
         if author_id not in self._counts:

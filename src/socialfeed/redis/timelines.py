@@ -211,7 +211,7 @@ class RedisTimelines:
             pulled = PulledPosts(settings.hybrid_threshold, window.pulled, page.after, wanted)
         items: list[FeedItem] = []
         while True:
-            items += uow.timelines.feed_items(viewer_id, window.post_ids, now, pulled)
+            items += uow.timeline_sources.feed_items(viewer_id, window.post_ids, now, pulled)
             items.sort(key=item_position, reverse=True)
             if window.known_above is None:
                 return items[page.offset : wanted]
@@ -288,7 +288,7 @@ class RedisTimelines:
         self, uow: UnitOfWork, settings: Settings, owner_id: int
     ) -> list[TimelineEntry]:
         limit = self.capacity + 1  # one more than fits tells the trim where the floor is
-        return uow.timelines.rebuild_entries(owner_id, settings.timeline_backfill, limit)
+        return uow.timeline_sources.rebuild_entries(owner_id, settings.timeline_backfill, limit)
 
     def _finish_rebuild(self, key: str, pending: str, entries: Iterable[TimelineEntry]) -> None:
         """Write the entries read, and mark the timeline built if ``pending`` is still there."""

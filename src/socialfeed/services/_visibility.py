@@ -32,17 +32,13 @@ def can_see_content(uow: UnitOfWork, viewer_id: int | None, owner: User) -> bool
         return True
     if viewer_id is None:
         return not owner.is_private
-    return uow.relations.can_see(viewer_id, owner.id)
+    return uow.users.can_see(viewer_id, owner.id)
 
 
 def require_profile(uow: UnitOfWork, user_id: int, viewer_id: int | None) -> User:
     """Return a user's profile, or NotFoundError("user") if they blocked the viewer."""
     user = require_user(uow, user_id)
-    if (
-        viewer_id is not None
-        and viewer_id != user_id
-        and uow.relations.blocking(user_id, viewer_id)
-    ):
+    if viewer_id is not None and viewer_id != user_id and uow.blocks.exists(user_id, viewer_id):
         raise NotFoundError("user")
     return user
 
@@ -52,7 +48,7 @@ def require_content_owner(uow: UnitOfWork, user_id: int, viewer_id: int | None) 
     if viewer_id is None or viewer_id == user_id:
         if not can_see_content(uow, viewer_id, require_user(uow, user_id)):
             raise NotFoundError("user")
-    elif not (is_id(user_id) and uow.relations.can_see(viewer_id, user_id)):
+    elif not (is_id(user_id) and uow.users.can_see(viewer_id, user_id)):
         # One query: can_see is false for a user who does not exist.
         raise NotFoundError("user")
 
@@ -66,7 +62,7 @@ def can_see_author(uow: UnitOfWork, viewer_id: int | None, author_id: int) -> bo
     """
     if viewer_id is None:
         return can_see_content(uow, None, require_user(uow, author_id))
-    return viewer_id == author_id or uow.relations.can_see(viewer_id, author_id)
+    return viewer_id == author_id or uow.users.can_see(viewer_id, author_id)
 
 
 def require_visible_post(uow: UnitOfWork, post_id: int, viewer_id: int | None) -> Post:

@@ -34,12 +34,12 @@ class BlockService(Service):
         def work(uow: UnitOfWork) -> tuple[None, list[Event]]:
             require_user(uow, blocker_id)
             require_user(uow, blocked_id)
-            if not uow.relations.block(blocker_id, blocked_id, now):
+            if not uow.blocks.add(blocker_id, blocked_id, now):
                 return None, []
             for a, b in ((blocker_id, blocked_id), (blocked_id, blocker_id)):
                 if uow.follows.remove(a, b):
                     self._timelines.unfollowed(uow, a, b)
-                uow.relations.remove_request(a, b)
+                uow.follow_requests.remove(a, b)
             uow.notifications.delete_from(blocked_id, blocker_id)
             return None, [
                 UserBlocked(occurred_at=now, blocker_id=blocker_id, blocked_id=blocked_id)
@@ -53,7 +53,7 @@ class BlockService(Service):
 
         def work(uow: UnitOfWork) -> tuple[None, list[Event]]:
             require_user(uow, blocker_id)
-            if not (is_id(blocked_id) and uow.relations.unblock(blocker_id, blocked_id)):
+            if not (is_id(blocked_id) and uow.blocks.remove(blocker_id, blocked_id)):
                 return None, []
             return None, [
                 UserUnblocked(occurred_at=now, blocker_id=blocker_id, blocked_id=blocked_id)
@@ -65,7 +65,7 @@ class BlockService(Service):
         """Tell whether ``blocker_id`` blocks ``blocked_id``."""
         if not (is_id(blocker_id) and is_id(blocked_id)):
             return False
-        return self._read(lambda uow: uow.relations.blocking(blocker_id, blocked_id))
+        return self._read(lambda uow: uow.blocks.exists(blocker_id, blocked_id))
 
     def list(
         self,
@@ -80,7 +80,7 @@ class BlockService(Service):
 
         def work(uow: UnitOfWork) -> list[FollowEntry]:
             require_user(uow, user_id)
-            return uow.relations.blocks(user_id, page)
+            return uow.blocks.blocked_users(user_id, page)
 
         return user_page(self._read(work), page)
 
@@ -102,7 +102,7 @@ class MuteService(Service):
         def work(uow: UnitOfWork) -> tuple[None, list[Event]]:
             require_user(uow, muter_id)
             require_user(uow, muted_id)
-            uow.relations.mute(muter_id, muted_id, now, until)
+            uow.mutes.set(muter_id, muted_id, now, until)
             return None, [
                 UserMuted(occurred_at=now, muter_id=muter_id, muted_id=muted_id, until=until)
             ]
@@ -115,7 +115,7 @@ class MuteService(Service):
 
         def work(uow: UnitOfWork) -> tuple[None, list[Event]]:
             require_user(uow, muter_id)
-            if not (is_id(muted_id) and uow.relations.unmute(muter_id, muted_id)):
+            if not (is_id(muted_id) and uow.mutes.remove(muter_id, muted_id)):
                 return None, []
             return None, [UserUnmuted(occurred_at=now, muter_id=muter_id, muted_id=muted_id)]
 
@@ -126,7 +126,7 @@ class MuteService(Service):
         if not (is_id(muter_id) and is_id(muted_id)):
             return False
         now = self._clock.now()
-        return self._read(lambda uow: uow.relations.muting(muter_id, muted_id, now))
+        return self._read(lambda uow: uow.mutes.running(muter_id, muted_id, now))
 
     def list(
         self,
@@ -142,7 +142,7 @@ class MuteService(Service):
 
         def work(uow: UnitOfWork) -> list[MuteEntry]:
             require_user(uow, user_id)
-            return uow.relations.mutes(user_id, now, page)
+            return uow.mutes.muted_users(user_id, now, page)
 
         entries = page_of(self._read(work), page, lambda e: Position(e.muted_at, e.user.id))
         return Page(tuple(Mute(e.user, e.until) for e in entries.items), entries.next_cursor)

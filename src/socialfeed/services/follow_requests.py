@@ -83,7 +83,7 @@ class FollowRequestService(Service):
 
         def work(uow: UnitOfWork) -> list[FollowEntry]:
             require_user(uow, owner_id)
-            return uow.relations.requests_to(owner_id, page)
+            return uow.follow_requests.incoming(owner_id, page)
 
         return user_page(self._read(work), page)
 
@@ -100,7 +100,7 @@ class FollowRequestService(Service):
 
         def work(uow: UnitOfWork) -> list[FollowEntry]:
             require_user(uow, requester_id)
-            return uow.relations.requests_from(requester_id, page)
+            return uow.follow_requests.outgoing(requester_id, page)
 
         return user_page(self._read(work), page)
 
@@ -116,5 +116,5 @@ def approve_request(
 
 def _remove(uow: UnitOfWork, requester_id: int, owner_id: int) -> None:
     ids_valid = is_id(requester_id) and is_id(owner_id)
-    if not (ids_valid and uow.relations.remove_request(requester_id, owner_id)):
+    if not (ids_valid and uow.follow_requests.remove(requester_id, owner_id)):
         raise NotFoundError("follow request", "Follow request not found")

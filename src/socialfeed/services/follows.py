@@ -39,10 +39,10 @@ class FollowService(Service):
         def work(uow: UnitOfWork) -> tuple[FollowOutcome, list[Event]]:
             require_user(uow, follower_id)
             followee = require_profile(uow, followee_id, follower_id)
-            if uow.relations.blocking(follower_id, followee_id):
+            if uow.blocks.exists(follower_id, followee_id):
                 raise BlockedError("You blocked this user")
             if followee.is_private and not uow.follows.exists(follower_id, followee_id):
-                if not uow.relations.request(follower_id, followee_id, now):
+                if not uow.follow_requests.add(follower_id, followee_id, now):
                     raise ConflictError("Follow request already sent")
                 return "requested", [
                     FollowRequested(occurred_at=now, requester_id=follower_id, owner_id=followee_id)

@@ -37,7 +37,7 @@ class MessageService(Service):
         def work(uow: UnitOfWork) -> tuple[Message, list[Event]]:
             require_user(uow, sender_id)
             require_profile(uow, receiver_id, sender_id)
-            if uow.relations.blocking(sender_id, receiver_id):
+            if uow.blocks.exists(sender_id, receiver_id):
                 raise BlockedError("You blocked this user")
             message = uow.messages.add(sender_id, receiver_id, text, now)
             sent = MessageSent(

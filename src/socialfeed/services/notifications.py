@@ -285,7 +285,7 @@ class NotificationService(Service):
 
 def _wanted(uow: UnitOfWork, new: NewNotification, post: Post | None) -> bool:
     """Whether the recipient should hear of it at all: no block, no mute, a post they may see."""
-    if uow.relations.blocked_or_muted(new.recipient_id, new.actor_id, new.created_at):
+    if uow.mutes.blocked_or_muted(new.recipient_id, new.actor_id, new.created_at):
         return False
     if post is None or post.author_id == new.recipient_id:
         return True  # nothing to see, or the recipient's own post

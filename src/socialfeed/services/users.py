@@ -60,7 +60,7 @@ class UserService(Service):
             if require_user(uow, user_id).is_private == is_private:
                 return None, []
             uow.users.set_private(user_id, is_private)
-            approved = [] if is_private else uow.relations.requester_ids(user_id)
+            approved = [] if is_private else uow.follow_requests.requester_ids(user_id)
             for requester_id in approved:
                 approve_request(uow, requester_id, user_id, now, self._timelines)
             changed = VisibilityChanged(

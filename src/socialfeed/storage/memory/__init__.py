@@ -19,10 +19,10 @@ from socialfeed.storage.base import UnitOfWork
 from socialfeed.storage.memory._content import Comments, Hashtags, Likes, Posts
 from socialfeed.storage.memory._outbox import Outbox
 from socialfeed.storage.memory._people import Follows, Sessions, Users
-from socialfeed.storage.memory._relations import Maintenance, Relations
+from socialfeed.storage.memory._relations import Blocks, FollowRequests, Maintenance, Mutes
 from socialfeed.storage.memory._social import Messages, Notifications, Stories
 from socialfeed.storage.memory._tables import Journal, Tables
-from socialfeed.storage.memory._timelines import Timelines
+from socialfeed.storage.memory._timelines import Timelines, TimelineSources
 
 __all__ = ["MemoryStorage"]
 
@@ -39,8 +39,11 @@ class _MemoryUnitOfWork:
     messages: Messages
     notifications: Notifications
     hashtags: Hashtags
-    relations: Relations
+    blocks: Blocks
+    mutes: Mutes
+    follow_requests: FollowRequests
     timelines: Timelines
+    timeline_sources: TimelineSources
     outbox: Outbox
     maintenance: Maintenance
 
@@ -51,7 +54,8 @@ class _MemoryUnitOfWork:
         return cls(
             Users(*args), Sessions(*args), Posts(*args), Comments(*args), Likes(*args),
             Follows(*args), Stories(*args), Messages(*args), Notifications(*args), Hashtags(*args),
-            Relations(*args), Timelines(*args), Outbox(*args), Maintenance(*args),
+            Blocks(*args), Mutes(*args), FollowRequests(*args), Timelines(*args),
+            TimelineSources(*args), Outbox(*args), Maintenance(*args),
         )  # fmt: skip
 
 

@@ -72,6 +72,9 @@ class Users(Repository):
         ranked.sort(key=lambda entry: entry[:2])
         return [user for _, _, user in ranked[offset : offset + limit]]
 
+    def can_see(self, viewer_id: int, owner_id: int) -> bool:
+        return self._visible_author(viewer_id, owner_id)
+
     def credentials(self, user_id: int) -> Credentials | None:
         user = self._t.users.get(user_id)
         if user is None:

@@ -17,62 +17,8 @@ Row = TypeVar("Row", User, Post, Hashtag)
 V = TypeVar("V")
 
 
-class Relations(Repository):
-    def block(self, blocker_id: int, blocked_id: int, created_at: datetime) -> bool:
-        return self._add_pair(self._t.blocks, (blocker_id, blocked_id), created_at)
-
-    def unblock(self, blocker_id: int, blocked_id: int) -> bool:
-        return self._remove_pair(self._t.blocks, (blocker_id, blocked_id))
-
-    def blocking(self, blocker_id: int, blocked_id: int) -> bool:
-        return (blocker_id, blocked_id) in self._t.blocks
-
-    def can_see(self, viewer_id: int, owner_id: int) -> bool:
-        return self._visible_author(viewer_id, owner_id)
-
-    def blocks(self, blocker_id: int, page: PageRequest) -> list[FollowEntry]:
-        pairs = ((b, at) for (a, b), at in self._t.blocks.items() if a == blocker_id)
-        return self._entries(pairs, page, None)
-
-    def mute(
-        self, muter_id: int, muted_id: int, created_at: datetime, until: datetime | None
-    ) -> None:
-        self._j.set(self._t.mutes, (muter_id, muted_id), (created_at, until))
-
-    def unmute(self, muter_id: int, muted_id: int) -> bool:
-        return self._remove_pair(self._t.mutes, (muter_id, muted_id))
-
-    def muting(self, muter_id: int, muted_id: int, now: datetime) -> bool:
-        return self._muting(muter_id, muted_id, now)
-
-    def blocked_or_muted(self, user_id: int, other_id: int, now: datetime) -> bool:
-        return self._blocked_between(user_id, other_id) or self._muting(user_id, other_id, now)
-
-    def mutes(self, muter_id: int, now: datetime, page: PageRequest) -> list[MuteEntry]:
-        entries = (
-            MuteEntry(self._t.users[b], muted_at, until)
-            for (a, b), (muted_at, until) in self._t.mutes.items()
-            if a == muter_id and self._muting(a, b, now)
-        )
-        return newest_first(entries, lambda e: Position(e.muted_at, e.user.id), page)
-
-    def request(self, requester_id: int, owner_id: int, created_at: datetime) -> bool:
-        return self._add_pair(self._t.follow_requests, (requester_id, owner_id), created_at)
-
-    def remove_request(self, requester_id: int, owner_id: int) -> bool:
-        return self._remove_pair(self._t.follow_requests, (requester_id, owner_id))
-
-    def requests_to(self, owner_id: int, page: PageRequest) -> list[FollowEntry]:
-        pairs = ((a, at) for (a, b), at in self._t.follow_requests.items() if b == owner_id)
-        return self._entries(pairs, page, None)
-
-    def requests_from(self, requester_id: int, page: PageRequest) -> list[FollowEntry]:
-        pairs = ((b, at) for (a, b), at in self._t.follow_requests.items() if a == requester_id)
-        return self._entries(pairs, page, None)
-
-    def requester_ids(self, owner_id: int) -> list[int]:
-        pending = [(at, a) for (a, b), at in self._t.follow_requests.items() if b == owner_id]
-        return [requester for _, requester in sorted(pending)]
+class _Pairs(Repository):
+    """What blocks, mutes and follow requests share: tables keyed by a pair of users."""
 
     def _add_pair(
         self, table: dict[tuple[int, int], datetime], key: tuple[int, int], at: datetime
@@ -87,6 +33,65 @@ class Relations(Repository):
             return False
         self._j.delete(table, key)
         return True
+
+
+class Blocks(_Pairs):
+    def add(self, blocker_id: int, blocked_id: int, created_at: datetime) -> bool:
+        return self._add_pair(self._t.blocks, (blocker_id, blocked_id), created_at)
+
+    def remove(self, blocker_id: int, blocked_id: int) -> bool:
+        return self._remove_pair(self._t.blocks, (blocker_id, blocked_id))
+
+    def exists(self, blocker_id: int, blocked_id: int) -> bool:
+        return (blocker_id, blocked_id) in self._t.blocks
+
+    def blocked_users(self, blocker_id: int, page: PageRequest) -> list[FollowEntry]:
+        pairs = ((b, at) for (a, b), at in self._t.blocks.items() if a == blocker_id)
+        return self._entries(pairs, page, None)
+
+
+class Mutes(_Pairs):
+    def set(
+        self, muter_id: int, muted_id: int, created_at: datetime, until: datetime | None
+    ) -> None:
+        self._j.set(self._t.mutes, (muter_id, muted_id), (created_at, until))
+
+    def remove(self, muter_id: int, muted_id: int) -> bool:
+        return self._remove_pair(self._t.mutes, (muter_id, muted_id))
+
+    def running(self, muter_id: int, muted_id: int, now: datetime) -> bool:
+        return self._muting(muter_id, muted_id, now)
+
+    def blocked_or_muted(self, user_id: int, other_id: int, now: datetime) -> bool:
+        return self._blocked_between(user_id, other_id) or self._muting(user_id, other_id, now)
+
+    def muted_users(self, muter_id: int, now: datetime, page: PageRequest) -> list[MuteEntry]:
+        entries = (
+            MuteEntry(self._t.users[b], muted_at, until)
+            for (a, b), (muted_at, until) in self._t.mutes.items()
+            if a == muter_id and self._muting(a, b, now)
+        )
+        return newest_first(entries, lambda e: Position(e.muted_at, e.user.id), page)
+
+
+class FollowRequests(_Pairs):
+    def add(self, requester_id: int, owner_id: int, created_at: datetime) -> bool:
+        return self._add_pair(self._t.follow_requests, (requester_id, owner_id), created_at)
+
+    def remove(self, requester_id: int, owner_id: int) -> bool:
+        return self._remove_pair(self._t.follow_requests, (requester_id, owner_id))
+
+    def incoming(self, owner_id: int, page: PageRequest) -> list[FollowEntry]:
+        pairs = ((a, at) for (a, b), at in self._t.follow_requests.items() if b == owner_id)
+        return self._entries(pairs, page, None)
+
+    def outgoing(self, requester_id: int, page: PageRequest) -> list[FollowEntry]:
+        pairs = ((b, at) for (a, b), at in self._t.follow_requests.items() if a == requester_id)
+        return self._entries(pairs, page, None)
+
+    def requester_ids(self, owner_id: int) -> list[int]:
+        pending = [(at, a) for (a, b), at in self._t.follow_requests.items() if b == owner_id]
+        return [requester for _, requester in sorted(pending)]
 
 
 class Maintenance(Repository):

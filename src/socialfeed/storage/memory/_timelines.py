@@ -1,4 +1,4 @@
-"""Memory timelines: the precomputed home feeds of the push and hybrid strategies."""
+"""Memory timelines: the push and hybrid strategies' home feeds, and a timeline store's reads."""
 
 from __future__ import annotations
 
@@ -11,7 +11,21 @@ from socialfeed.storage.base import PulledPosts, TimelineEntry
 from socialfeed.storage.memory._tables import Repository, newest_first, post_position
 
 
-class Timelines(Repository):
+class _TimelineReads(Repository):
+    """The follows and posts that both the timelines and their sources read."""
+
+    def _followers(self, user_id: int) -> list[int]:
+        return [follower for follower, followee in self._t.follows if followee == user_id]
+
+    def _followees(self, user_id: int) -> list[int]:
+        return [followee for follower, followee in self._t.follows if follower == user_id]
+
+    def _newest(self, author_id: int, limit: int) -> list[Post]:
+        theirs = (post for post in self._t.posts.values() if post.author_id == author_id)
+        return _newest_first(theirs)[:limit]
+
+
+class Timelines(_TimelineReads):
     def fan_out(
         self, post_id: int, author_id: int, created_at: datetime, pulled_from: int | None
     ) -> int:
@@ -78,6 +92,18 @@ class Timelines(Repository):
             for post in newest_first(candidates, post_position, page)
         ]
 
+    def _add_missing(self, owner_ids: Iterable[int], new_posts: list[Post]) -> int:
+        added = 0
+        for owner_id in owner_ids:
+            for post in new_posts:
+                if (owner_id, post.id) not in self._t.timeline_entries:
+                    entry = (post.author_id, post.created_at)
+                    self._j.set(self._t.timeline_entries, (owner_id, post.id), entry)
+                    added += 1
+        return added
+
+
+class TimelineSources(_TimelineReads):
     def follower_ids(self, author_id: int) -> list[int]:
         return sorted(self._followers(author_id))
 
@@ -123,26 +149,6 @@ class Timelines(Repository):
             )
             posts.extend(_newest_first(theirs)[: pulled.limit])
         return [FeedItem(post, (viewer_id, post.id) in t.likes) for post in _newest_first(posts)]
-
-    def _followers(self, user_id: int) -> list[int]:
-        return [follower for follower, followee in self._t.follows if followee == user_id]
-
-    def _followees(self, user_id: int) -> list[int]:
-        return [followee for follower, followee in self._t.follows if follower == user_id]
-
-    def _newest(self, author_id: int, limit: int) -> list[Post]:
-        theirs = (post for post in self._t.posts.values() if post.author_id == author_id)
-        return _newest_first(theirs)[:limit]
-
-    def _add_missing(self, owner_ids: Iterable[int], new_posts: list[Post]) -> int:
-        added = 0
-        for owner_id in owner_ids:
-            for post in new_posts:
-                if (owner_id, post.id) not in self._t.timeline_entries:
-                    entry = (post.author_id, post.created_at)
-                    self._j.set(self._t.timeline_entries, (owner_id, post.id), entry)
-                    added += 1
-        return added
 
 
 def _newest_first(posts: Iterable[Post]) -> list[Post]:

@@ -27,6 +27,7 @@ from socialfeed.pagination import PageRequest
 from socialfeed.storage.base import Credentials, FollowEntry, NewUser
 from socialfeed.storage.sql._common import (
     USER_COLUMNS,
+    VIEWER,
     Repository,
     escape_like,
     id_param,
@@ -34,6 +35,7 @@ from socialfeed.storage.sql._common import (
     time_param,
     to_user,
     uncount_hashtags,
+    visible_author,
 )
 from socialfeed.storage.sql.schema import (
     comments,
@@ -124,6 +126,10 @@ class SQLUsers(Repository):
             .limit(limit)
         )
         return [to_user(row) for row in self._conn.execute(query)]
+
+    def can_see(self, viewer_id: int, owner_id: int) -> bool:
+        params = {"viewer_id": viewer_id, "owner_id": owner_id}
+        return bool(self._conn.execute(_CAN_SEE, params).scalar())
 
     def _credentials(self, condition: ColumnElement[bool]) -> Credentials | None:
         query = select(users.c.id, users.c.password_hash, users.c.is_active).where(condition)
@@ -289,6 +295,7 @@ class SQLFollows(Repository):
 
 # The statements of the hot paths, built once (see PagedQuery for why).
 _USER = select(*USER_COLUMNS).where(users.c.id == id_param("user_id"))
+_CAN_SEE = select(visible_author(VIEWER, users.c.id)).where(users.c.id == id_param("owner_id"))
 _FOLLOWER, _FOLLOWEE = id_param("follower_id"), id_param("followee_id")
 # One statement for both users: rows are locked in one order, so two
 # people following each other at once cannot deadlock.

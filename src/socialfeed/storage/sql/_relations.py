@@ -19,14 +19,12 @@ from socialfeed.storage.base import FollowEntry, MuteEntry
 from socialfeed.storage.sql._common import (
     NOW,
     USER_COLUMNS,
-    VIEWER,
     Repository,
     id_param,
     mute_running,
     newest_first,
     not_blocked,
     to_user,
-    visible_author,
 )
 from socialfeed.storage.sql.schema import (
     blocks,
@@ -42,32 +40,45 @@ from socialfeed.storage.sql.schema import (
 )
 
 
-class SQLRelations(Repository):
-    def block(self, blocker_id: int, blocked_id: int, created_at: datetime) -> bool:
+class _SQLPairs(Repository):
+    """What blocks, mutes and follow requests share: tables keyed by a pair of users."""
+
+    def _add_pair(self, table: Table, **row: object) -> bool:
+        inserted = self._conn.execute(
+            self._insert_ignoring_duplicates(table).values(**row).returning(*table.primary_key)
+        ).first()
+        return inserted is not None
+
+    def _remove_pair(
+        self, table: Table, first: ColumnElement[bool], second: ColumnElement[bool]
+    ) -> bool:
+        return self._conn.execute(delete(table).where(first, second)).rowcount == 1
+
+
+class SQLBlocks(_SQLPairs):
+    def add(self, blocker_id: int, blocked_id: int, created_at: datetime) -> bool:
         return self._add_pair(
             blocks, blocker_id=blocker_id, blocked_id=blocked_id, created_at=created_at
         )
 
-    def unblock(self, blocker_id: int, blocked_id: int) -> bool:
+    def remove(self, blocker_id: int, blocked_id: int) -> bool:
         return self._remove_pair(
             blocks, blocks.c.blocker_id == blocker_id, blocks.c.blocked_id == blocked_id
         )
 
-    def blocking(self, blocker_id: int, blocked_id: int) -> bool:
+    def exists(self, blocker_id: int, blocked_id: int) -> bool:
         params = {"blocker_id": blocker_id, "blocked_id": blocked_id}
         return bool(self._conn.execute(_BLOCKING, params).scalar())
 
-    def can_see(self, viewer_id: int, owner_id: int) -> bool:
-        params = {"viewer_id": viewer_id, "owner_id": owner_id}
-        return bool(self._conn.execute(_CAN_SEE, params).scalar())
-
-    def blocks(self, blocker_id: int, page: PageRequest) -> list[FollowEntry]:
+    def blocked_users(self, blocker_id: int, page: PageRequest) -> list[FollowEntry]:
         b = blocks.c
         return self._user_entries(
             blocks, b.blocked_id, b.created_at, b.blocker_id == blocker_id, page, None
         )
 
-    def mute(
+
+class SQLMutes(_SQLPairs):
+    def set(
         self, muter_id: int, muted_id: int, created_at: datetime, until: datetime | None
     ) -> None:
         upsert = self._insert(mutes).values(
@@ -80,10 +91,10 @@ class SQLRelations(Repository):
             )
         )
 
-    def unmute(self, muter_id: int, muted_id: int) -> bool:
+    def remove(self, muter_id: int, muted_id: int) -> bool:
         return self._remove_pair(mutes, mutes.c.muter_id == muter_id, mutes.c.muted_id == muted_id)
 
-    def muting(self, muter_id: int, muted_id: int, now: datetime) -> bool:
+    def running(self, muter_id: int, muted_id: int, now: datetime) -> bool:
         params = {"muter_id": muter_id, "muted_id": muted_id, "now": now}
         return bool(self._conn.execute(_MUTING, params).scalar())
 
@@ -91,7 +102,7 @@ class SQLRelations(Repository):
         params = {"user_id": user_id, "other_id": other_id, "now": now}
         return bool(self._conn.execute(_BLOCKED_OR_MUTED, params).scalar())
 
-    def mutes(self, muter_id: int, now: datetime, page: PageRequest) -> list[MuteEntry]:
+    def muted_users(self, muter_id: int, now: datetime, page: PageRequest) -> list[MuteEntry]:
         query = (
             select(*USER_COLUMNS, mutes.c.created_at.label("muted_at"), mutes.c.until)
             .select_from(mutes.join(users, users.c.id == mutes.c.muted_id))
@@ -102,24 +113,26 @@ class SQLRelations(Repository):
             MuteEntry(to_user(row), row.muted_at, row.until) for row in self._conn.execute(query)
         ]
 
-    def request(self, requester_id: int, owner_id: int, created_at: datetime) -> bool:
+
+class SQLFollowRequests(_SQLPairs):
+    def add(self, requester_id: int, owner_id: int, created_at: datetime) -> bool:
         return self._add_pair(
             follow_requests, requester_id=requester_id, owner_id=owner_id, created_at=created_at
         )
 
-    def remove_request(self, requester_id: int, owner_id: int) -> bool:
+    def remove(self, requester_id: int, owner_id: int) -> bool:
         r = follow_requests.c
         return self._remove_pair(
             follow_requests, r.requester_id == requester_id, r.owner_id == owner_id
         )
 
-    def requests_to(self, owner_id: int, page: PageRequest) -> list[FollowEntry]:
+    def incoming(self, owner_id: int, page: PageRequest) -> list[FollowEntry]:
         r = follow_requests.c
         return self._user_entries(
             follow_requests, r.requester_id, r.created_at, r.owner_id == owner_id, page, None
         )
 
-    def requests_from(self, requester_id: int, page: PageRequest) -> list[FollowEntry]:
+    def outgoing(self, requester_id: int, page: PageRequest) -> list[FollowEntry]:
         r = follow_requests.c
         return self._user_entries(
             follow_requests, r.owner_id, r.created_at, r.requester_id == requester_id, page, None
@@ -134,17 +147,6 @@ class SQLRelations(Repository):
         )
         return list(self._conn.execute(query).scalars())
 
-    def _add_pair(self, table: Table, **row: object) -> bool:
-        inserted = self._conn.execute(
-            self._insert_ignoring_duplicates(table).values(**row).returning(*table.primary_key)
-        ).first()
-        return inserted is not None
-
-    def _remove_pair(
-        self, table: Table, first: ColumnElement[bool], second: ColumnElement[bool]
-    ) -> bool:
-        return self._conn.execute(delete(table).where(first, second)).rowcount == 1
-
 
 # The checks every action runs, built once (see PagedQuery for why).
 _BLOCKING = select(
@@ -152,7 +154,6 @@ _BLOCKING = select(
         blocks.c.blocker_id == id_param("blocker_id"), blocks.c.blocked_id == id_param("blocked_id")
     )
 )
-_CAN_SEE = select(visible_author(VIEWER, users.c.id)).where(users.c.id == id_param("owner_id"))
 _USER, _OTHER = id_param("user_id"), id_param("other_id")
 _BLOCKED_OR_MUTED = select(
     ~not_blocked(_USER, _OTHER)

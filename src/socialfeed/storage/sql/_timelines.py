@@ -1,4 +1,4 @@
-"""SQL timelines: the precomputed home feeds of the push and hybrid strategies.
+"""SQL timelines: the push and hybrid strategies' home feeds, and a timeline store's reads.
 
 Every write is one bulk ``INSERT ... SELECT`` or ``DELETE``, whatever the
 number of followers, and every read is one statement that walks the
@@ -143,6 +143,21 @@ class SQLTimelines(Repository):
         rows = query.run(self._conn, page, params)
         return [FeedItem(to_post(row), bool(row.liked)) for row in rows]
 
+    def _insert_missing(self, rows: Select[Any], params: dict[str, Any]) -> int:
+        # SQLite reads "FROM x ON CONFLICT" as a join unless a WHERE comes between.
+        statement = self._insert_ignoring_duplicates(timeline_entries).from_select(
+            _ENTRY_COLUMNS, rows.where(true())
+        )
+        return self._count(statement, params)
+
+    def _count(self, statement: Any, params: dict[str, Any] | None = None) -> int:
+        """Run an INSERT ... SELECT and return how many rows it inserted."""
+        # SQLAlchemy keeps an INSERT's row count only when asked to.
+        result = self._conn.execute(statement.execution_options(preserve_rowcount=True), params)
+        return int(result.rowcount)
+
+
+class SQLTimelineSources(Repository):
     def follower_ids(self, author_id: int) -> list[int]:
         return list(self._conn.execute(_FOLLOWER_IDS, {"author_id": author_id}).scalars())
 
@@ -174,19 +189,6 @@ class SQLTimelines(Repository):
                 params |= {"after_at": pulled.after.at, "after_id": pulled.after.id}
         rows = self._conn.execute(query, params)
         return [FeedItem(to_post(row), bool(row.liked)) for row in rows]
-
-    def _insert_missing(self, rows: Select[Any], params: dict[str, Any]) -> int:
-        # SQLite reads "FROM x ON CONFLICT" as a join unless a WHERE comes between.
-        statement = self._insert_ignoring_duplicates(timeline_entries).from_select(
-            _ENTRY_COLUMNS, rows.where(true())
-        )
-        return self._count(statement, params)
-
-    def _count(self, statement: Any, params: dict[str, Any] | None = None) -> int:
-        """Run an INSERT ... SELECT and return how many rows it inserted."""
-        # SQLAlchemy keeps an INSERT's row count only when asked to.
-        result = self._conn.execute(statement.execution_options(preserve_rowcount=True), params)
-        return int(result.rowcount)
 
 
 # The statements of the feed reads, built once (see PagedQuery for why).

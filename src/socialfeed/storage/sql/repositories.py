@@ -14,9 +14,14 @@ from sqlalchemy import Connection
 from socialfeed.storage.sql._content import SQLComments, SQLHashtags, SQLLikes, SQLPosts
 from socialfeed.storage.sql._outbox import SQLOutbox
 from socialfeed.storage.sql._people import SQLFollows, SQLSessions, SQLUsers
-from socialfeed.storage.sql._relations import SQLMaintenance, SQLRelations
+from socialfeed.storage.sql._relations import (
+    SQLBlocks,
+    SQLFollowRequests,
+    SQLMaintenance,
+    SQLMutes,
+)
 from socialfeed.storage.sql._social import SQLMessages, SQLNotifications, SQLStories
-from socialfeed.storage.sql._timelines import SQLTimelines
+from socialfeed.storage.sql._timelines import SQLTimelines, SQLTimelineSources
 
 __all__ = ["SQLUnitOfWork"]
 
@@ -35,7 +40,10 @@ class SQLUnitOfWork:
         self.messages = SQLMessages(conn)
         self.notifications = SQLNotifications(conn)
         self.hashtags = SQLHashtags(conn)
-        self.relations = SQLRelations(conn)
+        self.blocks = SQLBlocks(conn)
+        self.mutes = SQLMutes(conn)
+        self.follow_requests = SQLFollowRequests(conn)
         self.timelines = SQLTimelines(conn)
+        self.timeline_sources = SQLTimelineSources(conn)
         self.outbox = SQLOutbox(conn)
         self.maintenance = SQLMaintenance(conn)

@@ -1,0 +1,86 @@
+"""The outbox area of the contract: the events of committed actions, kept until relayed.
+
+Each backend implements this repository in its own ``_outbox`` module.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Protocol
+
+from attrs import frozen
+
+__all__ = ["OutboxMessage", "OutboxRepository", "OutboxWakeups"]
+
+
+@frozen
+class OutboxMessage:
+    """One event in the outbox: its row id (the order it was recorded in) and its wire form."""
+
+    id: int
+    data: str
+
+
+class OutboxRepository(Protocol):
+    """The transactional outbox: the events of committed actions, kept until relayed.
+
+    Each row carries two marks: *published* (a relay handed it to the broker)
+    and *delivered* (this application's own receivers saw it).
+    """
+
+    def add(self, data: Sequence[str], created_at: datetime, *, delivered: bool) -> list[int]:
+        """Record events (in wire form) and return their ids, in order.
+
+        Rows are numbered in the order they are added; on PostgreSQL the
+        insert also notifies a listening relay when the transaction commits.
+        """
+        ...
+
+    def unpublished(self, limit: int, *, hold: bool = True) -> list[OutboxMessage]:
+        """Return up to ``limit`` rows not yet published, oldest first, and hold them.
+
+        The transaction that calls it has the outbox to itself for the
+        relay's purposes until it ends: a second relay waits, then sees the
+        rows the first marked published, so no row is published twice by two
+        relays. Writers of new rows are not held up. ``hold=False`` only
+        looks, without waiting for a relay that holds them.
+        """
+        ...
+
+    def mark_published(self, ids: Sequence[int]) -> None:
+        """Mark rows as handed to the broker."""
+        ...
+
+    def undelivered(
+        self, recorded_before: datetime, after_id: int, limit: int
+    ) -> list[OutboxMessage]:
+        """Return up to ``limit`` undelivered rows recorded before the time, above ``after_id``.
+
+        Oldest first; the id is the cursor of a walk over them.
+        """
+        ...
+
+    def mark_delivered(self, ids: Sequence[int]) -> None:
+        """Mark rows as seen by this application's receivers."""
+        ...
+
+    def counts(self) -> tuple[int, int]:
+        """Return how many rows wait to be published and how many to be delivered."""
+        ...
+
+    def purge(self, recorded_before: datetime) -> int:
+        """Delete rows published and delivered that were recorded before the time."""
+        ...
+
+
+class OutboxWakeups(Protocol):
+    """Tells a relay that a commit may have recorded outbox events."""
+
+    def wait(self, timeout: float) -> None:
+        """Return when a commit may have recorded events, or after ``timeout`` seconds."""
+        ...
+
+    def close(self) -> None:
+        """Stop listening and release what listening held."""
+        ...
