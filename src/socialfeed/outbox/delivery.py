@@ -6,7 +6,7 @@ them. With it on, they are written to the outbox table in the action's own
 transaction, after every row the action changed: events about the same rows
 are therefore numbered in the order their transactions committed, and a
 committed action always has its events stored. A relay publishes them to a
-broker (see `socialfeed.relay`); this process's receivers get them right
+broker (see `socialfeed.outbox.relay`); this process's receivers get them right
 after the commit, and their outbox row is marked as delivered here. Rows a
 dead process never marked are sent again by `OutboxService.deliver_pending`,
 so receivers must tolerate a repeat (the bundled handlers do).
