@@ -7,14 +7,12 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
-import attrs
 from sqlalchemy import event, select
 
 from socialfeed import SocialFeed
 from socialfeed.events import Event
 from socialfeed.signals import ALL_SIGNALS
 from socialfeed.storage import MemoryStorage, SQLStorage, Storage
-from socialfeed.storage.memory._tables import Tables
 from socialfeed.storage.sql.schema import metadata
 
 E = TypeVar("E", bound=Event)
@@ -67,13 +65,7 @@ def dump(storage: Storage) -> dict[str, Any]:
     Tables are keyed by their short name (``"sessions"``, ``"likes"``...) on every backend.
     """
     if isinstance(storage, MemoryStorage):
-        tables = storage._tables
-        assert tables is not None
-        return {
-            field.name: dict(getattr(tables, field.name))
-            for field in attrs.fields(Tables)
-            if field.name != "ids"
-        }
+        return storage.snapshot()
     assert isinstance(storage, SQLStorage)
     with storage.engine.connect() as conn:
         return {
