@@ -77,7 +77,10 @@ def test_only_the_sha256_of_a_token_is_stored(feed: SocialFeed) -> None:
         feed.accounts.authenticate(token_hash)
 
 
-@pytest.mark.parametrize("token", ["", "nope", secrets.token_urlsafe(32), "x" * 10_000])
+# The random token gets a fixed id: parallel workers must collect the same test names.
+@pytest.mark.parametrize(
+    "token", ["", "nope", pytest.param(secrets.token_urlsafe(32), id="random"), "x" * 10_000]
+)
 def test_unknown_token_is_rejected(feed: SocialFeed, events: EventRecorder, token: str) -> None:
     """authenticate raises AuthenticationError for a token it never issued."""
     register(feed, "alice")
