@@ -33,7 +33,7 @@ import pytest
 from sqlalchemy import URL, Engine, create_engine, make_url, text
 from sqlalchemy.pool import NullPool
 
-from socialfeed import ManualClock, PasswordHasher, Settings, SocialFeed
+from socialfeed import ManualClock, PasswordHasher, Settings, SocialFeed, User
 from socialfeed.storage import MemoryStorage, SQLStorage, Storage
 from socialfeed.storage.sql.schema import metadata
 from tests.support import EventRecorder
@@ -274,3 +274,23 @@ def events(feed: SocialFeed) -> Iterator[EventRecorder]:
     yield recorder
     recorder.disconnect()
 
+
+# --- The people most tests start from: made in this order, so their ids are 1, 2, 3 ----------
+
+
+@pytest.fixture
+def alice(feed: SocialFeed) -> User:
+    """A member named alice, the first one made."""
+    return feed.accounts.create_profile("alice")
+
+
+@pytest.fixture
+def bob(feed: SocialFeed, alice: User) -> User:
+    """A member named bob, made after alice."""
+    return feed.accounts.create_profile("bob")
+
+
+@pytest.fixture
+def carol(feed: SocialFeed, bob: User) -> User:
+    """A member named carol, made after bob."""
+    return feed.accounts.create_profile("carol")
