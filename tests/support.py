@@ -1,4 +1,4 @@
-"""What the tests share: recording events and proving that nothing changed."""
+"""What the tests share: recording events, proving that nothing changed, registering people."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from typing import Any, TypeVar
 
 from sqlalchemy import event, select
 
-from socialfeed import SocialFeed
+from socialfeed import SocialFeed, User
 from socialfeed.events import Event
 from socialfeed.signals import ALL_SIGNALS
 from socialfeed.storage import MemoryStorage, SQLStorage, Storage
@@ -21,6 +21,14 @@ E = TypeVar("E", bound=Event)
 # longer run than the CI budget allows; each of them scales by this factor.
 NIGHTLY = os.environ.get("SOCIALFEED_TEST_NIGHTLY") == "1"
 SCALE = 10 if NIGHTLY else 1
+
+#: The password of every account the tests register.
+PASSWORD = "correct horse battery"
+
+
+def register(feed: SocialFeed, username: str = "alice") -> User:
+    """Register ``username``, with the email ``<username>@example.com`` and `PASSWORD`."""
+    return feed.accounts.register(username, f"{username}@example.com", PASSWORD)
 
 
 class EventRecorder:

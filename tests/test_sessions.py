@@ -15,19 +15,11 @@ from socialfeed import (
     NotFoundError,
     Settings,
     SocialFeed,
-    User,
 )
 from socialfeed.events import SessionRevoked, UserLoggedIn
 from socialfeed.storage import Storage
 from tests.conftest import HASHER
-from tests.support import EventRecorder, dump, unchanged
-
-PASSWORD = "correct horse battery"
-
-
-def register(feed: SocialFeed, username: str) -> User:
-    """Register an account that logs in with PASSWORD."""
-    return feed.accounts.register(username, f"{username}@example.com", PASSWORD)
+from tests.support import PASSWORD, EventRecorder, dump, register, unchanged
 
 
 def move_clock_to(clock: ManualClock, when: datetime) -> None:
