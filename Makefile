@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 
-.PHONY: demo tour test lint typecheck pytest docs clean
+.PHONY: demo tour test check lint typecheck pytest core docs clean
 
 # The FastAPI example on an embedded SQLite file, with a demo world to log into.
 DEMO_DATABASE ?= sqlite:///socialfeed-demo.db
@@ -22,6 +22,10 @@ tour: $(INSTALLED)
 
 test: lint typecheck pytest docs
 
+# The edit-test loop, in about a minute: lint, types, and the core tests on the
+# memory and SQLite backends, without PostgreSQL, Redis or the slow tiers.
+check: lint typecheck core
+
 lint: $(INSTALLED)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
@@ -29,8 +33,21 @@ lint: $(INSTALLED)
 typecheck: $(INSTALLED)
 	$(BIN)/mypy
 
+# The tests run in parallel processes (pytest-xdist), WORKERS of them: one per
+# core by default. Whole files go to a worker (loadfile), so that what a module
+# or a session builds once, such as the outbox fault tests' reference run, is
+# built once per run and not once per worker; each worker has its own
+# PostgreSQL database (see tests/conftest.py).
+WORKERS ?= auto
+PARALLEL := -n $(WORKERS) --dist loadfile
+# The markers are set in tests/conftest.py; pyproject.toml lists them.
+CORE := not (postgresql or redis or http or reliability or security or slow)
+
 pytest: $(INSTALLED)
-	$(BIN)/pytest
+	$(BIN)/pytest $(PARALLEL)
+
+core: $(INSTALLED)
+	$(BIN)/pytest $(PARALLEL) -m "$(CORE)"
 
 # The documentation site, built strictly: a broken link or any warning fails it.
 docs: $(INSTALLED)
