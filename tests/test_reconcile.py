@@ -115,6 +115,8 @@ def play(feed: SocialFeed, actions: list[Action]) -> None:
                 feed.accounts.delete(user)
 
 
+# A search over random action sequences, slow by nature: out of make check.
+@pytest.mark.slow
 @pytest.mark.parametrize("backend", ["memory", "sqlite"])
 @settings(
     max_examples=25,
