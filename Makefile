@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 
-.PHONY: demo tour test lint typecheck pytest docs clean
+.PHONY: demo tour test check lint typecheck pytest core docs clean
 
 # The FastAPI example on an embedded SQLite file, with a demo world to log into.
 DEMO_DATABASE ?= sqlite:///socialfeed-demo.db
@@ -22,6 +22,10 @@ tour: $(INSTALLED)
 
 test: lint typecheck pytest docs
 
+# The edit-test loop, in about a minute: lint, types, and the core tests on the
+# memory and SQLite backends, without PostgreSQL, Redis or the slow tiers.
+check: lint typecheck core
+
 lint: $(INSTALLED)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
@@ -29,8 +33,23 @@ lint: $(INSTALLED)
 typecheck: $(INSTALLED)
 	$(BIN)/mypy
 
+# The tests run in parallel processes (pytest-xdist), WORKERS of them: one per
+# core by default; each has its own PostgreSQL database (see tests/conftest.py).
+# Tests, not whole files, are shared out, and an idle worker takes over tests
+# queued for a busy one (worksteal): one test of the model-based suite runs for
+# minutes, and whole files would leave a worker idle meanwhile. What a module
+# or a session builds once is cheap here (a template file, an empty schema, the
+# outbox fault tests' reference run), so building it once per worker costs little.
+WORKERS ?= auto
+PARALLEL := -n $(WORKERS) --dist worksteal
+# The markers are set in tests/conftest.py; pyproject.toml lists them.
+CORE := not (postgresql or redis or http or reliability or security or slow)
+
 pytest: $(INSTALLED)
-	$(BIN)/pytest
+	$(BIN)/pytest $(PARALLEL)
+
+core: $(INSTALLED)
+	$(BIN)/pytest $(PARALLEL) -m "$(CORE)"
 
 # The documentation site, built strictly: a broken link or any warning fails it.
 docs: $(INSTALLED)

@@ -1,4 +1,4 @@
-"""What the tests share: recording events and proving that nothing changed."""
+"""What the tests share: recording events, proving that nothing changed, registering people."""
 
 from __future__ import annotations
 
@@ -7,14 +7,12 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
-import attrs
 from sqlalchemy import event, select
 
-from socialfeed import SocialFeed
+from socialfeed import SocialFeed, User
 from socialfeed.events import Event
 from socialfeed.signals import ALL_SIGNALS
 from socialfeed.storage import MemoryStorage, SQLStorage, Storage
-from socialfeed.storage.memory._tables import Tables
 from socialfeed.storage.sql.schema import metadata
 
 E = TypeVar("E", bound=Event)
@@ -23,6 +21,14 @@ E = TypeVar("E", bound=Event)
 # longer run than the CI budget allows; each of them scales by this factor.
 NIGHTLY = os.environ.get("SOCIALFEED_TEST_NIGHTLY") == "1"
 SCALE = 10 if NIGHTLY else 1
+
+#: The password of every account the tests register.
+PASSWORD = "correct horse battery"
+
+
+def register(feed: SocialFeed, username: str = "alice") -> User:
+    """Register ``username``, with the email ``<username>@example.com`` and `PASSWORD`."""
+    return feed.accounts.register(username, f"{username}@example.com", PASSWORD)
 
 
 class EventRecorder:
@@ -67,13 +73,7 @@ def dump(storage: Storage) -> dict[str, Any]:
     Tables are keyed by their short name (``"sessions"``, ``"likes"``...) on every backend.
     """
     if isinstance(storage, MemoryStorage):
-        tables = storage._tables
-        assert tables is not None
-        return {
-            field.name: dict(getattr(tables, field.name))
-            for field in attrs.fields(Tables)
-            if field.name != "ids"
-        }
+        return storage.snapshot()
     assert isinstance(storage, SQLStorage)
     with storage.engine.connect() as conn:
         return {

@@ -30,9 +30,7 @@ from socialfeed.events import (
 from socialfeed.storage import Storage
 from socialfeed.storage.base import NewUser
 from tests.conftest import HASHER
-from tests.support import EventRecorder, unchanged
-
-PASSWORD = "correct horse battery"
+from tests.support import PASSWORD, EventRecorder, unchanged
 
 
 def fullwidth(text: str) -> str:

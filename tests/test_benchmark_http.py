@@ -14,14 +14,16 @@ from benchmarks.http_load import parse_wrk
 from socialfeed import SocialFeed
 from socialfeed.storage import Storage
 from tests.conftest import HASHER
+from tests.support import PASSWORD
+
+# The benchmark's own machinery: real processes, a load generator, timed runs.
+pytestmark = pytest.mark.slow
 
 # Starlette warns at import when it finds httpx rather than its successor httpx2;
 # the suite turns warnings into errors, and this one says nothing about our code.
 with warnings.catch_warnings():
     warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testclient`")
     from starlette.testclient import TestClient
-
-PASSWORD = "correct horse battery"
 
 
 def build_world(feed: SocialFeed) -> tuple[int, str]:

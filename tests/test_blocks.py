@@ -31,23 +31,10 @@ def notified(feed: SocialFeed) -> Iterator[SocialFeed]:
 
 
 @pytest.fixture
-def alice(feed: SocialFeed) -> User:
-    """The blocker."""
-    return feed.accounts.create_profile("alice")
-
-
-@pytest.fixture
-def bob(feed: SocialFeed, alice: User) -> User:
-    """The user alice blocks."""
-    return feed.accounts.create_profile("bob")
-
-
-@pytest.fixture
-def carol(feed: SocialFeed, bob: User, events: EventRecorder) -> User:
-    """A third user, made last; the events so far are cleared."""
-    created = feed.accounts.create_profile("carol")
+def carol(events: EventRecorder, carol: User) -> User:
+    """The shared carol, made last; the events so far are cleared."""
     events.clear()
-    return created
+    return carol
 
 
 def counts(feed: SocialFeed, user: User) -> tuple[int, int]:

@@ -18,6 +18,9 @@ from blinker import NamedSignal
 
 from socialfeed import events, signals
 
+# Every page's code, run as a reader would: whole programs, not units.
+pytestmark = pytest.mark.slow
+
 ROOT = Path(__file__).parent.parent
 DOCS = ROOT / "docs"
 MKDOCS_YML = ROOT / "mkdocs.yml"

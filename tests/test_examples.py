@@ -8,6 +8,9 @@ import pytest
 
 from examples import quickstart
 
+# The whole tour, twice: a program run, not a unit.
+pytestmark = pytest.mark.slow
+
 
 def test_quickstart_tours_the_library(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """The demo runs on a fresh SQLite file, prints the signals it caused and the feed."""

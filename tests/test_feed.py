@@ -37,9 +37,8 @@ def cursor_of(raw: str) -> str:
 
 
 @pytest.fixture
-def users(feed: SocialFeed) -> tuple[User, User, User]:
+def users(feed: SocialFeed, alice: User, bob: User, carol: User) -> tuple[User, User, User]:
     """Alice (the viewer), bob (whom alice follows) and carol (a stranger to alice)."""
-    alice, bob, carol = (feed.accounts.create_profile(n) for n in ("alice", "bob", "carol"))
     feed.follows.follow(alice.id, bob.id)
     return alice, bob, carol
 

@@ -27,25 +27,17 @@ from tests.support import EventRecorder, unchanged
 
 
 @pytest.fixture
-def alice(feed: SocialFeed) -> User:
-    """The owner of a private account."""
-    user = feed.accounts.create_profile("alice")
-    feed.users.set_private(user.id, True)
-    return feed.users.get(user.id)
+def alice(feed: SocialFeed, alice: User) -> User:
+    """The shared alice, owner of a private account here (bob, made next, asks to follow her)."""
+    feed.users.set_private(alice.id, True)
+    return feed.users.get(alice.id)
 
 
 @pytest.fixture
-def bob(feed: SocialFeed, alice: User) -> User:
-    """Who asks to follow alice."""
-    return feed.accounts.create_profile("bob")
-
-
-@pytest.fixture
-def carol(feed: SocialFeed, bob: User, events: EventRecorder) -> User:
-    """A third user; made last, and the events so far are cleared."""
-    user = feed.accounts.create_profile("carol")
+def carol(events: EventRecorder, carol: User) -> User:
+    """The shared carol, made last; the events so far are cleared."""
     events.clear()
-    return user
+    return carol
 
 
 def counts(feed: SocialFeed, user: User) -> tuple[int, int]:

@@ -22,17 +22,10 @@ from tests.support import EventRecorder, unchanged
 
 
 @pytest.fixture
-def alice(feed: SocialFeed) -> User:
-    """The follower."""
-    return feed.accounts.create_profile("alice")
-
-
-@pytest.fixture
-def bob(feed: SocialFeed, alice: User, events: EventRecorder) -> User:
-    """The followee, made after alice; the events so far are cleared."""
-    created = feed.accounts.create_profile("bob")
+def bob(events: EventRecorder, bob: User) -> User:
+    """The shared bob, whom alice follows, made after her; the events so far are cleared."""
     events.clear()
-    return created
+    return bob
 
 
 def counts(feed: SocialFeed, user: User) -> tuple[int, int]:

@@ -23,12 +23,6 @@ def indexed(feed: SocialFeed) -> Iterator[SocialFeed]:
     handler.disconnect(feed)
 
 
-@pytest.fixture
-def alice(feed: SocialFeed) -> User:
-    """An author."""
-    return feed.accounts.create_profile("alice")
-
-
 def post_ids(feed: SocialFeed, tag: str) -> list[int]:
     """Return the ids of the first page of posts carrying ``tag``."""
     return [post.id for post in feed.hashtags.posts(tag).items]

@@ -11,18 +11,6 @@ from tests.support import EventRecorder, unchanged
 
 
 @pytest.fixture
-def alice(feed: SocialFeed) -> User:
-    """The author of the post."""
-    return feed.accounts.create_profile("alice")
-
-
-@pytest.fixture
-def bob(feed: SocialFeed) -> User:
-    """A user who likes things."""
-    return feed.accounts.create_profile("bob")
-
-
-@pytest.fixture
 def post(feed: SocialFeed, alice: User, bob: User, events: EventRecorder) -> Post:
     """Alice's post, made once alice and bob exist; the events so far are cleared."""
     created = feed.posts.create(alice.id, content="like me")

@@ -1,10 +1,11 @@
-"""What the memory backend must prove on its own: undo on error, and closing."""
+"""What the memory backend must prove on its own: undo on error, closing, and its snapshots."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
 
+import attrs
 import pytest
 
 from socialfeed import ConflictError, ManualClock, SocialFeed, StorageError
@@ -142,3 +143,55 @@ def test_closed_storage_raises_storage_error(
     with pytest.raises(StorageError):
         feed.posts.create(alice.id, content="too late")
     assert events.events == []
+
+
+def test_snapshot_is_a_copy_of_every_table(feed: SocialFeed, storage: MemoryStorage) -> None:
+    """A snapshot holds each table's rows by key, and later actions leave it as it was."""
+    alice = feed.accounts.create_profile("alice")
+    post = feed.posts.create(alice.id, content="hello")
+
+    taken = storage.snapshot()
+    feed.likes.like(alice.id, post.id)
+
+    assert taken["users"] == {alice.id: feed.users.get(alice.id)}
+    assert taken["posts"][post.id].like_count == 0
+    assert taken["likes"] == {}
+    assert set(taken) >= {"users", "sessions", "posts", "comments", "likes", "follows", "outbox"}
+    assert storage.snapshot()["likes"].keys() == {(alice.id, post.id)}
+
+
+def test_restore_puts_back_a_snapshot_as_it_is(feed: SocialFeed, storage: MemoryStorage) -> None:
+    """Restoring a changed snapshot stores its rows unchecked; new rows still take new ids."""
+    alice = feed.accounts.create_profile("alice")
+    first = feed.posts.create(alice.id, content="first")
+    tables = storage.snapshot()
+    tables["posts"][first.id] = attrs.evolve(first, like_count=7)
+    feed.posts.delete(first.id, alice.id)
+
+    storage.restore(tables)
+
+    assert feed.posts.get(first.id).like_count == 7
+    assert storage.snapshot() == tables
+    assert feed.posts.create(alice.id, content="second").id == first.id + 1
+
+
+def test_restore_refuses_a_snapshot_of_other_tables(storage: MemoryStorage) -> None:
+    """A mapping that does not name exactly the storage's tables is refused, and nothing changes."""
+    tables = storage.snapshot()
+    del tables["likes"]
+
+    with pytest.raises(ValueError, match="likes"):
+        storage.restore(tables)
+    with pytest.raises(ValueError, match="posts"):
+        storage.restore({**storage.snapshot(), "unknown": {}})
+
+
+def test_snapshot_and_restore_of_a_closed_storage_raise(storage: MemoryStorage) -> None:
+    """After close() there are no rows to copy or replace: both raise StorageError."""
+    tables = storage.snapshot()
+    storage.close()
+
+    with pytest.raises(StorageError):
+        storage.snapshot()
+    with pytest.raises(StorageError):
+        storage.restore(tables)

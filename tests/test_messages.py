@@ -13,9 +13,8 @@ from tests.support import EventRecorder, unchanged
 
 
 @pytest.fixture
-def users(feed: SocialFeed) -> tuple[User, User, User]:
+def users(alice: User, bob: User, carol: User) -> tuple[User, User, User]:
     """Alice, bob and carol, who have not messaged anyone yet."""
-    alice, bob, carol = (feed.accounts.create_profile(n) for n in ("alice", "bob", "carol"))
     return alice, bob, carol
 
 

@@ -23,12 +23,13 @@ HOUR = timedelta(hours=1)
 
 
 @pytest.fixture
-def users(feed: SocialFeed, events: EventRecorder) -> tuple[User, User, User]:
+def users(
+    feed: SocialFeed, events: EventRecorder, alice: User, bob: User, carol: User
+) -> tuple[User, User, User]:
     """Alice (who mutes), bob (who gets muted) and carol, a bystander.
 
     Alice and carol follow bob, and bob follows both; the events so far are cleared.
     """
-    alice, bob, carol = (feed.accounts.create_profile(n) for n in ("alice", "bob", "carol"))
     for follower, followee in ((alice, bob), (carol, bob), (bob, alice), (bob, carol)):
         feed.follows.follow(follower.id, followee.id)
     events.clear()

@@ -35,24 +35,6 @@ def handler(feed: SocialFeed) -> Iterator[NotificationHandler]:
 
 
 @pytest.fixture
-def alice(feed: SocialFeed) -> User:
-    """The user who acts on bob's content."""
-    return feed.accounts.create_profile("alice")
-
-
-@pytest.fixture
-def bob(feed: SocialFeed) -> User:
-    """The author who gets notified."""
-    return feed.accounts.create_profile("bob")
-
-
-@pytest.fixture
-def carol(feed: SocialFeed) -> User:
-    """A third user, to be mentioned or to act too."""
-    return feed.accounts.create_profile("carol")
-
-
-@pytest.fixture
 def post(feed: SocialFeed, alice: User, bob: User, carol: User, events: EventRecorder) -> Post:
     """Bob's post, made once alice, bob and carol exist; the events so far are cleared."""
     created = feed.posts.create(bob.id, content="look at this")

@@ -21,6 +21,9 @@ from socialfeed.handlers import NotificationHandler
 from socialfeed.storage import SQLStorage, Storage
 from tests.conftest import HASHER
 
+# A plan per query, asked of each database: a check of the indexes, not of behaviour.
+pytestmark = pytest.mark.slow
+
 POSTS_BY_AUTHOR = "ix_socialfeed_posts_author_id_created_at_id"
 
 

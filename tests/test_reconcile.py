@@ -115,6 +115,8 @@ def play(feed: SocialFeed, actions: list[Action]) -> None:
                 feed.accounts.delete(user)
 
 
+# A search over random action sequences, slow by nature: out of make check.
+@pytest.mark.slow
 @pytest.mark.parametrize("backend", ["memory", "sqlite"])
 @settings(
     max_examples=25,
@@ -146,9 +148,10 @@ COUNTERS = [
 def tamper(storage: Storage, table: str, row_id: int, counter: str) -> None:
     """Add 5 to one counter directly in the storage, behind the library's back."""
     if isinstance(storage, MemoryStorage):
-        assert storage._tables is not None
-        rows = getattr(storage._tables, table)
-        rows[row_id] = attrs.evolve(rows[row_id], **{counter: getattr(rows[row_id], counter) + 5})
+        tables = storage.snapshot()
+        row = tables[table][row_id]
+        tables[table][row_id] = attrs.evolve(row, **{counter: getattr(row, counter) + 5})
+        storage.restore(tables)
         return
     assert isinstance(storage, SQLStorage)
     sql_table = metadata.tables[f"socialfeed_{table}"]

@@ -145,6 +145,7 @@ def test_two_relays_never_publish_a_row_twice(sql_storage: Storage, clock: Manua
     assert ids == sorted(set(ids))
 
 
+@pytest.mark.postgresql
 def test_a_commit_with_events_notifies_the_listening_relay(
     request: pytest.FixtureRequest, tmp_path: Path, clock: ManualClock
 ) -> None:

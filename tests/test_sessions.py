@@ -15,19 +15,11 @@ from socialfeed import (
     NotFoundError,
     Settings,
     SocialFeed,
-    User,
 )
 from socialfeed.events import SessionRevoked, UserLoggedIn
 from socialfeed.storage import Storage
 from tests.conftest import HASHER
-from tests.support import EventRecorder, dump, unchanged
-
-PASSWORD = "correct horse battery"
-
-
-def register(feed: SocialFeed, username: str) -> User:
-    """Register an account that logs in with PASSWORD."""
-    return feed.accounts.register(username, f"{username}@example.com", PASSWORD)
+from tests.support import PASSWORD, EventRecorder, dump, register, unchanged
 
 
 def move_clock_to(clock: ManualClock, when: datetime) -> None:
@@ -77,7 +69,10 @@ def test_only_the_sha256_of_a_token_is_stored(feed: SocialFeed) -> None:
         feed.accounts.authenticate(token_hash)
 
 
-@pytest.mark.parametrize("token", ["", "nope", secrets.token_urlsafe(32), "x" * 10_000])
+# The random token gets a fixed id: parallel workers must collect the same test names.
+@pytest.mark.parametrize(
+    "token", ["", "nope", pytest.param(secrets.token_urlsafe(32), id="random"), "x" * 10_000]
+)
 def test_unknown_token_is_rejected(feed: SocialFeed, events: EventRecorder, token: str) -> None:
     """authenticate raises AuthenticationError for a token it never issued."""
     register(feed, "alice")

@@ -27,7 +27,7 @@ from socialfeed import (
 )
 from socialfeed.storage import SQLStorage, Storage, UnitOfWork
 from socialfeed.storage.base import NewUser
-from tests.conftest import HASHER, POSTGRESQL_URL
+from tests.conftest import HASHER
 from tests.support import EventRecorder, dump, unchanged
 
 
@@ -150,11 +150,9 @@ def test_a_lock_held_past_the_busy_timeout_is_storage_busy(tmp_path: Path) -> No
     assert 0.05 < waited < 5
 
 
-@pytest.mark.skipif(not POSTGRESQL_URL, reason="needs SOCIALFEED_TEST_POSTGRESQL_URL")
-def test_postgresql_url_uses_psycopg() -> None:
+def test_postgresql_url_uses_psycopg(postgresql_url: str) -> None:
     """A plain postgresql:// URL gets the psycopg 3 driver."""
-    assert POSTGRESQL_URL is not None
-    url = make_url(POSTGRESQL_URL).set(drivername="postgresql")
+    url = make_url(postgresql_url).set(drivername="postgresql")
     storage = SQLStorage.from_url(url.render_as_string(hide_password=False))
     with closing(storage), storage.engine.connect() as conn:
         assert storage.engine.dialect.driver == "psycopg"

@@ -25,9 +25,8 @@ DAY = timedelta(hours=24)
 
 
 @pytest.fixture
-def users(feed: SocialFeed) -> tuple[User, User, User]:
+def users(feed: SocialFeed, alice: User, bob: User, carol: User) -> tuple[User, User, User]:
     """Alice (who posts stories), bob (who follows alice) and carol (a stranger to both)."""
-    alice, bob, carol = (feed.accounts.create_profile(n) for n in ("alice", "bob", "carol"))
     feed.follows.follow(bob.id, alice.id)
     return alice, bob, carol
 

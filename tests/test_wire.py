@@ -92,6 +92,8 @@ def with_payload(event: Event, **changes: object) -> str:
     return envelope_of(event, payload=payload)
 
 
+# A hundred random events of every type, slow by nature: out of make check.
+@pytest.mark.slow
 @pytest.mark.parametrize("event_type", list(EVENT_TYPES.values()), ids=list(EVENT_TYPES))
 @given(data=st.data())
 def test_every_event_survives_a_round_trip(event_type: type[Event], data: st.DataObject) -> None:

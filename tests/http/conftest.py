@@ -25,6 +25,7 @@ from socialfeed import ManualClock, Post, Settings, SocialFeed, User
 from socialfeed.models import Comment, Message, Notification, Story
 from socialfeed.storage import MemoryStorage, Storage
 from tests.conftest import HASHER, make_storage
+from tests.support import PASSWORD
 
 # Starlette warns at import when it finds httpx rather than its successor httpx2;
 # the suite turns warnings into errors, and this one says nothing about our code.
@@ -34,7 +35,6 @@ with warnings.catch_warnings():
 
 FRAMEWORKS = ["fastapi", "flask"]
 BACKENDS = ["memory", "sqlite", "postgresql"]
-PASSWORD = "correct horse battery"
 
 Params = Mapping[str, str | int]
 

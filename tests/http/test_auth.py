@@ -7,14 +7,13 @@ from datetime import timedelta
 import pytest
 
 from tests.http.conftest import (
-    PASSWORD,
     ApiClient,
     expect,
     expect_error,
     expect_field_error,
     user_json,
 )
-from tests.support import dump
+from tests.support import PASSWORD, dump
 
 # Every route that needs a token, with a body that would be valid, so that only the
 # missing or bad token can be what the app objects to.

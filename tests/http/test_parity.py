@@ -10,7 +10,8 @@ import pytest
 
 from socialfeed import ManualClock
 from socialfeed.storage import MemoryStorage
-from tests.http.conftest import FRAMEWORKS, PASSWORD, ApiClient, Params, new_feed, serve
+from tests.http.conftest import FRAMEWORKS, ApiClient, Params, new_feed, serve
+from tests.support import PASSWORD
 
 START = datetime(2026, 3, 1, 12, 30, tzinfo=UTC)
 # The headers a client acts on; the others (Date, Server, Content-Length...) are the server's.

@@ -23,8 +23,8 @@ from hypothesis import HealthCheck, settings
 from examples.fastapi_app import create_app
 from socialfeed import ManualClock
 from socialfeed.storage import MemoryStorage
-from tests.http.conftest import PASSWORD, new_feed
-from tests.support import SCALE
+from tests.http.conftest import new_feed
+from tests.support import PASSWORD, SCALE
 
 if TYPE_CHECKING:
     # Schemathesis names the Case of an OpenAPI operation for type checkers only.

@@ -15,7 +15,8 @@ import pytest
 from attrs import frozen
 
 from socialfeed import SocialFeed
-from tests.http.conftest import FRAMEWORKS, PASSWORD
+from tests.http.conftest import FRAMEWORKS
+from tests.support import PASSWORD
 
 ROOT = Path(__file__).resolve().parents[2]
 STARTUP_TIMEOUT = 20.0

@@ -24,7 +24,10 @@ from tests.conftest import HASHER, POSTGRESQL_URL, make_storage
 from tests.reliability import workers
 from tests.support import SCALE
 
-pytestmark = pytest.mark.skipif(not POSTGRESQL_URL, reason="needs SOCIALFEED_TEST_POSTGRESQL_URL")
+pytestmark = [
+    pytest.mark.postgresql,
+    pytest.mark.skipif(not POSTGRESQL_URL, reason="needs SOCIALFEED_TEST_POSTGRESQL_URL"),
+]
 
 WORKERS = 8
 SECONDS = 60.0 * SCALE

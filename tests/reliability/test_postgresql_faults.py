@@ -26,7 +26,10 @@ from socialfeed.storage import SQLStorage
 from tests.conftest import HASHER, POSTGRESQL_URL, make_storage
 from tests.support import EventRecorder, unchanged
 
-pytestmark = pytest.mark.skipif(not POSTGRESQL_URL, reason="needs SOCIALFEED_TEST_POSTGRESQL_URL")
+pytestmark = [
+    pytest.mark.postgresql,
+    pytest.mark.skipif(not POSTGRESQL_URL, reason="needs SOCIALFEED_TEST_POSTGRESQL_URL"),
+]
 
 MAX_ATTEMPTS = 3
 LIKE_INSERT = "INSERT INTO socialfeed_likes"

@@ -17,6 +17,7 @@ from typing import Any
 from socialfeed import PasswordHasher, Settings, SocialFeed, SocialFeedError
 from socialfeed.handlers import HashtagHandler, NotificationHandler
 from socialfeed.storage import SQLStorage
+from tests.support import PASSWORD
 
 Ids = dict[str, list[int]]
 Scenario = Callable[[SocialFeed, int, Ids, threading.Barrier], list[str]]
@@ -24,7 +25,6 @@ Scenario = Callable[[SocialFeed, int, Ids, threading.Barrier], list[str]]
 # Long enough for a slow spawn on a busy machine; a worker that never arrives
 # breaks the barrier instead of hanging the run.
 BARRIER_TIMEOUT = 120.0
-PASSWORD = "correct horse battery"
 
 
 def open_feed(url: str, *, handlers: bool = False) -> SocialFeed:

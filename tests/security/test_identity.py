@@ -20,9 +20,8 @@ from socialfeed import (
     SocialFeed,
     ValidationError,
 )
-from tests.support import EventRecorder, unchanged
+from tests.support import PASSWORD, EventRecorder, unchanged
 
-PASSWORD = "correct horse battery"
 OHM = "\u2126"  # OHM SIGN, which NFKC turns into the Greek capital omega
 OMEGA = "\u03a9"  # GREEK CAPITAL LETTER OMEGA
 DOTLESS_I = "\u0131"  # LATIN SMALL LETTER DOTLESS I; case folding keeps it apart from "i"

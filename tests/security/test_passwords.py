@@ -23,16 +23,14 @@ from socialfeed import (
     PasswordHasher,
     Settings,
     SocialFeed,
-    User,
     ValidationError,
 )
 from socialfeed.security import OWASP_MINIMUM
 from socialfeed.signals import user_logged_in
 from socialfeed.storage import SQLStorage, Storage
 from tests.conftest import HASHER
-from tests.support import EventRecorder, unchanged
+from tests.support import PASSWORD, EventRecorder, register, unchanged
 
-PASSWORD = "correct horse battery"
 MEGABYTE = "p" * 1_000_000
 
 
@@ -95,11 +93,6 @@ def stored_hash(feed: SocialFeed, user_id: int) -> str | None:
         credentials = uow.users.credentials(user_id)
     assert credentials is not None
     return credentials.password_hash
-
-
-def register(feed: SocialFeed, name: str = "alice") -> User:
-    """Register an account that logs in with PASSWORD."""
-    return feed.accounts.register(name, f"{name}@example.com", PASSWORD)
 
 
 # -- equal work on every failure ---------------------------------------------------

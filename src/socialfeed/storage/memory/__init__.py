@@ -9,8 +9,9 @@ nothing behind, exactly as on a database. Data lives as long as the object.
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from typing import Any
 
 import attrs
 
@@ -90,3 +91,39 @@ class MemoryStorage:
         """Drop all data; later transactions raise StorageError."""
         with self._lock:
             self._tables = None
+
+    def snapshot(self) -> dict[str, dict[Any, Any]]:
+        """Return a copy of every table's rows, by table name, keyed like the SQL primary keys.
+
+        Rows are immutable, so the copy is cheap and later actions leave it as
+        it was: two snapshots compared show whether an action changed anything.
+        The tables are ``users``, ``posts``, ``likes``... as in the SQL schema
+        (without its ``socialfeed_`` prefix), plus the memory backend's own
+        indexes, such as ``username_keys``.
+        """
+        with self._lock:
+            return {name: dict(rows) for name, rows in self._table_rows().items()}
+
+    def restore(self, snapshot: Mapping[str, Mapping[Any, Any]]) -> None:
+        """Put back every table of a `snapshot`, row for row, without checking a thing.
+
+        Meant for tests: a snapshot edited in between stands for a database
+        changed behind the library's back, for example a counter that
+        `reconcile_counters` must repair. New rows go on taking new ids.
+        """
+        with self._lock:
+            tables = self._table_rows()
+            if set(snapshot) != set(tables):
+                raise ValueError(f"a snapshot names the tables {sorted(tables)}")
+            for name, rows in tables.items():
+                rows.clear()
+                rows.update(snapshot[name])
+
+    def _table_rows(self) -> dict[str, dict[Any, Any]]:
+        if self._tables is None:
+            raise StorageError("this storage was closed")
+        return {
+            field.name: getattr(self._tables, field.name)
+            for field in attrs.fields(Tables)
+            if field.name != "ids"  # the id sequences, which are no rows
+        }
