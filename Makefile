@@ -34,12 +34,14 @@ typecheck: $(INSTALLED)
 	$(BIN)/mypy
 
 # The tests run in parallel processes (pytest-xdist), WORKERS of them: one per
-# core by default. Whole files go to a worker (loadfile), so that what a module
-# or a session builds once, such as the outbox fault tests' reference run, is
-# built once per run and not once per worker; each worker has its own
-# PostgreSQL database (see tests/conftest.py).
+# core by default; each has its own PostgreSQL database (see tests/conftest.py).
+# Tests, not whole files, are shared out, and an idle worker takes over tests
+# queued for a busy one (worksteal): one test of the model-based suite runs for
+# minutes, and whole files would leave a worker idle meanwhile. What a module
+# or a session builds once is cheap here (a template file, an empty schema, the
+# outbox fault tests' reference run), so building it once per worker costs little.
 WORKERS ?= auto
-PARALLEL := -n $(WORKERS) --dist loadfile
+PARALLEL := -n $(WORKERS) --dist worksteal
 # The markers are set in tests/conftest.py; pyproject.toml lists them.
 CORE := not (postgresql or redis or http or reliability or security or slow)
 

@@ -1,4 +1,4 @@
-"""Fixtures: one parametrized storage fixture runs every contract test on every backend.
+"""Fixtures and tiers: one parametrized storage fixture runs every contract test on every backend.
 
 PostgreSQL tests need ``SOCIALFEED_TEST_POSTGRESQL_URL`` (for example
 ``postgresql://postgres@127.0.0.1:5432/test``); without it they are skipped,
@@ -83,6 +83,8 @@ TESTS = Path(__file__).parent
 TIER_FOLDERS = frozenset({"http", "reliability", "security"})
 
 
+# First, so that -m, which deselects in this same hook, sees these markers.
+@pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Mark every test with its tier and with the servers it needs, for ``-m`` to choose.
 
