@@ -97,19 +97,21 @@ class MemoryStorage:
 
         Rows are immutable, so the copy is cheap and later actions leave it as
         it was: two snapshots compared show whether an action changed anything.
-        The tables are ``users``, ``posts``, ``likes``... as in the SQL schema
-        (without its ``socialfeed_`` prefix), plus the memory backend's own
-        indexes, such as ``username_keys``.
+        Most tables are named as in the SQL schema without its ``socialfeed_``
+        prefix (``users``, ``posts``, ``likes``...); a few are the memory
+        backend's own, such as ``username_keys``.
         """
         with self._lock:
             return {name: dict(rows) for name, rows in self._table_rows().items()}
 
     def restore(self, snapshot: Mapping[str, Mapping[Any, Any]]) -> None:
-        """Put back every table of a `snapshot`, row for row, without checking a thing.
+        """Replace every table's rows with those of a `snapshot`, as they are, unchecked.
 
         Meant for tests: a snapshot edited in between stands for a database
         changed behind the library's back, for example a counter that
         `reconcile_counters` must repair. New rows go on taking new ids.
+        Raises ValueError, changing nothing, unless the snapshot names exactly
+        this storage's tables.
         """
         with self._lock:
             tables = self._table_rows()
