@@ -96,7 +96,7 @@ def test_statements_per_page_do_not_grow_with_the_page(
 EXPECTED_WRITES = {
     "like, notifying the author": 10,
     "unlike": 5,
-    "follow, notifying the followee": 11,
+    "follow, notifying the followee": 9,
     "post with three hashtags": 8,
     "message": 6,
 }

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import TypeVar
 
 from socialfeed.errors import NotFoundError
@@ -11,8 +12,11 @@ from socialfeed.storage.base import FollowEntry, UnitOfWork
 
 __all__ = [
     "is_id",
+    "lock_users",
     "require_comment",
     "require_ids",
+    "require_locked",
+    "require_locked_post",
     "require_post",
     "require_user",
     "require_users_of",
@@ -35,9 +39,43 @@ def require_user(uow: UnitOfWork, user_id: int) -> User:
     return user
 
 
+def lock_users(uow: UnitOfWork, *user_ids: int, deleting: bool = False) -> dict[int, User]:
+    """Lock the rows of these users until the transaction ends; return those that exist, by id.
+
+    See `UserRepository.lock`: the first step of every action that changes
+    or decides what holds between users. Ids no row can have are left out.
+    """
+    return uow.users.lock({user_id for user_id in user_ids if is_id(user_id)}, deleting=deleting)
+
+
+def require_locked(
+    uow: UnitOfWork, *user_ids: int, also: Iterable[int] = (), deleting: bool = False
+) -> list[User]:
+    """Lock the rows of ``user_ids`` and ``also`` (`lock_users`); return the former, in order.
+
+    NotFoundError("user") if one of ``user_ids`` does not exist; users of
+    ``also`` are locked if they exist, and not required.
+    """
+    found = lock_users(uow, *user_ids, *also, deleting=deleting)
+    if not all(user_id in found for user_id in user_ids):
+        raise NotFoundError("user")
+    return [found[user_id] for user_id in user_ids]
+
+
 def require_post(uow: UnitOfWork, post_id: int) -> Post:
     """Return the post, or raise NotFoundError("post")."""
     post = uow.posts.get(post_id) if is_id(post_id) else None
+    if post is None:
+        raise NotFoundError("post")
+    return post
+
+
+def require_locked_post(uow: UnitOfWork, post_id: int, *, deleting: bool = False) -> Post:
+    """Lock the post's row until the transaction ends (`PostRepository.lock`) and return it.
+
+    NotFoundError("post") if there is no such post.
+    """
+    post = uow.posts.lock(post_id, deleting=deleting) if is_id(post_id) else None
     if post is None:
         raise NotFoundError("post")
     return post

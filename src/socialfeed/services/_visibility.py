@@ -18,6 +18,7 @@ __all__ = [
     "require_content_owner",
     "require_profile",
     "require_visible_post",
+    "visible_profile",
 ]
 
 
@@ -37,8 +38,12 @@ def can_see_content(uow: UnitOfWork, viewer_id: int | None, owner: User) -> bool
 
 def require_profile(uow: UnitOfWork, user_id: int, viewer_id: int | None) -> User:
     """Return a user's profile, or NotFoundError("user") if they blocked the viewer."""
-    user = require_user(uow, user_id)
-    if viewer_id is not None and viewer_id != user_id and uow.blocks.exists(user_id, viewer_id):
+    return visible_profile(uow, require_user(uow, user_id), viewer_id)
+
+
+def visible_profile(uow: UnitOfWork, user: User, viewer_id: int | None) -> User:
+    """Return ``user``, already read, or NotFoundError("user") if they blocked the viewer."""
+    if viewer_id is not None and viewer_id != user.id and uow.blocks.exists(user.id, viewer_id):
         raise NotFoundError("user")
     return user
 

@@ -20,7 +20,7 @@ from socialfeed.events import (
 from socialfeed.models import Session, User
 from socialfeed.security import PasswordHasher, hash_token, new_token
 from socialfeed.services._context import Context
-from socialfeed.services._lookups import require_user
+from socialfeed.services._lookups import require_locked, require_user
 from socialfeed.services._service import Service
 from socialfeed.settings import MAX_PASSWORD_LENGTH
 from socialfeed.storage.base import Credentials, NewUser, UnitOfWork
@@ -184,7 +184,8 @@ class AccountService(Service):
         now = self._clock.now()
 
         def work(uow: UnitOfWork) -> tuple[None, list[Event]]:
-            was_active = require_user(uow, user_id).is_active
+            [user] = require_locked(uow, user_id)
+            was_active = user.is_active
             uow.users.deactivate(user_id)
             uow.sessions.delete_for_user(user_id)
             return None, ([UserDeactivated(occurred_at=now, user_id=user_id)] if was_active else [])
@@ -201,7 +202,10 @@ class AccountService(Service):
         now = self._clock.now()
 
         def work(uow: UnitOfWork) -> tuple[None, list[Event]]:
-            user = require_user(uow, user_id)
+            # The strongest lock first: whatever refers to the user and races
+            # the deletion (a follow, a like, a message) waits for it, or it
+            # for them, so every counter it fixes counts what is really there.
+            [user] = require_locked(uow, user_id, deleting=True)
             dropping = self._timelines.followees_about_to_drop(uow, user_id)
             uow.users.delete(user_id)
             self._timelines.followees_dropped(uow, dropping)

@@ -8,7 +8,12 @@ from socialfeed.errors import SelfActionError, ValidationError
 from socialfeed.events import Event, UserBlocked, UserMuted, UserUnblocked, UserUnmuted
 from socialfeed.models import Mute, Page, User
 from socialfeed.pagination import DEFAULT_LIMIT, PageRequest, Position, page_of
-from socialfeed.services._lookups import is_id, require_user, user_page
+from socialfeed.services._lookups import (
+    is_id,
+    require_locked,
+    require_user,
+    user_page,
+)
 from socialfeed.services._service import Service
 from socialfeed.storage.base import FollowEntry, MuteEntry, UnitOfWork
 
@@ -32,8 +37,9 @@ class BlockService(Service):
         now = self._clock.now()
 
         def work(uow: UnitOfWork) -> tuple[None, list[Event]]:
-            require_user(uow, blocker_id)
-            require_user(uow, blocked_id)
+            # Locked first: a follow, request or approval racing the block
+            # waits for it, and then finds it (see UserRepository.lock).
+            require_locked(uow, blocker_id, blocked_id)
             if not uow.blocks.add(blocker_id, blocked_id, now):
                 return None, []
             for a, b in ((blocker_id, blocked_id), (blocked_id, blocker_id)):
@@ -52,7 +58,7 @@ class BlockService(Service):
         now = self._clock.now()
 
         def work(uow: UnitOfWork) -> tuple[None, list[Event]]:
-            require_user(uow, blocker_id)
+            require_locked(uow, blocker_id, also=[blocked_id])
             if not (is_id(blocked_id) and uow.blocks.remove(blocker_id, blocked_id)):
                 return None, []
             return None, [

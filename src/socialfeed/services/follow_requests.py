@@ -13,7 +13,7 @@ from socialfeed.events import (
 )
 from socialfeed.models import Page, User
 from socialfeed.pagination import DEFAULT_LIMIT, PageRequest
-from socialfeed.services._lookups import is_id, require_user, user_page
+from socialfeed.services._lookups import is_id, lock_users, require_locked, require_user, user_page
 from socialfeed.services._service import Service
 from socialfeed.services._timelines import TimelineKeeper
 from socialfeed.storage.base import FollowEntry, UnitOfWork
@@ -36,7 +36,7 @@ class FollowRequestService(Service):
         now = self._clock.now()
 
         def work(uow: UnitOfWork) -> tuple[None, list[Event]]:
-            require_user(uow, owner_id)
+            require_locked(uow, owner_id, also=[requester_id])
             approve_request(uow, requester_id, owner_id, now, self._timelines)
             return None, [
                 FollowRequestApproved(occurred_at=now, requester_id=requester_id, owner_id=owner_id)
@@ -49,6 +49,7 @@ class FollowRequestService(Service):
         now = self._clock.now()
 
         def work(uow: UnitOfWork) -> tuple[None, list[Event]]:
+            lock_users(uow, owner_id, requester_id)
             _remove(uow, requester_id, owner_id)
             return None, [
                 FollowRequestRejected(occurred_at=now, requester_id=requester_id, owner_id=owner_id)
@@ -61,6 +62,7 @@ class FollowRequestService(Service):
         now = self._clock.now()
 
         def work(uow: UnitOfWork) -> tuple[None, list[Event]]:
+            lock_users(uow, requester_id, owner_id)
             _remove(uow, requester_id, owner_id)
             return None, [
                 FollowRequestWithdrawn(

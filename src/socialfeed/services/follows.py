@@ -11,9 +11,9 @@ from socialfeed.errors import (
 )
 from socialfeed.events import Event, FollowRequested, UserFollowed, UserUnfollowed
 from socialfeed.models import FollowOutcome
-from socialfeed.services._lookups import is_id, require_user
+from socialfeed.services._lookups import is_id, require_locked
 from socialfeed.services._service import Service
-from socialfeed.services._visibility import require_profile
+from socialfeed.services._visibility import visible_profile
 from socialfeed.storage.base import UnitOfWork
 
 __all__ = ["FollowService"]
@@ -37,8 +37,10 @@ class FollowService(Service):
         now = self._clock.now()
 
         def work(uow: UnitOfWork) -> tuple[FollowOutcome, list[Event]]:
-            require_user(uow, follower_id)
-            followee = require_profile(uow, followee_id, follower_id)
+            # Locked first: a block, a change of privacy or a deletion racing
+            # this follow waits for it, or it for them (see UserRepository.lock).
+            _, followee = require_locked(uow, follower_id, followee_id)
+            visible_profile(uow, followee, follower_id)
             if uow.blocks.exists(follower_id, followee_id):
                 raise BlockedError("You blocked this user")
             if followee.is_private and not uow.follows.exists(follower_id, followee_id):
@@ -64,8 +66,7 @@ class FollowService(Service):
         now = self._clock.now()
 
         def work(uow: UnitOfWork) -> tuple[None, list[Event]]:
-            require_user(uow, follower_id)
-            require_user(uow, followee_id)
+            require_locked(uow, follower_id, followee_id)
             if not uow.follows.remove(follower_id, followee_id):
                 raise NotFollowingError("Not following")
             self._timelines.unfollowed(uow, follower_id, followee_id)

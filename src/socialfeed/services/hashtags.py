@@ -10,7 +10,7 @@ from socialfeed.errors import ValidationError
 from socialfeed.events import Event, HashtagsExtracted
 from socialfeed.models import Hashtag, Page, Post, TrendingHashtag
 from socialfeed.pagination import DEFAULT_LIMIT, PageRequest, page_of
-from socialfeed.services._lookups import require_post
+from socialfeed.services._lookups import require_locked_post
 from socialfeed.services._service import Service
 from socialfeed.services.posts import post_position
 from socialfeed.storage.base import UnitOfWork
@@ -30,7 +30,9 @@ class HashtagService(Service):
         now = self._clock.now()
 
         def work(uow: UnitOfWork) -> tuple[tuple[str, ...], list[Event]]:
-            tags = text.extract_hashtags(require_post(uow, post_id).content)
+            # Locked, so that an edit or a deletion of the post waits until
+            # the links match what this reads, or this reads what they left.
+            tags = text.extract_hashtags(require_locked_post(uow, post_id).content)
             uow.hashtags.set_post_tags(post_id, tags)
             return tags, [HashtagsExtracted(occurred_at=now, post_id=post_id, tags=tags)]
 

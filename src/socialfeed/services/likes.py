@@ -4,10 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Collection
 
+from socialfeed.errors import StorageConflictError
 from socialfeed.events import Event, PostLiked, PostUnliked
 from socialfeed.models import LikeState, Page, User
 from socialfeed.pagination import DEFAULT_LIMIT, PageRequest
-from socialfeed.services._lookups import is_id, require_post, require_user, user_page
+from socialfeed.services._lookups import (
+    is_id,
+    require_locked,
+    require_post,
+    require_user,
+    user_page,
+)
 from socialfeed.services._service import Service
 from socialfeed.services._visibility import require_visible_post
 from socialfeed.storage.base import FollowEntry, UnitOfWork
@@ -59,7 +66,14 @@ class LikeService(Service):
         now = self._clock.now()
 
         def work(uow: UnitOfWork) -> tuple[LikeState, list[Event]]:
-            require_user(uow, user_id)
+            if like is None:
+                # A toggle decides from what it finds, so two toggles of one
+                # user must not both find the same state: they take turns on
+                # the user's row. A like or unlike needs no turn: its one
+                # insert or delete is the decision.
+                require_locked(uow, user_id)
+            else:
+                require_user(uow, user_id)
             author_id = require_visible_post(uow, post_id, user_id).author_id
             if like is not False:
                 count = uow.likes.add(user_id, post_id, now)
@@ -71,6 +85,10 @@ class LikeService(Service):
                 if like is True:
                     return LikeState(True, _current_count(uow, post_id)), []
             count = uow.likes.remove(user_id, post_id)
+            if count is None and like is None:
+                # The like this toggle found was taken back by an unlike in
+                # between: from the start, the toggle now finds it not liked.
+                raise StorageConflictError("the like changed while it was toggled")
             if count is None:
                 return LikeState(False, _current_count(uow, post_id)), []
             unliked = PostUnliked(

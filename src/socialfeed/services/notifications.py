@@ -17,6 +17,7 @@ from socialfeed.services._lookups import (
     is_id,
     require_comment,
     require_ids,
+    require_locked,
     require_post,
     require_user,
     require_users_of,
@@ -294,10 +295,11 @@ def _wanted(uow: UnitOfWork, new: NewNotification, post: Post | None) -> bool:
 
 def _require_refs(uow: UnitOfWork, new: NewNotification) -> Post | None:
     """Check that everything the notification names exists; return its post, if any."""
+    # The two users are locked first, as a block between them locks them: the
+    # block then waits for this notification and deletes it, or this finds
+    # the block (see UserRepository.lock).
+    require_locked(uow, new.recipient_id, new.actor_id)
     post = require_post(uow, new.post_id) if new.post_id is not None else None
-    if post is None or post.author_id != new.recipient_id:
-        require_user(uow, new.recipient_id)  # the author of an existing post exists
-    require_user(uow, new.actor_id)
     if new.comment_id is not None:
         require_comment(uow, new.comment_id)
     return post

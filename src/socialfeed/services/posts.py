@@ -6,7 +6,12 @@ from socialfeed import validation
 from socialfeed.events import Event, PostCreated, PostDeleted, PostEdited
 from socialfeed.models import Page, Post
 from socialfeed.pagination import DEFAULT_LIMIT, PageRequest, Position, page_of
-from socialfeed.services._lookups import require_post, require_user
+from socialfeed.services._lookups import (
+    lock_users,
+    require_locked_post,
+    require_post,
+    require_user,
+)
 from socialfeed.services._service import Service
 from socialfeed.services._visibility import refusal, require_content_owner, require_visible_post
 from socialfeed.storage.base import UnitOfWork
@@ -61,7 +66,11 @@ class PostService(Service):
         now = self._clock.now()
 
         def work(uow: UnitOfWork) -> tuple[None, list[Event]]:
-            post = require_post(uow, post_id)
+            # Users before posts, the order an account's deletion locks them
+            # in; the post's lock keeps its hashtag links still while they are
+            # uncounted (the hashtag index locks it too).
+            lock_users(uow, user_id)
+            post = require_locked_post(uow, post_id, deleting=True)
             if post.author_id != user_id:
                 raise refusal(uow, post, user_id, "Not your post")
             uow.posts.delete(post_id)

@@ -9,9 +9,13 @@ from socialfeed.errors import NotFoundError, ValidationError
 from socialfeed.events import Event, ProfileUpdated, VisibilityChanged
 from socialfeed.models import Page, User
 from socialfeed.pagination import DEFAULT_LIMIT, PageRequest
-from socialfeed.services._lookups import require_user, user_page
+from socialfeed.services._lookups import require_locked, require_user, user_page
 from socialfeed.services._service import Service
-from socialfeed.services._visibility import require_content_owner, require_profile
+from socialfeed.services._visibility import (
+    require_content_owner,
+    require_profile,
+    visible_profile,
+)
 from socialfeed.services.follow_requests import approve_request
 from socialfeed.storage.base import FollowEntry, UnitOfWork
 
@@ -43,7 +47,7 @@ class UserService(Service):
             user = uow.users.get_by_username(key)
             if user is None:
                 raise NotFoundError("user")
-            return require_profile(uow, user.id, viewer_id)
+            return visible_profile(uow, user, viewer_id)
 
         return self._read(work)
 
@@ -57,7 +61,11 @@ class UserService(Service):
         now = self._clock.now()
 
         def work(uow: UnitOfWork) -> tuple[None, list[Event]]:
-            if require_user(uow, user_id).is_private == is_private:
+            # Going public turns the pending requests into follows, which count
+            # on each requester: they are locked with the owner, in one order.
+            requesters = [] if is_private else uow.follow_requests.requester_ids(user_id)
+            [owner] = require_locked(uow, user_id, also=requesters)
+            if owner.is_private == is_private:
                 return None, []
             uow.users.set_private(user_id, is_private)
             approved = [] if is_private else uow.follow_requests.requester_ids(user_id)

@@ -71,6 +71,22 @@ class UserRepository(Protocol):
         """Return the user, or ``None``."""
         ...
 
+    def lock(self, user_ids: Collection[int], *, deleting: bool = False) -> dict[int, User]:
+        """Lock these users' rows until the transaction ends; return those that exist, by id.
+
+        An action that changes or decides what holds between users (a follow,
+        a request, a block, an account's privacy or its deletion) locks every
+        user it involves before it reads anything else: two such actions that
+        share a user then run one after the other, and the second reads what
+        the first committed. Rows are locked in id order, so two actions on
+        the same pair cannot deadlock. ``deleting`` takes the stronger lock a
+        deletion needs, which also waits for, then holds off, every insert
+        that refers to these users (a like, a comment, a message of theirs).
+        Where write transactions already run one at a time (memory, SQLite)
+        this is a plain read.
+        """
+        ...
+
     def get_by_username(self, username_key: str) -> User | None:
         """Return the user whose username key is ``username_key``, or ``None``."""
         ...

@@ -36,6 +36,10 @@ class Posts(Repository):
     def get(self, post_id: int) -> Post | None:
         return self._t.posts.get(post_id)
 
+    def lock(self, post_id: int, *, deleting: bool = False) -> Post | None:
+        # Transactions run one at a time here: nothing to lock.
+        return self._t.posts.get(post_id)
+
     def set_content(self, post_id: int, content: str | None, edited_at: datetime) -> Post:
         post = attrs.evolve(self._t.posts[post_id], content=content, edited_at=edited_at)
         self._j.set(self._t.posts, post_id, post)

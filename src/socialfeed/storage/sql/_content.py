@@ -81,6 +81,11 @@ class SQLPosts(Repository):
         row = self._conn.execute(_POST, {"post_id": post_id}).first()
         return None if row is None else to_post(row)
 
+    def lock(self, post_id: int, *, deleting: bool = False) -> Post | None:
+        statement = _LOCK_POST_FOR_DELETE if deleting else _LOCK_POST
+        row = self._conn.execute(statement, {"post_id": post_id}).first()
+        return None if row is None else to_post(row)
+
     def set_content(self, post_id: int, content: str | None, edited_at: datetime) -> Post:
         self._conn.execute(
             update(posts).where(posts.c.id == post_id).values(content=content, edited_at=edited_at)
@@ -260,6 +265,9 @@ class SQLHashtags(Repository):
 _POST = (
     select(*POST_COLUMNS).select_from(POSTS_WITH_AUTHOR).where(posts.c.id == id_param("post_id"))
 )
+# Only the post's row: its author's is not locked with it (see SQLUsers.lock).
+_LOCK_POST = _POST.with_for_update(of=posts, key_share=True)
+_LOCK_POST_FOR_DELETE = _POST.with_for_update(of=posts)
 _COUNT_POST = (
     update(users)
     .where(users.c.id == id_param("author_id"))

@@ -8,7 +8,9 @@ from functools import cache
 from typing import Any
 
 from sqlalchemy import (
+    Column,
     ColumnElement,
+    Table,
     bindparam,
     case,
     delete,
@@ -84,6 +86,11 @@ class SQLUsers(Repository):
     def get(self, user_id: int) -> User | None:
         row = self._conn.execute(_USER, {"user_id": user_id}).first()
         return None if row is None else to_user(row)
+
+    def lock(self, user_ids: Collection[int], *, deleting: bool = False) -> dict[int, User]:
+        statement = _LOCK_FOR_DELETE if deleting else _LOCK
+        rows = self._conn.execute(statement, {"user_ids": sorted(user_ids)})
+        return {user.id: user for user in map(to_user, rows)}
 
     def get_by_username(self, username_key: str) -> User | None:
         query = select(*USER_COLUMNS).where(users.c.username_key == username_key)
@@ -167,24 +174,22 @@ class SQLUsers(Repository):
     def delete(self, user_id: int) -> None:
         # Uncount what the user contributed to other people's rows; everything
         # the user owns then goes with the user row through ON DELETE CASCADE.
+        # The service locked the user's row against new rows that refer to it.
         execute = self._conn.execute
-        their_likes = select(likes.c.post_id).where(likes.c.user_id == user_id)
-        execute(
-            update(posts)
-            .where(posts.c.id.in_(their_likes))
-            .values(like_count=posts.c.like_count - 1)
-        )
-        their_comment_count = (
-            select(func.count())
-            .where(comments.c.post_id == posts.c.id, comments.c.author_id == user_id)
-            .scalar_subquery()
-        )
-        their_commented_posts = select(comments.c.post_id).where(comments.c.author_id == user_id)
-        execute(
-            update(posts)
-            .where(posts.c.id.in_(their_commented_posts))
-            .values(comment_count=posts.c.comment_count - their_comment_count)
-        )
+        params = {"user_id": user_id}
+        if self._conn.dialect.name == "postgresql":
+            # Their posts' hashtag links must hold still until uncounted
+            # below (the hashtag index locks a post before it relinks it).
+            execute(_LOCK_THEIR_POSTS, params)
+            # An unlike or a moderator's comment deletion may take away rows
+            # of theirs meanwhile: only what these statements delete is
+            # counted off (uncounting what they read would count a row twice).
+            execute(_REMOVE_THEIR_LIKES, params)
+            execute(_REMOVE_THEIR_COMMENTS, params)
+        else:
+            # One writer at a time: what is read is what the cascade deletes.
+            execute(_UNCOUNT_THEIR_LIKES, params)
+            execute(_UNCOUNT_THEIR_COMMENTS, params)
         followees = select(follows.c.followee_id).where(follows.c.follower_id == user_id)
         execute(
             update(users)
@@ -295,6 +300,50 @@ class SQLFollows(Repository):
 
 # The statements of the hot paths, built once (see PagedQuery for why).
 _USER = select(*USER_COLUMNS).where(users.c.id == id_param("user_id"))
+_THEIRS = id_param("user_id")
+_LOCK_THEIR_POSTS = (
+    select(posts.c.id).where(posts.c.author_id == _THEIRS).order_by(posts.c.id).with_for_update()
+)
+_UNCOUNT_THEIR_LIKES = (
+    update(posts)
+    .where(posts.c.id.in_(select(likes.c.post_id).where(likes.c.user_id == _THEIRS)))
+    .values(like_count=posts.c.like_count - 1)
+)
+_UNCOUNT_THEIR_COMMENTS = (
+    update(posts)
+    .where(posts.c.id.in_(select(comments.c.post_id).where(comments.c.author_id == _THEIRS)))
+    .values(
+        comment_count=posts.c.comment_count
+        - select(func.count())
+        .where(comments.c.post_id == posts.c.id, comments.c.author_id == _THEIRS)
+        .scalar_subquery()
+    )
+)
+
+
+def _remove_and_uncount(table: Table, owner: Column[int], counter: Column[int]) -> Any:
+    """PostgreSQL: delete a user's rows of ``table`` and count them off their posts, at once."""
+    gone = delete(table).where(owner == _THEIRS).returning(table.c.post_id).cte("gone")
+    per_post = (
+        select(gone.c.post_id, func.count().label("removed")).group_by(gone.c.post_id).subquery()
+    )
+    return (
+        update(posts)
+        .where(posts.c.id == per_post.c.post_id)
+        .values({counter.name: counter - per_post.c.removed})
+    )
+
+
+_REMOVE_THEIR_LIKES = _remove_and_uncount(likes, likes.c.user_id, posts.c.like_count)
+_REMOVE_THEIR_COMMENTS = _remove_and_uncount(comments, comments.c.author_id, posts.c.comment_count)
+# FOR NO KEY UPDATE, the lock an update of a counter takes anyway: it lets
+# the foreign key checks of inserts that refer to the user (FOR KEY SHARE)
+# through, so likes, comments and posts are not held up. A deletion needs
+# FOR UPDATE, which holds those inserts off until it is done. ORDER BY id:
+# the rows are locked in that order (SQLite has no FOR clause; it is left out).
+_LOCKED = select(*USER_COLUMNS).where(users.c.id.in_(bindparam("user_ids", expanding=True)))
+_LOCK = _LOCKED.order_by(users.c.id).with_for_update(key_share=True)
+_LOCK_FOR_DELETE = _LOCKED.order_by(users.c.id).with_for_update()
 _CAN_SEE = select(visible_author(VIEWER, users.c.id)).where(users.c.id == id_param("owner_id"))
 _FOLLOWER, _FOLLOWEE = id_param("follower_id"), id_param("followee_id")
 # One statement for both users: rows are locked in one order, so two
