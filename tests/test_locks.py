@@ -1,0 +1,136 @@
+"""The row locks that serialise racing actions: what they return, and what they hold up.
+
+Every backend answers `users.lock` and `posts.lock` like a read; on
+PostgreSQL the locks are real, and the tests below watch a second
+transaction wait for them in ``pg_stat_activity``.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+
+from socialfeed import SocialFeed
+from socialfeed.storage import SQLStorage, Storage
+from tests.conftest import make_storage
+
+WAIT_TIMEOUT = 10.0
+
+
+def test_user_lock_returns_the_users_that_exist_by_id(storage: Storage) -> None:
+    """users.lock returns each existing user by id and leaves unknown ids out."""
+    feed = SocialFeed(storage)
+    alice = feed.accounts.create_profile("alice")
+    bob = feed.accounts.create_profile("bob")
+    with storage.transaction() as uow:
+        locked = uow.users.lock([bob.id, alice.id, bob.id + 100])
+    assert locked == {alice.id: alice, bob.id: bob}
+
+
+def test_post_lock_returns_the_post_or_none(storage: Storage) -> None:
+    """posts.lock returns the post as posts.get does, and None for an unknown id."""
+    feed = SocialFeed(storage)
+    post = feed.posts.create(feed.accounts.create_profile("alice").id, content="hi")
+    with storage.transaction() as uow:
+        assert uow.posts.lock(post.id, deleting=True) == post
+        assert uow.posts.lock(post.id + 100) is None
+
+
+@pytest.fixture
+def postgresql(request: pytest.FixtureRequest, tmp_path: Path) -> Storage:
+    """An empty PostgreSQL storage."""
+    return make_storage("postgresql", request, tmp_path)
+
+
+def waiting_on_locks(storage: Storage) -> int:
+    """How many sessions of this database wait for a lock now."""
+    assert isinstance(storage, SQLStorage)
+    query = text(
+        "SELECT count(*) FROM pg_stat_activity"
+        " WHERE datname = current_database() AND wait_event_type = 'Lock'"
+    )
+    with storage.engine.connect() as conn:
+        return int(conn.execute(query).scalar_one())
+
+
+@pytest.fixture
+def in_background() -> Iterator[Callable[[Callable[[], object]], threading.Thread]]:
+    """Start a call in a thread; every thread is joined when the test ends."""
+    threads: list[threading.Thread] = []
+
+    def start(call: Callable[[], object]) -> threading.Thread:
+        thread = threading.Thread(target=call, daemon=True)
+        thread.start()
+        threads.append(thread)
+        return thread
+
+    yield start
+    for thread in threads:
+        thread.join(WAIT_TIMEOUT)
+
+
+def wait_until_blocked(storage: Storage) -> None:
+    deadline = time.monotonic() + WAIT_TIMEOUT
+    while waiting_on_locks(storage) == 0:
+        assert time.monotonic() < deadline, "the second transaction never waited for the lock"
+        time.sleep(0.01)
+
+
+def test_a_second_lock_waits_and_then_reads_what_the_first_committed(
+    postgresql: Storage, in_background: Callable[[Callable[[], object]], threading.Thread]
+) -> None:
+    """A transaction locking a locked user waits for the holder's commit, then sees its change."""
+    feed = SocialFeed(postgresql)
+    alice = feed.accounts.create_profile("alice")
+    seen: list[bool] = []
+
+    def lock_again() -> None:
+        with postgresql.transaction() as uow:
+            seen.append(uow.users.lock([alice.id])[alice.id].is_private)
+
+    with postgresql.transaction() as uow:
+        uow.users.lock([alice.id])
+        uow.users.set_private(alice.id, True)
+        second = in_background(lock_again)
+        wait_until_blocked(postgresql)
+        assert seen == []
+    second.join(WAIT_TIMEOUT)
+    assert seen == [True]
+
+
+def test_a_user_lock_lets_rows_that_refer_to_the_user_in(
+    postgresql: Storage, in_background: Callable[[Callable[[], object]], threading.Thread]
+) -> None:
+    """While a user's row is locked for a follow, that user can still like a post."""
+    feed = SocialFeed(postgresql)
+    alice = feed.accounts.create_profile("alice")
+    post = feed.posts.create(feed.accounts.create_profile("bob").id, content="hi")
+    with postgresql.transaction() as uow:
+        uow.users.lock([alice.id])
+        liking = in_background(lambda: feed.likes.like(alice.id, post.id))
+        liking.join(WAIT_TIMEOUT)
+        assert not liking.is_alive()
+    assert feed.posts.get(post.id).like_count == 1
+
+
+def test_a_deletion_lock_holds_off_rows_that_refer_to_the_user(
+    postgresql: Storage, in_background: Callable[[Callable[[], object]], threading.Thread]
+) -> None:
+    """While a user's row is locked for deletion, their like waits, and lands once it is let go."""
+    feed = SocialFeed(postgresql)
+    alice = feed.accounts.create_profile("alice")
+    post = feed.posts.create(feed.accounts.create_profile("bob").id, content="hi")
+
+    with postgresql.transaction() as uow:
+        uow.users.lock([alice.id], deleting=True)
+        liking = in_background(lambda: feed.likes.like(alice.id, post.id))
+        wait_until_blocked(postgresql)
+        assert feed.posts.get(post.id).like_count == 0
+    # The transaction ends without deleting anyone: the like goes on.
+    liking.join(WAIT_TIMEOUT)
+    assert feed.posts.get(post.id).like_count == 1
