@@ -12,14 +12,17 @@ import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+import attrs
 import pytest
 from sqlalchemy import text
 
 from socialfeed import SocialFeed
+from socialfeed.models import Post, User
 from socialfeed.storage import SQLStorage, Storage
 from tests.conftest import make_storage
 
 WAIT_TIMEOUT = 10.0
+Background = Callable[[Callable[[], object]], threading.Thread]
 
 
 def test_user_lock_returns_the_users_that_exist_by_id(storage: Storage) -> None:
@@ -59,7 +62,7 @@ def waiting_on_locks(storage: Storage) -> int:
 
 
 @pytest.fixture
-def in_background() -> Iterator[Callable[[Callable[[], object]], threading.Thread]]:
+def in_background() -> Iterator[Background]:
     """Start a call in a thread; every thread is joined when the test ends."""
     threads: list[threading.Thread] = []
 
@@ -82,7 +85,7 @@ def wait_until_blocked(storage: Storage) -> None:
 
 
 def test_a_second_lock_waits_and_then_reads_what_the_first_committed(
-    postgresql: Storage, in_background: Callable[[Callable[[], object]], threading.Thread]
+    postgresql: Storage, in_background: Background
 ) -> None:
     """A transaction locking a locked user waits for the holder's commit, then sees its change."""
     feed = SocialFeed(postgresql)
@@ -103,34 +106,51 @@ def test_a_second_lock_waits_and_then_reads_what_the_first_committed(
     assert seen == [True]
 
 
-def test_a_user_lock_lets_rows_that_refer_to_the_user_in(
-    postgresql: Storage, in_background: Callable[[Callable[[], object]], threading.Thread]
-) -> None:
-    """While a user's row is locked for a follow, that user can still like a post."""
+@attrs.frozen
+class Liking:
+    """Alice, about to like Bob's post from another thread."""
+
+    feed: SocialFeed
+    alice: User
+    post: Post
+
+    def start(self, in_background: Background) -> threading.Thread:
+        return in_background(lambda: self.feed.likes.like(self.alice.id, self.post.id))
+
+    def likes(self) -> int:
+        return self.feed.posts.get(self.post.id).like_count
+
+
+@pytest.fixture
+def liking(postgresql: Storage) -> Liking:
+    """Alice and a post of Bob's, on PostgreSQL."""
     feed = SocialFeed(postgresql)
     alice = feed.accounts.create_profile("alice")
     post = feed.posts.create(feed.accounts.create_profile("bob").id, content="hi")
+    return Liking(feed, alice, post)
+
+
+def test_a_user_lock_lets_rows_that_refer_to_the_user_in(
+    postgresql: Storage, liking: Liking, in_background: Background
+) -> None:
+    """While a user's row is locked for a follow, that user can still like a post."""
     with postgresql.transaction() as uow:
-        uow.users.lock([alice.id])
-        liking = in_background(lambda: feed.likes.like(alice.id, post.id))
-        liking.join(WAIT_TIMEOUT)
-        assert not liking.is_alive()
-    assert feed.posts.get(post.id).like_count == 1
+        uow.users.lock([liking.alice.id])
+        like = liking.start(in_background)
+        like.join(WAIT_TIMEOUT)
+        assert not like.is_alive()
+    assert liking.likes() == 1
 
 
 def test_a_deletion_lock_holds_off_rows_that_refer_to_the_user(
-    postgresql: Storage, in_background: Callable[[Callable[[], object]], threading.Thread]
+    postgresql: Storage, liking: Liking, in_background: Background
 ) -> None:
     """While a user's row is locked for deletion, their like waits, and lands once it is let go."""
-    feed = SocialFeed(postgresql)
-    alice = feed.accounts.create_profile("alice")
-    post = feed.posts.create(feed.accounts.create_profile("bob").id, content="hi")
-
     with postgresql.transaction() as uow:
-        uow.users.lock([alice.id], deleting=True)
-        liking = in_background(lambda: feed.likes.like(alice.id, post.id))
+        uow.users.lock([liking.alice.id], deleting=True)
+        like = liking.start(in_background)
         wait_until_blocked(postgresql)
-        assert feed.posts.get(post.id).like_count == 0
+        assert liking.likes() == 0
     # The transaction ends without deleting anyone: the like goes on.
-    liking.join(WAIT_TIMEOUT)
-    assert feed.posts.get(post.id).like_count == 1
+    like.join(WAIT_TIMEOUT)
+    assert liking.likes() == 1
