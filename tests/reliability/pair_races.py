@@ -4,8 +4,8 @@ Each action is a module-level function ``(feed, world) -> str`` (a spawned
 worker imports this module and finds it by name) that does one thing to the
 world of `tests.reliability.pair_world` and returns its answer normalised: the
 meaningful fields of the result, with no ids and no round prefix. `run_action`
-turns an error into its class name (and entity or field); an error outside
-`socialfeed.errors` is named ``untyped ...`` and can match no serial outcome.
+turns an error into its class name; an error outside `socialfeed.errors` is
+named ``untyped ...``, can match no serial outcome, and fails the round.
 
 The generator (`pairs`) takes every unordered pair of actions, an action with
 itself included; the tests take each pair in every variant of the world: 37
@@ -15,7 +15,7 @@ combination on memory in both orders, and a combination is left out only
 when both orders leave the world exactly as it was before them: then neither
 action can change anything there (both are refused, or do nothing, whoever
 goes first), and a race of the two has nothing to decide. That leaves 2,234
-combinations, 416 of them where the order matters.
+combinations, 404 of them where the order matters.
 
 Every facade, the oracle's included, builds its home feeds by push, and has
 the notification and hashtag handlers connected in process, so that a race

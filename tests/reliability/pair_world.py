@@ -98,10 +98,13 @@ def build_world(feed: SocialFeed, variant: str, round_number: int) -> World:
 
 
 def describe_error(error: Exception) -> str:
-    """Name a typed error by its class and what it is about; anything else says it is untyped."""
+    """Name a typed error by its class; anything else says it is untyped, and what it is.
+
+    Not by its entity as well: which of two rows a lost race finds missing
+    first (the story, or its author) is not something a race must decide.
+    """
     if isinstance(error, SocialFeedError):
-        detail = getattr(error, "entity", None) or getattr(error, "field", None)
-        return f"{type(error).__name__}({detail})" if detail else type(error).__name__
+        return type(error).__name__
     return f"untyped {type(error).__module__}.{type(error).__name__}: {error}"
 
 
