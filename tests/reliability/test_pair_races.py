@@ -25,18 +25,20 @@ Two runners. In threads: two threads sharing one facade, released by a
 `threading.Barrier`. In processes: two long-lived spawned workers, each with a
 facade of its own on the same database, released by a multiprocessing
 barrier; they are started once per module and serve every test and backend.
-The processes race only the combinations where the two orders end
-differently (404 of 2,234): only there can a race pick an outcome that no
-order gives by deciding the winner wrongly, and the threads already race the
-independent pairs, whose transactions overlap just the same.
+To keep the module within its time, the processes race only the
+combinations where the two orders end differently (404 of 2,234), where a
+race has a winner to decide. Independent pairs can still interfere (two
+edits of one post notify its mention twice), and the threads race them: their
+transactions overlap on the database just as the processes' do.
 
-`ROUNDS` per (pair, variant): 1 in threads and 1 in processes.
+`ROUNDS` per (pair, variant): 1 in threads and 1 in processes, which races
+2,234 combinations in threads and 404 in processes on each backend.
 ``SOCIALFEED_RACE_ROUNDS`` sets both, ``SOCIALFEED_RACE_ROUNDS_THREADS`` and
-``SOCIALFEED_RACE_ROUNDS_PROCESSES`` one each. Measured with ``pytest -n 2``
-on a shared two-core machine, the whole module takes about 3 min 15 s:
-some 270 s of test time on PostgreSQL and 95 s on SQLite, shared by the two
-workers (SQLite alone, about 1 min). A round costs about 75 ms on
-PostgreSQL and 30 ms on SQLite when the machine is otherwise idle.
+``SOCIALFEED_RACE_ROUNDS_PROCESSES`` one each. Measured with two pytest-xdist
+workers (``-n 2``) on a two-core machine that other work shared: the whole
+module took 177 to 239 s over six runs, PostgreSQL alone 135 to 174 s and
+SQLite alone about 62 s. On an otherwise idle machine a round costs about
+75 ms on PostgreSQL and 30 ms on SQLite: building the world is half of it.
 """
 
 from __future__ import annotations
