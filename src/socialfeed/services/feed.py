@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from socialfeed.models import FeedItem, Page
 from socialfeed.pagination import DEFAULT_LIMIT, PageRequest, page_of
-from socialfeed.services._lookups import require_ids, require_user, require_users_of
+from socialfeed.services._lookups import require_ids, require_locked, require_users_of
 from socialfeed.services._service import Service
 from socialfeed.services.posts import post_position
 from socialfeed.storage.base import UnitOfWork
@@ -69,7 +69,9 @@ class FeedService(Service):
             return store.rebuild(self._storage, self._settings, user_id)
 
         def work(uow: UnitOfWork) -> int:
-            require_user(uow, user_id)
+            # Locked, so that a deletion of the user waits for the rebuild, or
+            # the rebuild finds the user gone rather than an empty timeline.
+            require_locked(uow, user_id)
             return self._timelines.rebuild(uow, user_id)
 
         return self._write(work)

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Collection
 
-from socialfeed.errors import StorageConflictError
+from socialfeed.errors import NotFoundError, StorageConflictError
 from socialfeed.events import Event, PostLiked, PostUnliked
 from socialfeed.models import LikeState, Page, User
 from socialfeed.pagination import DEFAULT_LIMIT, PageRequest
 from socialfeed.services._lookups import (
     is_id,
     require_locked,
-    require_post,
     require_user,
     user_page,
 )
@@ -83,14 +82,14 @@ class LikeService(Service):
                     )
                     return LikeState(True, count), [liked]
                 if like is True:
-                    return LikeState(True, _current_count(uow, post_id)), []
+                    return _unchanged(uow, user_id, post_id, liked=True), []
             count = uow.likes.remove(user_id, post_id)
-            if count is None and like is None:
-                # The like this toggle found was taken back by an unlike in
-                # between: from the start, the toggle now finds it not liked.
-                raise StorageConflictError("the like changed while it was toggled")
             if count is None:
-                return LikeState(False, _current_count(uow, post_id)), []
+                if like is None:
+                    # The like this toggle found was taken back by an unlike
+                    # in between: from the start, it now finds no like.
+                    raise StorageConflictError("the like changed while it was toggled")
+                return _unchanged(uow, user_id, post_id, liked=False), []
             unliked = PostUnliked(
                 occurred_at=now, user_id=user_id, post_id=post_id, post_author_id=author_id
             )
@@ -99,7 +98,18 @@ class LikeService(Service):
         return self._act(work)
 
 
-def _current_count(uow: UnitOfWork, post_id: int) -> int:
-    # Read again rather than reuse the post read at the start: a concurrent
-    # like that made this one a no-op has committed since then.
-    return require_post(uow, post_id).like_count
+def _unchanged(uow: UnitOfWork, user_id: int, post_id: int, *, liked: bool) -> LikeState:
+    """The answer of a like or unlike that found nothing to do: the state it found.
+
+    Read again rather than reuse the post read at the start, and the like
+    and its count in one statement: a concurrent like or unlike made this
+    one a no-op, and committed since. If another has undone that one in
+    between too, the state is no longer the one found, and the action runs
+    again (its answer must be a state that existed).
+    """
+    state = uow.likes.state(user_id, post_id)
+    if state is None:
+        raise NotFoundError("post")
+    if state.liked != liked:
+        raise StorageConflictError("the like changed while it was read")
+    return state

@@ -9,7 +9,7 @@ from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Protocol
 
-from socialfeed.models import Comment, FeedItem, Hashtag, Post, TrendingHashtag
+from socialfeed.models import Comment, FeedItem, Hashtag, LikeState, Post, TrendingHashtag
 from socialfeed.pagination import PageRequest
 from socialfeed.storage.base.people import FollowEntry
 
@@ -94,6 +94,13 @@ class LikeRepository(Protocol):
 
     def remove(self, user_id: int, post_id: int) -> int | None:
         """Unlike a post; return its new like count, or ``None`` if there was no like."""
+        ...
+
+    def state(self, user_id: int, post_id: int) -> LikeState | None:
+        """Return whether the user likes the post and its like count, read together.
+
+        ``None`` when the post does not exist.
+        """
         ...
 
     def liked_post_ids(self, user_id: int, post_ids: Collection[int]) -> set[int]:

@@ -8,7 +8,7 @@ from datetime import datetime
 
 import attrs
 
-from socialfeed.models import Comment, FeedItem, Hashtag, Post, TrendingHashtag
+from socialfeed.models import Comment, FeedItem, Hashtag, LikeState, Post, TrendingHashtag
 from socialfeed.pagination import PageRequest, Position
 from socialfeed.storage.base import FollowEntry
 from socialfeed.storage.memory._tables import Repository, newest_first, post_position
@@ -101,6 +101,14 @@ class Likes(Repository):
 
     def remove(self, user_id: int, post_id: int) -> int | None:
         return self._remove_like(user_id, post_id)
+
+    def state(self, user_id: int, post_id: int) -> LikeState | None:
+        post = self._t.posts.get(post_id)
+        return (
+            None
+            if post is None
+            else LikeState((user_id, post_id) in self._t.likes, post.like_count)
+        )
 
     def liked_post_ids(self, user_id: int, post_ids: Collection[int]) -> set[int]:
         return {post_id for post_id in post_ids if (user_id, post_id) in self._t.likes}

@@ -22,7 +22,7 @@ from sqlalchemy import (
 )
 
 from socialfeed.errors import NotFoundError
-from socialfeed.models import Comment, FeedItem, Hashtag, Post, TrendingHashtag
+from socialfeed.models import Comment, FeedItem, Hashtag, LikeState, Post, TrendingHashtag
 from socialfeed.pagination import PageRequest
 from socialfeed.storage.base import FollowEntry
 from socialfeed.storage.sql._common import (
@@ -70,11 +70,19 @@ class SQLPosts(Repository):
             "post_image_url": image_url,
             "post_created_at": created_at,
         }
+        counted: tuple[int, str] | None = None
         if self._conn.dialect.name == "postgresql":
-            post_id, author = self._conn.execute(_COUNTED_POST, params).one()
+            row = self._conn.execute(_COUNTED_POST, params).first()
+            if row is not None:
+                counted = (row[0], row[1])
         else:
-            author = self._conn.execute(_COUNT_POST, {"author_id": author_id}).scalar_one()
-            post_id = self._conn.execute(_ADD_POST, params).scalar_one()
+            name = self._conn.execute(_COUNT_POST, {"author_id": author_id}).scalar()
+            if name is not None:
+                counted = (self._conn.execute(_ADD_POST, params).scalar_one(), name)
+        if counted is None:
+            # The author's deletion committed after this transaction read them.
+            raise NotFoundError("user")
+        post_id, author = counted
         return Post(post_id, author_id, author, content, image_url, 0, 0, created_at, None)
 
     def get(self, post_id: int) -> Post | None:
@@ -91,7 +99,9 @@ class SQLPosts(Repository):
             update(posts).where(posts.c.id == post_id).values(content=content, edited_at=edited_at)
         )
         post = self.get(post_id)
-        assert post is not None
+        if post is None:
+            # A deletion of the post committed after this transaction read it.
+            raise NotFoundError("post")
         return post
 
     def delete(self, post_id: int) -> None:
@@ -184,6 +194,10 @@ class SQLLikes(Repository):
         params = {"user_id": user_id, "post_id": post_id}
         removed = self._conn.execute(_REMOVE_LIKE, params).first()
         return None if removed is None else self._count(post_id, -1)
+
+    def state(self, user_id: int, post_id: int) -> LikeState | None:
+        row = self._conn.execute(_LIKE_STATE, {"viewer_id": user_id, "post_id": post_id}).first()
+        return None if row is None else LikeState(bool(row.liked), row.like_count)
 
     def liked_post_ids(self, user_id: int, post_ids: Collection[int]) -> set[int]:
         if not post_ids:
@@ -315,6 +329,9 @@ _COUNT_LIKE = (
     .where(posts.c.id == id_param("post_id"))
     .values(like_count=posts.c.like_count + bindparam("delta"))
     .returning(posts.c.like_count)
+)
+_LIKE_STATE = select(posts.c.like_count, liked_by_viewer(posts.c.id)).where(
+    posts.c.id == id_param("post_id")
 )
 _REMOVE_LIKE = (
     delete(likes)

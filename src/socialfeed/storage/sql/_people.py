@@ -23,7 +23,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.exc import IntegrityError
 
-from socialfeed.errors import ConflictError
+from socialfeed.errors import ConflictError, NotFoundError
 from socialfeed.models import User
 from socialfeed.pagination import PageRequest
 from socialfeed.storage.base import Credentials, FollowEntry, NewUser
@@ -163,7 +163,11 @@ class SQLUsers(Repository):
         statement = (
             update(users).where(users.c.id == user_id).values(**values).returning(*USER_COLUMNS)
         )
-        return to_user(self._conn.execute(statement).one())
+        row = self._conn.execute(statement).first()
+        if row is None:
+            # A deletion of the user committed after this transaction read them.
+            raise NotFoundError("user")
+        return to_user(row)
 
     def set_private(self, user_id: int, is_private: bool) -> None:
         self._conn.execute(update(users).where(users.c.id == user_id).values(is_private=is_private))
