@@ -45,8 +45,8 @@ def test_post_lock_returns_the_post_or_none(storage: Storage) -> None:
 
 
 @pytest.fixture
-def postgresql(request: pytest.FixtureRequest, tmp_path: Path) -> Storage:
-    """An empty PostgreSQL storage."""
+def postgresql(request: pytest.FixtureRequest, tmp_path: Path, postgresql_url: str) -> Storage:
+    """An empty PostgreSQL storage (asking for its URL marks the test ``postgresql``)."""
     return make_storage("postgresql", request, tmp_path)
 
 
