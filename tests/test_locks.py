@@ -40,7 +40,7 @@ def test_post_lock_returns_the_post_or_none(storage: Storage) -> None:
     feed = SocialFeed(storage)
     post = feed.posts.create(feed.accounts.create_profile("alice").id, content="hi")
     with storage.transaction() as uow:
-        assert uow.posts.lock(post.id, deleting=True) == post
+        assert uow.posts.lock(post.id) == post
         assert uow.posts.lock(post.id + 100) is None
 
 

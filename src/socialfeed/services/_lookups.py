@@ -70,12 +70,12 @@ def require_post(uow: UnitOfWork, post_id: int) -> Post:
     return post
 
 
-def require_locked_post(uow: UnitOfWork, post_id: int, *, deleting: bool = False) -> Post:
+def require_locked_post(uow: UnitOfWork, post_id: int) -> Post:
     """Lock the post's row until the transaction ends (`PostRepository.lock`) and return it.
 
     NotFoundError("post") if there is no such post.
     """
-    post = uow.posts.lock(post_id, deleting=deleting) if is_id(post_id) else None
+    post = uow.posts.lock(post_id) if is_id(post_id) else None
     if post is None:
         raise NotFoundError("post")
     return post

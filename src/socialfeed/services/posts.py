@@ -8,7 +8,6 @@ from socialfeed.models import Page, Post
 from socialfeed.pagination import DEFAULT_LIMIT, PageRequest, Position, page_of
 from socialfeed.services._lookups import (
     lock_users,
-    require_locked_post,
     require_post,
     require_user,
 )
@@ -67,10 +66,9 @@ class PostService(Service):
 
         def work(uow: UnitOfWork) -> tuple[None, list[Event]]:
             # Users before posts, the order an account's deletion locks them
-            # in; the post's lock keeps its hashtag links still while they are
-            # uncounted (the hashtag index locks it too).
+            # in (the deletion then locks the post: see PostRepository.delete).
             lock_users(uow, user_id)
-            post = require_locked_post(uow, post_id, deleting=True)
+            post = require_post(uow, post_id)
             if post.author_id != user_id:
                 raise refusal(uow, post, user_id, "Not your post")
             uow.posts.delete(post_id)

@@ -29,13 +29,13 @@ class PostRepository(Protocol):
         """Return the post, or ``None``."""
         ...
 
-    def lock(self, post_id: int, *, deleting: bool = False) -> Post | None:
+    def lock(self, post_id: int) -> Post | None:
         """Lock the post's row until the transaction ends and return the post, or ``None``.
 
-        What rewrites the rows that hang on a post (its hashtag links) or
-        deletes it locks it first, so that a deletion never misses a link
-        written beside it. ``deleting`` also holds off inserts that refer to
-        the post (likes, comments). A plain read where writes run one at a time.
+        What rewrites the rows that hang on a post (its hashtag links, by the
+        hashtag index) locks it first, as `delete` does, so that a deletion
+        never misses a link written beside it. A plain read where writes run
+        one at a time.
         """
         ...
 

@@ -36,7 +36,7 @@ class Posts(Repository):
     def get(self, post_id: int) -> Post | None:
         return self._t.posts.get(post_id)
 
-    def lock(self, post_id: int, *, deleting: bool = False) -> Post | None:
+    def lock(self, post_id: int) -> Post | None:
         # Transactions run one at a time here: nothing to lock.
         return self._t.posts.get(post_id)
 

@@ -89,9 +89,8 @@ class SQLPosts(Repository):
         row = self._conn.execute(_POST, {"post_id": post_id}).first()
         return None if row is None else to_post(row)
 
-    def lock(self, post_id: int, *, deleting: bool = False) -> Post | None:
-        statement = _LOCK_POST_FOR_DELETE if deleting else _LOCK_POST
-        row = self._conn.execute(statement, {"post_id": post_id}).first()
+    def lock(self, post_id: int) -> Post | None:
+        row = self._conn.execute(_LOCK_POST, {"post_id": post_id}).first()
         return None if row is None else to_post(row)
 
     def set_content(self, post_id: int, content: str | None, edited_at: datetime) -> Post:
@@ -107,6 +106,16 @@ class SQLPosts(Repository):
     def delete(self, post_id: int) -> None:
         # Comments, likes, hashtag links and notifications go with the post
         # through ON DELETE CASCADE; only the counters need a hand.
+        params = {"post_id": post_id}
+        # First the likes and comments: an unlike or a comment's deletion
+        # holds its row, then wants the post's to count it off. Taking the
+        # post first would deadlock with them; this way they finish first.
+        self._conn.execute(_UNLIKE_POST, params)
+        self._conn.execute(_UNCOMMENT_POST, params)
+        # Then the post, for deletion: its hashtag links hold still until
+        # uncounted (the hashtag index locks the post before relinking it),
+        # and new likes and comments wait, then find it gone.
+        self._conn.execute(_LOCK_POST_FOR_DELETE, params)
         self._conn.execute(uncount_hashtags(post_hashtags.c.post_id == post_id))
         author_id = self._conn.execute(
             delete(posts).where(posts.c.id == post_id).returning(posts.c.author_id)
@@ -281,7 +290,11 @@ _POST = (
 )
 # Only the post's row: its author's is not locked with it (see SQLUsers.lock).
 _LOCK_POST = _POST.with_for_update(of=posts, key_share=True)
-_LOCK_POST_FOR_DELETE = _POST.with_for_update(of=posts)
+_LOCK_POST_FOR_DELETE = (
+    select(posts.c.id).where(posts.c.id == id_param("post_id")).with_for_update()
+)
+_UNLIKE_POST = delete(likes).where(likes.c.post_id == id_param("post_id"))
+_UNCOMMENT_POST = delete(comments).where(comments.c.post_id == id_param("post_id"))
 _COUNT_POST = (
     update(users)
     .where(users.c.id == id_param("author_id"))

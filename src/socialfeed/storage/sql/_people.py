@@ -182,8 +182,11 @@ class SQLUsers(Repository):
         execute = self._conn.execute
         params = {"user_id": user_id}
         if self._conn.dialect.name == "postgresql":
-            # Their posts' hashtag links must hold still until uncounted
-            # below (the hashtag index locks a post before it relinks it).
+            # Likes and comments on their posts first, as a post's deletion
+            # does (SQLPosts.delete says why); then their posts, whose
+            # hashtag links must hold still until uncounted below.
+            execute(_UNLIKE_THEIR_POSTS, params)
+            execute(_UNCOMMENT_THEIR_POSTS, params)
             execute(_LOCK_THEIR_POSTS, params)
             # An unlike or a moderator's comment deletion may take away rows
             # of theirs meanwhile: only what these statements delete is
@@ -305,9 +308,10 @@ class SQLFollows(Repository):
 # The statements of the hot paths, built once (see PagedQuery for why).
 _USER = select(*USER_COLUMNS).where(users.c.id == id_param("user_id"))
 _THEIRS = id_param("user_id")
-_LOCK_THEIR_POSTS = (
-    select(posts.c.id).where(posts.c.author_id == _THEIRS).order_by(posts.c.id).with_for_update()
-)
+_THEIR_POSTS = select(posts.c.id).where(posts.c.author_id == _THEIRS)
+_LOCK_THEIR_POSTS = _THEIR_POSTS.order_by(posts.c.id).with_for_update()
+_UNLIKE_THEIR_POSTS = delete(likes).where(likes.c.post_id.in_(_THEIR_POSTS))
+_UNCOMMENT_THEIR_POSTS = delete(comments).where(comments.c.post_id.in_(_THEIR_POSTS))
 _UNCOUNT_THEIR_LIKES = (
     update(posts)
     .where(posts.c.id.in_(select(likes.c.post_id).where(likes.c.user_id == _THEIRS)))
