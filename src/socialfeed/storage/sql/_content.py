@@ -107,15 +107,12 @@ class SQLPosts(Repository):
         # Comments, likes, hashtag links and notifications go with the post
         # through ON DELETE CASCADE; only the counters need a hand.
         params = {"post_id": post_id}
-        # First the likes and comments: an unlike or a comment's deletion
-        # holds its row, then wants the post's to count it off. Taking the
-        # post first would deadlock with them; this way they finish first.
-        self._conn.execute(_UNLIKE_POST, params)
-        self._conn.execute(_UNCOMMENT_POST, params)
-        # Then the post, for deletion: its hashtag links hold still until
-        # uncounted (the hashtag index locks the post before relinking it),
-        # and new likes and comments wait, then find it gone.
-        self._conn.execute(_LOCK_POST_FOR_DELETE, params)
+        # Likes and comments first: an unlike or a comment's deletion holds its
+        # row, then wants the post's; taking the post first would deadlock.
+        # Then the post: its hashtag links hold still until uncounted (the
+        # index locks it to relink), and new likes and comments wait.
+        for statement in (_UNLIKE_POST, _UNCOMMENT_POST, _LOCK_POST_FOR_DELETE):
+            self._conn.execute(statement, params)
         self._conn.execute(uncount_hashtags(post_hashtags.c.post_id == post_id))
         author_id = self._conn.execute(
             delete(posts).where(posts.c.id == post_id).returning(posts.c.author_id)
@@ -290,11 +287,10 @@ _POST = (
 )
 # Only the post's row: its author's is not locked with it (see SQLUsers.lock).
 _LOCK_POST = _POST.with_for_update(of=posts, key_share=True)
-_LOCK_POST_FOR_DELETE = (
-    select(posts.c.id).where(posts.c.id == id_param("post_id")).with_for_update()
-)
-_UNLIKE_POST = delete(likes).where(likes.c.post_id == id_param("post_id"))
-_UNCOMMENT_POST = delete(comments).where(comments.c.post_id == id_param("post_id"))
+_THE_POST = id_param("post_id")
+_LOCK_POST_FOR_DELETE = select(posts.c.id).where(posts.c.id == _THE_POST).with_for_update()
+_UNLIKE_POST = delete(likes).where(likes.c.post_id == _THE_POST)
+_UNCOMMENT_POST = delete(comments).where(comments.c.post_id == _THE_POST)
 _COUNT_POST = (
     update(users)
     .where(users.c.id == id_param("author_id"))
