@@ -14,11 +14,13 @@ from pathlib import Path
 
 import attrs
 import pytest
-from sqlalchemy import text
+from sqlalchemy import select, text
+from sqlalchemy.exc import OperationalError
 
 from socialfeed import SocialFeed
 from socialfeed.models import Post, User
 from socialfeed.storage import SQLStorage, Storage
+from socialfeed.storage.sql.schema import users
 from tests.conftest import make_storage
 
 WAIT_TIMEOUT = 10.0
@@ -33,6 +35,17 @@ def test_user_lock_returns_the_users_that_exist_by_id(storage: Storage) -> None:
     with storage.transaction() as uow:
         locked = uow.users.lock([bob.id, alice.id, bob.id + 100])
     assert locked == {alice.id: alice, bob.id: bob}
+
+
+def test_a_deletion_lock_returns_only_the_users_asked_for(storage: Storage) -> None:
+    """users.lock(deleting=True) returns the users asked for, not those it locks with them."""
+    feed = SocialFeed(storage)
+    alice = feed.accounts.create_profile("alice")
+    bob = feed.accounts.create_profile("bob")
+    feed.follows.follow(alice.id, bob.id)
+    with storage.transaction() as uow:
+        locked = uow.users.lock([bob.id], deleting=True)
+    assert locked == {bob.id: feed.users.get(bob.id)}
 
 
 def test_post_lock_returns_the_post_or_none(storage: Storage) -> None:
@@ -154,3 +167,48 @@ def test_a_deletion_lock_holds_off_rows_that_refer_to_the_user(
     # The transaction ends without deleting anyone: the like goes on.
     like.join(WAIT_TIMEOUT)
     assert liking.likes() == 1
+
+
+def is_locked(storage: Storage, user_id: int) -> bool:
+    """Whether another transaction holds a lock on the user's row that a follow would wait for."""
+    assert isinstance(storage, SQLStorage)
+    query = (
+        select(users.c.id).where(users.c.id == user_id).with_for_update(key_share=True, nowait=True)
+    )
+    with storage.engine.connect() as conn:
+        try:
+            conn.execute(query)
+        except OperationalError:
+            return True
+    return False
+
+
+def test_a_deletion_lock_also_holds_everyone_the_user_follows_or_is_followed_by(
+    postgresql: Storage, in_background: Background
+) -> None:
+    """A deletion locks the user's follow partners, even one whose follow committed as it waited."""
+    feed = SocialFeed(postgresql)
+    alice, bob, carol, dave, erin = (
+        feed.accounts.create_profile(name) for name in ("alice", "bob", "carol", "dave", "erin")
+    )
+    feed.follows.follow(alice.id, bob.id)
+    feed.follows.follow(bob.id, dave.id)
+    held, release = threading.Event(), threading.Event()
+
+    def lock_for_deletion() -> None:
+        with postgresql.transaction() as uow:
+            uow.users.lock([bob.id], deleting=True)
+            held.set()
+            release.wait(WAIT_TIMEOUT)
+
+    try:
+        with postgresql.transaction() as uow:
+            uow.users.lock([bob.id, carol.id])
+            uow.follows.add(carol.id, bob.id, feed.users.get(bob.id).created_at)
+            in_background(lock_for_deletion)
+            wait_until_blocked(postgresql)
+        assert held.wait(WAIT_TIMEOUT)
+        everyone = (alice, bob, carol, dave, erin)
+        assert [is_locked(postgresql, user.id) for user in everyone] == [True] * 4 + [False]
+    finally:
+        release.set()

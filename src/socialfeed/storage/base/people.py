@@ -78,12 +78,14 @@ class UserRepository(Protocol):
         a request, a block, an account's privacy or its deletion) locks every
         user it involves before it reads anything else: two such actions that
         share a user then run one after the other, and the second reads what
-        the first committed. Rows are locked in id order, so two actions on
-        the same pair cannot deadlock. ``deleting`` takes the stronger lock a
-        deletion needs, which also waits for, then holds off, every insert
-        that refers to these users (a like, a comment, a message of theirs).
-        Where write transactions already run one at a time (memory, SQLite)
-        this is a plain read.
+        the first committed. Rows are locked in id order, so actions that
+        share users cannot deadlock on them. ``deleting`` first locks, in the
+        same order, everyone these users follow or are followed by (whose
+        counters the deletion updates), then takes the stronger lock a
+        deletion needs on these users, which waits for, then holds off,
+        every insert that refers to them (a like, a comment, a message of
+        theirs); only these users are returned. Where write transactions
+        already run one at a time (memory, SQLite) this is a plain read.
         """
         ...
 

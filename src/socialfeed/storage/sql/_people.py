@@ -19,9 +19,11 @@ from sqlalchemy import (
     insert,
     or_,
     select,
+    union,
     update,
 )
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.sql.elements import BindParameter
 
 from socialfeed.errors import ConflictError, NotFoundError
 from socialfeed.models import User
@@ -88,8 +90,21 @@ class SQLUsers(Repository):
         return None if row is None else to_user(row)
 
     def lock(self, user_ids: Collection[int], *, deleting: bool = False) -> dict[int, User]:
-        statement = _LOCK_FOR_DELETE if deleting else _LOCK
-        rows = self._conn.execute(statement, {"user_ids": sorted(user_ids)})
+        params = {"user_ids": sorted(user_ids)}
+        if not deleting:
+            return {user.id: user for user in map(to_user, self._conn.execute(_LOCK, params))}
+        # A deletion updates the counters of everyone the users follow or
+        # are followed by, so it first locks them too, with the users, in the
+        # one id order every action uses. A follow that committed while this
+        # waited is not in the statement's snapshot: lock again until every
+        # partner is held (rows already held are granted at once). Only then
+        # is the lock on the users raised to FOR UPDATE, which waits for the
+        # inserts that refer to them; none of those waits for a partner.
+        while True:
+            held = self._conn.execute(_LOCK_WITH_PARTNERS, params).scalars().all()
+            if set(self._conn.execute(_PARTNERS, params).scalars()) <= set(held):
+                break
+        rows = self._conn.execute(_LOCK_FOR_DELETE, params)
         return {user.id: user for user in map(to_user, rows)}
 
     def get_by_username(self, username_key: str) -> User | None:
@@ -349,9 +364,20 @@ _REMOVE_THEIR_COMMENTS = _remove_and_uncount(comments, comments.c.author_id, pos
 # through, so likes, comments and posts are not held up. A deletion needs
 # FOR UPDATE, which holds those inserts off until it is done. ORDER BY id:
 # the rows are locked in that order (SQLite has no FOR clause; it is left out).
-_LOCKED = select(*USER_COLUMNS).where(users.c.id.in_(bindparam("user_ids", expanding=True)))
-_LOCK = _LOCKED.order_by(users.c.id).with_for_update(key_share=True)
-_LOCK_FOR_DELETE = _LOCKED.order_by(users.c.id).with_for_update()
+_USER_IDS: BindParameter[list[int]] = bindparam("user_ids", expanding=True)
+_PARTNERS = union(
+    select(follows.c.followee_id).where(follows.c.follower_id.in_(_USER_IDS)),
+    select(follows.c.follower_id).where(follows.c.followee_id.in_(_USER_IDS)),
+)
+_LOCKED = select(*USER_COLUMNS).where(users.c.id.in_(_USER_IDS)).order_by(users.c.id)
+_LOCK = _LOCKED.with_for_update(key_share=True)
+_LOCK_FOR_DELETE = _LOCKED.with_for_update()
+_LOCK_WITH_PARTNERS = (
+    select(users.c.id)
+    .where(or_(users.c.id.in_(_USER_IDS), users.c.id.in_(_PARTNERS)))
+    .order_by(users.c.id)
+    .with_for_update(key_share=True)
+)
 _CAN_SEE = select(visible_author(VIEWER, users.c.id)).where(users.c.id == id_param("owner_id"))
 _FOLLOWER, _FOLLOWEE = id_param("follower_id"), id_param("followee_id")
 # One statement for both users: rows are locked in one order, so two
