@@ -103,10 +103,10 @@ def test_block_removes_pending_follow_requests_both_ways(
     assert (event.blocker_id, event.blocked_id) == (alice.id, bob.id)
 
 
-def test_block_removes_notifications_from_the_blocked_user_to_the_blocker_only(
+def test_block_hides_the_notifications_between_the_two_users_both_ways(
     notified: SocialFeed, events: EventRecorder, alice: User, bob: User, carol: User
 ) -> None:
-    """The blocker loses the notifications the blocked user caused; the reverse ones stay."""
+    """A block hides every notification between the two users, either way; others stay."""
     post = notified.posts.create(alice.id, content="hello")
     notified.likes.like(bob.id, post.id)
     notified.comments.add(post.id, bob.id, "hi")
@@ -120,7 +120,8 @@ def test_block_removes_notifications_from_the_blocked_user_to_the_blocker_only(
 
     assert actors(notified, alice) == [("like", carol.id)]
     assert notified.notifications.unread_count(alice.id) == 1
-    assert actors(notified, bob) == [("follow", alice.id)]
+    assert actors(notified, bob) == []
+    assert notified.notifications.unread_count(bob.id) == 0
     event = events.only(UserBlocked)
     assert (event.blocker_id, event.blocked_id) == (alice.id, bob.id)
 
@@ -267,7 +268,7 @@ def test_unblock_restores_nothing_and_sends_user_unblocked(
     bob: User,
     carol: User,
 ) -> None:
-    """Unblocking lifts the block but brings back no follow, request or notification."""
+    """Unblocking lifts the block but brings back no follow or request; notifications show again."""
     notified.follows.follow(alice.id, bob.id)
     notified.follows.follow(bob.id, alice.id)
     notified.users.set_private(alice.id, True)
@@ -285,7 +286,8 @@ def test_unblock_restores_nothing_and_sends_user_unblocked(
     assert counts(notified, alice) == (0, 0)
     assert counts(notified, bob) == (0, 0)
     assert ids(notified.follow_requests.incoming(alice.id).items) == []
-    assert actors(notified, alice) == []
+    assert actors(notified, alice) == [("follow", bob.id)]
+    assert actors(notified, bob) == [("follow", alice.id)]
     event = events.only(UserUnblocked)
     assert (event.blocker_id, event.blocked_id) == (alice.id, bob.id)
     assert before < event.occurred_at < clock.now()

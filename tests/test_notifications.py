@@ -57,13 +57,11 @@ def assert_announced(events: EventRecorder, *notes: Notification) -> None:
             e.kind,
             e.post_id,
             e.comment_id,
-            e.occurred_at,
         )
         for e in events.of_type(NotificationCreated)
     ]
     assert sent == [
-        (n.id, n.recipient_id, n.actor_id, n.kind, n.post_id, n.comment_id, n.created_at)
-        for n in notes
+        (n.id, n.recipient_id, n.actor_id, n.kind, n.post_id, n.comment_id) for n in notes
     ]
 
 

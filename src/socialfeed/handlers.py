@@ -10,12 +10,14 @@ HashtagHandler().connect(feed)
 
 Handlers connect with strong references (a receiver defined inside a function
 would otherwise vanish with it), listen to that one facade only, and run
-after the action committed, each in a transaction of its own. An event
-delivered twice stores nothing twice: notifications are unique per event id
-and recipient, and the hashtag index is rebuilt from the post's current
-content (the second delivery still sends ``hashtags_extracted`` again). An
-event about a post, comment or user that was deleted before the handler ran
-is skipped (``NotFoundError`` is suppressed).
+after the action committed, each in a transaction of its own. What they
+leave in the database depends on the events alone, not on when, in what
+order or how often they arrive: notifications are keyed by what caused them
+and hidden at read time by blocks, mutes and privacy, and the hashtag index
+is rebuilt from the post's current content (a repeat still sends
+``hashtags_extracted`` again). An event about a post, comment or user that
+was deleted before the handler ran is skipped (``NotFoundError`` is
+suppressed): the deletion took with it what the handler would have stored.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 from contextlib import suppress
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from blinker import NamedSignal
@@ -32,6 +34,7 @@ from socialfeed import signals
 from socialfeed.errors import NotFoundError
 from socialfeed.events import (
     CommentAdded,
+    Event,
     FollowRequestApproved,
     PostCreated,
     PostEdited,
@@ -46,6 +49,9 @@ if TYPE_CHECKING:
 __all__ = ["HashtagHandler", "NotificationHandler"]
 
 Receiver = Callable[..., None]
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_KEYS = uuid.UUID("3cb2a3db-a09c-4339-a220-b1f735e2132a")  # namespace of the derived keys
 
 
 class _Handler:
@@ -93,13 +99,23 @@ class _Handler:
 class NotificationHandler(_Handler):
     """Notifies on likes, comments, follows (approved requests included) and @mentions.
 
-    Nobody is notified of their own doing. A like that follows an unlike of
-    the same post, or a follow that follows an unfollow, within
-    ``quiet_period`` (one day by default) does not notify again, so toggling
-    cannot flood anyone.
+    What it stores is a function of the events alone, not of when or how
+    often they arrive (see "Handlers and timing" in the docs): each
+    notification is keyed by what caused it and dated by the event, and the
+    rules that depend on later state (blocks, mutes, who may see a post) are
+    applied when notifications are read. So in-process receivers, late
+    workers, repeats and replays all end with the same notifications.
+
+    Nobody is notified of their own doing. Likes of one post by one person,
+    and follows of one person by another, fold into one notification per
+    ``quiet_period`` window (windows of one day by default, counted from the
+    Unix epoch, UTC), so toggling cannot flood anyone; ``timedelta(0)``
+    notifies every one of them.
     """
 
     def __init__(self, *, quiet_period: timedelta = timedelta(days=1)) -> None:
+        if quiet_period < timedelta(0):
+            raise ValueError("quiet_period cannot be negative")
         self.quiet_period = quiet_period
         self._receivers = {
             signals.post_liked: self._on_post_liked,
@@ -111,15 +127,32 @@ class NotificationHandler(_Handler):
             signals.post_edited: self._on_post_written,
         }
 
+    def quiet_key(self, event: Event, kind: str, actor_id: int, subject_id: int) -> uuid.UUID:
+        """The key of an actor's notifications of a kind about a subject in the event's window.
+
+        Every event of the same actor, kind and subject within one
+        ``quiet_period`` window has the same key, so it stores one
+        notification, dated by the earliest of them.
+        """
+        if not self.quiet_period:
+            return event.event_id
+        window = (event.occurred_at - _EPOCH) // self.quiet_period
+        return uuid.uuid5(_KEYS, f"{kind}:{actor_id}:{subject_id}:{window}")
+
+    @staticmethod
+    def mention_key(post_id: int) -> uuid.UUID:
+        """The key of the mentions in a post and its edits: each user is notified once per post."""
+        return uuid.uuid5(_KEYS, f"mention:{post_id}")
+
     def _on_post_liked(self, feed: SocialFeed, *, event: PostLiked) -> None:
         with suppress(NotFoundError):
             feed.notifications.notify(
                 event.post_author_id,
                 event.user_id,
                 "like",
-                event_id=event.event_id,
+                event_id=self.quiet_key(event, "like", event.user_id, event.post_id),
                 post_id=event.post_id,
-                unless_notified_since=event.occurred_at - self.quiet_period,
+                occurred_at=event.occurred_at,
             )
 
     def _on_comment_added(self, feed: SocialFeed, *, event: CommentAdded) -> None:
@@ -131,46 +164,50 @@ class NotificationHandler(_Handler):
                 event_id=event.event_id,
                 post_id=event.post_id,
                 comment_id=event.comment_id,
+                occurred_at=event.occurred_at,
             )
         with suppress(NotFoundError):
+            # The comment's own key: its post's author, mentioned, is told once.
             feed.notifications.notify_mentions(
                 event.author_id,
                 event.content,
                 event_id=event.event_id,
                 post_id=event.post_id,
                 comment_id=event.comment_id,
+                occurred_at=event.occurred_at,
             )
 
     def _on_user_followed(self, feed: SocialFeed, *, event: UserFollowed) -> None:
-        with suppress(NotFoundError):
-            feed.notifications.notify(
-                event.followee_id,
-                event.follower_id,
-                "follow",
-                event_id=event.event_id,
-                unless_notified_since=event.occurred_at - self.quiet_period,
-            )
+        self._notify_follow(feed, event, event.follower_id, event.followee_id)
 
     def _on_request_approved(self, feed: SocialFeed, *, event: FollowRequestApproved) -> None:
-        with suppress(NotFoundError):
-            feed.notifications.notify(
-                event.owner_id, event.requester_id, "follow", event_id=event.event_id
-            )
+        self._notify_follow(feed, event, event.requester_id, event.owner_id)
 
     def _on_visibility_changed(self, feed: SocialFeed, *, event: VisibilityChanged) -> None:
+        # Going public approves every pending request: each is a follow.
         for requester_id in event.approved_requester_ids:
-            # One event approves many: each follow gets its own stable id, so a
-            # redelivered event still notifies each follower once.
-            follow_event_id = uuid.uuid5(event.event_id, str(requester_id))
-            with suppress(NotFoundError):
-                feed.notifications.notify(
-                    event.user_id, requester_id, "follow", event_id=follow_event_id
-                )
+            self._notify_follow(feed, event, requester_id, event.user_id)
+
+    def _notify_follow(
+        self, feed: SocialFeed, event: Event, follower_id: int, followee_id: int
+    ) -> None:
+        with suppress(NotFoundError):
+            feed.notifications.notify(
+                followee_id,
+                follower_id,
+                "follow",
+                event_id=self.quiet_key(event, "follow", follower_id, followee_id),
+                occurred_at=event.occurred_at,
+            )
 
     def _on_post_written(self, feed: SocialFeed, *, event: PostCreated | PostEdited) -> None:
         with suppress(NotFoundError):
             feed.notifications.notify_mentions(
-                event.author_id, event.content, event_id=event.event_id, post_id=event.post_id
+                event.author_id,
+                event.content,
+                event_id=self.mention_key(event.post_id),
+                post_id=event.post_id,
+                occurred_at=event.occurred_at,
             )
 
 

@@ -15,7 +15,7 @@ which `Model.stamp` and `Model.since` account for.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Hashable, Iterable
 from datetime import UTC, datetime, timedelta
 
 from attrs import define, field
@@ -23,7 +23,6 @@ from attrs import define, field
 from socialfeed.models import NotificationKind
 
 START = datetime(2026, 1, 1, tzinfo=UTC)
-EVER = datetime.min.replace(tzinfo=UTC)
 
 Stamp = tuple[datetime, int]
 """When a row was written: the time, and the action's rank when the clock ticks (else 0).
@@ -32,8 +31,9 @@ Lists ordered by (time, other user's id) break ties by that id only when
 the times are equal, which happens only when the clock does not tick.
 """
 
-# The notification handler's default: a like or follow repeated within a day notifies once.
+# The notification handler's default: likes or follows repeated within a day's window notify once.
 QUIET_PERIOD = timedelta(days=1)
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 STORY_LIFETIME = timedelta(hours=24)
 
 
@@ -103,6 +103,8 @@ class Notification:
     post: int | None
     comment: int | None
     created_at: datetime
+    cause: Hashable
+    """What keys it: one notification per cause and recipient."""
     read: bool = False
 
     def key(self) -> tuple[int, str, int | None, int | None, bool]:
@@ -322,8 +324,19 @@ class Model:
         return sum(1 for m in self.messages.values() if m.receiver == user and not m.read)
 
     def notifications_of(self, user: int) -> list[Notification]:
-        """The user's notifications, newest first."""
-        return [n for n in reversed(self.notifications) if n.recipient == user]
+        """The user's notifications they may see now, newest first.
+
+        Blocks either way, the user's running mutes and posts they may not
+        see hide notifications for as long as they hold.
+        """
+        return [
+            n
+            for n in reversed(self.notifications)
+            if n.recipient == user
+            and not self.blocked_between(user, n.actor)
+            and not self.muting(user, n.actor)
+            and (n.post is None or self.can_see(user, self.posts[n.post].author))
+        ]
 
     def notification_groups(
         self, user: int
@@ -361,19 +374,18 @@ class Model:
 
     def notify(
         self,
-        notified: set[int],
+        cause: Hashable,
         recipient: int,
         actor: int,
         kind: NotificationKind,
         *,
         post: int | None = None,
         comment: int | None = None,
-        since: datetime | None = None,
     ) -> None:
-        """Store what one ``notify`` call of one event stores; ``notified`` holds its recipients.
+        """Store what one ``notify`` call stores: one notification per cause and recipient.
 
-        An event notifies each recipient at most once, so a mention of the
-        post's author in a comment adds nothing to the comment notification.
+        A mention of the post's author in a comment has the comment's cause,
+        so it adds nothing to the comment notification.
         """
         if recipient == actor or recipient not in self.users or actor not in self.users:
             return
@@ -381,33 +393,24 @@ class Model:
             return
         if comment is not None and comment not in self.comments:
             return
-        if self.blocked_between(recipient, actor) or self.muting(recipient, actor):
+        if any((n.cause, n.recipient) == (cause, recipient) for n in self.notifications):
             return
-        if post is not None and not self.can_see(recipient, self.posts[post].author):
-            return
-        if since is not None and any(
-            (n.recipient, n.actor, n.kind, n.post) == (recipient, actor, kind, post)
-            and self.since(n.created_at, since)
-            for n in self.notifications
-        ):
-            return
-        if recipient in notified:
-            return
-        notified.add(recipient)
         self.notifications.append(
-            Notification(recipient, actor, kind, post, comment, created_at=self.now)
+            Notification(recipient, actor, kind, post, comment, created_at=self.now, cause=cause)
         )
 
+    def window(self) -> int:
+        """The handler's quiet-period window of now."""
+        return (self.now - EPOCH) // QUIET_PERIOD
+
     def notify_mention(
-        self, notified: set[int], actor: int, text: Text, post: int, comment: int | None = None
+        self, cause: Hashable, actor: int, text: Text, post: int, comment: int | None = None
     ) -> None:
-        """Notify the user ``text`` mentions, once per post and actor."""
+        """Notify the user ``text`` mentions, once per cause."""
         mention = (text.mention or "").lower()
         named = [u.id for u in self.users.values() if u.key == mention]
         for recipient in named:
-            self.notify(
-                notified, recipient, actor, "mention", post=post, comment=comment, since=EVER
-            )
+            self.notify(cause, recipient, actor, "mention", post=post, comment=comment)
 
     def drop_notifications(self, doomed: set[int], *, posts: set[int], comments: set[int]) -> None:
         """Forget the notifications of deleted users, posts and comments."""
@@ -425,13 +428,13 @@ class Model:
     def follow(self, follower: int, followee: int) -> None:
         """Record a follow that began now, and notify the followee."""
         self.follows[(follower, followee)] = self.stamp()
-        self.notify(set(), followee, follower, "follow", since=self.now - QUIET_PERIOD)
+        self.notify(("follow", follower, followee, self.window()), followee, follower, "follow")
 
     def approve(self, requester: int, owner: int, at: Stamp | None = None) -> None:
-        """Turn a pending request into a follow; approval notifies without a quiet period."""
+        """Turn a pending request into a follow, notified as a follow is."""
         del self.requests[(requester, owner)]
         self.follows[(requester, owner)] = at or self.stamp()
-        self.notify(set(), owner, requester, "follow")
+        self.notify(("follow", requester, owner, self.window()), owner, requester, "follow")
 
     def go_public(self, user: int) -> None:
         """Make an account public, approving every pending request, oldest first.
@@ -445,24 +448,21 @@ class Model:
             self.approve(requester, user, at)
 
     def block(self, blocker: int, blocked: int) -> None:
-        """Record a block: follows and requests end both ways, the blocked one's notices go."""
+        """Record a block: follows and requests end both ways (reads hide the notifications)."""
         self.blocks.add((blocker, blocked))
         for pair in ((blocker, blocked), (blocked, blocker)):
             self.follows.pop(pair, None)
             self.requests.pop(pair, None)
-        self.notifications = [
-            n for n in self.notifications if (n.actor, n.recipient) != (blocked, blocker)
-        ]
 
     def add_post(self, post: Post) -> None:
         """Record a new post and its mention."""
         self.posts[post.id] = post
-        self.notify_mention(set(), post.author, post.text, post.id)
+        self.notify_mention(("mention", post.id), post.author, post.text, post.id)
 
     def edit_post(self, post: int, text: Text) -> None:
         """Replace a post's text; a new mention notifies once."""
         self.posts[post].text = text
-        self.notify_mention(set(), self.posts[post].author, text, post)
+        self.notify_mention(("mention", post), self.posts[post].author, text, post)
 
     def delete_post(self, post: int) -> None:
         """Forget a post with its comments, likes and notifications."""
@@ -476,12 +476,10 @@ class Model:
     def add_comment(self, comment: Comment, text: Text) -> None:
         """Record a comment; notify the post's author, then the user it mentions."""
         self.comments[comment.id] = comment
-        notified: set[int] = set()
+        cause = ("comment", comment.id)
         author = self.posts[comment.post].author
-        self.notify(
-            notified, author, comment.author, "comment", post=comment.post, comment=comment.id
-        )
-        self.notify_mention(notified, comment.author, text, comment.post, comment.id)
+        self.notify(cause, author, comment.author, "comment", post=comment.post, comment=comment.id)
+        self.notify_mention(cause, comment.author, text, comment.post, comment.id)
 
     def delete_comment(self, comment: int) -> None:
         """Forget a comment and its notifications."""
@@ -489,10 +487,10 @@ class Model:
         self.drop_notifications(set(), posts=set(), comments={comment})
 
     def like(self, user: int, post: int) -> None:
-        """Record a like; a like repeated within the quiet period does not notify again."""
+        """Record a like; a like repeated within the quiet-period window does not notify again."""
         self.likes[(user, post)] = self.stamp()
         author = self.posts[post].author
-        self.notify(set(), author, user, "like", post=post, since=self.now - QUIET_PERIOD)
+        self.notify(("like", user, post, self.window()), author, user, "like", post=post)
 
     def delete_user(self, user: int) -> None:
         """Erase a user and all that is theirs."""

@@ -704,6 +704,8 @@ class SocialFeedMachine(RuleBasedStateMachine):
         notification = self.model.notifications[index % len(self.model.notifications)]
         recipient = notification.recipient
         mine = self.model.notifications_of(recipient)
+        if notification not in mine:
+            return  # hidden from its recipient now (a block, a mute, a post they may not see)
         listed = self.feed.notifications.list(recipient, limit=MAX_LIMIT).items
         position = mine.index(notification)
         target = listed[position]
@@ -731,7 +733,8 @@ class SocialFeedMachine(RuleBasedStateMachine):
         if user_id not in self.model.users:
             self.refused(NotFoundError, act)
             return
-        unread = [n for n in self.model.notifications_of(user_id) if not n.read]
+        # Hidden ones too: they show again, read, once what hides them ends.
+        unread = [n for n in self.model.notifications if n.recipient == user_id and not n.read]
         assert self.accepted(AllNotificationsRead if unread else None, act) == len(unread)
         for notification in unread:
             notification.read = True

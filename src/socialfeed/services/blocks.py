@@ -24,10 +24,11 @@ class BlockService(Service):
     """Blocking another user.
 
     A block ends the follows between the two in both directions (counters
-    fixed), rejects pending follow requests between them, and removes the
-    notifications the blocked user caused the blocker. From then on neither
-    can follow, like, comment on, message or see the other's content; the
-    blocked user finds the blocker not found. Unblocking restores nothing.
+    fixed) and rejects pending follow requests between them. From then on
+    neither can follow, like, comment on, message or see the other's
+    content, and the notifications between them, either way, are hidden
+    from both; the blocked user finds the blocker not found. Unblocking
+    restores no follow or request; the notifications show again.
     """
 
     def block(self, blocker_id: int, blocked_id: int) -> None:
@@ -46,7 +47,6 @@ class BlockService(Service):
                 if uow.follows.remove(a, b):
                     self._timelines.unfollowed(uow, a, b)
                 uow.follow_requests.remove(a, b)
-            uow.notifications.delete_from(blocked_id, blocker_id)
             return None, [
                 UserBlocked(occurred_at=now, blocker_id=blocker_id, blocked_id=blocked_id)
             ]

@@ -10,14 +10,13 @@ from typing import Protocol
 from socialfeed import text
 from socialfeed.errors import NotFoundError, ValidationError
 from socialfeed.events import AllNotificationsRead, Event, NotificationCreated, NotificationRead
-from socialfeed.models import Notification, NotificationGroup, NotificationKind, Page, Post
+from socialfeed.models import Notification, NotificationGroup, NotificationKind, Page, Post, User
 from socialfeed.pagination import DEFAULT_LIMIT, PageRequest, Position, page_of
 from socialfeed.services._context import Context
 from socialfeed.services._lookups import (
     is_id,
     require_comment,
     require_ids,
-    require_locked,
     require_post,
     require_user,
     require_users_of,
@@ -89,35 +88,36 @@ class NotificationService(Service):
         event_id: uuid.UUID,
         post_id: int | None = None,
         comment_id: int | None = None,
-        unless_notified_since: datetime | None = None,
+        occurred_at: datetime | None = None,
     ) -> Notification | None:
-        """Store a notification and return it, or ``None`` when there is nothing to store.
+        """Store a notification keyed by ``event_id``; return it if the recipient may see it now.
 
-        Nothing is stored when the actor is the recipient (nobody is notified
-        of their own doing), when there is a block between them, when the
-        recipient muted the actor, when the recipient may not see the post it
-        is about, when this event already notified this recipient (a
-        redelivered event), or when the same actor already caused the same
-        kind of notification about the same post at or after
-        ``unless_notified_since``. A recipient, actor, post or comment that no
-        longer exists raises `NotFoundError`.
+        ``occurred_at`` (now by default) is the time of the event, which dates
+        the notification. Nothing is stored when the actor is the recipient
+        (nobody is notified of their own doing), when the recipient's account
+        is newer than the event, or when this key already notified this
+        recipient (a redelivered event; the stored one is then dated by the
+        earlier of the two). A block between the two users, a mute of the
+        actor by the recipient, or a post the recipient may not see do not
+        stop it being stored: they hide it from every read for as long as
+        they hold, whichever came first (and this returns ``None``). A
+        recipient, actor, post or comment that no longer exists raises
+        `NotFoundError`. `NotificationCreated` is sent for what is returned.
         """
         if kind != "follow" and post_id is None:
             raise ValidationError("post_id", f"a {kind} notification refers to a post")
         if recipient_id == actor_id:
             return None
         now = self._clock.now()
-        new = NewNotification(recipient_id, actor_id, kind, post_id, comment_id, event_id, now)
+        at = now if occurred_at is None else occurred_at
+        new = NewNotification(recipient_id, actor_id, kind, post_id, comment_id, event_id, at)
 
         def work(uow: UnitOfWork) -> tuple[NotificationRow | None, list[Event]]:
-            post = _require_refs(uow, new)
-            if not _wanted(uow, new, post):
+            recipient, post = _require_refs(uow, new)
+            if recipient.created_at > new.created_at:
                 return None, []
-            recent = unless_notified_since is not None and uow.notifications.exists_since(
-                recipient_id, actor_id, kind, post_id, unless_notified_since
-            )
-            row = None if recent else uow.notifications.add(new)
-            if row is None:
+            row = uow.notifications.add(new)
+            if row is None or not _visible(uow, new, post, now):
                 return None, []
             created = NotificationCreated(
                 occurred_at=now,
@@ -141,17 +141,20 @@ class NotificationService(Service):
         event_id: uuid.UUID,
         post_id: int,
         comment_id: int | None = None,
+        occurred_at: datetime | None = None,
     ) -> list[Notification]:
-        """Notify every existing user ``@mentioned`` in ``content``, once per post.
+        """Notify every user ``@mentioned`` in ``content`` who existed at ``occurred_at``.
 
-        Unknown names are ignored, and so is the actor. A user already notified
-        of a mention in this post (say, before an edit) is not notified again.
+        ``event_id`` keys the notifications as in `notify`: give a post and
+        its edits one key (`NotificationHandler.mention_key` does) and each
+        user is notified once per post, dated by the earliest mention.
+        Unknown names are ignored, and so is the actor. Returns the
+        notifications stored now that their recipients may see.
         """
         names = text.extract_mentions(content)
         if not names:
             return []
         found = self._read(lambda uow: uow.users.ids_by_username([identity_key(n) for n in names]))
-        since_ever = datetime.min.replace(tzinfo=self._clock.now().tzinfo)
         created = []
         for recipient_id in dict.fromkeys(found.values()):
             try:
@@ -162,7 +165,7 @@ class NotificationService(Service):
                     event_id=event_id,
                     post_id=post_id,
                     comment_id=comment_id,
-                    unless_notified_since=since_ever,
+                    occurred_at=occurred_at,
                 )
             except NotFoundError as error:
                 if error.entity != "user":
@@ -185,7 +188,9 @@ class NotificationService(Service):
         require_ids(user_id)
 
         def work(uow: UnitOfWork) -> list[NotificationRow]:
-            return require_users_of(uow, uow.notifications.for_recipient(user_id, page), user_id)
+            return require_users_of(
+                uow, uow.notifications.for_recipient(user_id, page, self._clock.now()), user_id
+            )
 
         rows = page_of(self._read(work), page, lambda n: Position(n.created_at, n.id))
         return Page(tuple(self._render(row) for row in rows.items), rows.next_cursor)
@@ -207,7 +212,7 @@ class NotificationService(Service):
         require_ids(user_id)
 
         def work(uow: UnitOfWork) -> list[NotificationGroup]:
-            rows = uow.notifications.groups(user_id, page, GROUP_ACTORS)
+            rows = uow.notifications.groups(user_id, page, GROUP_ACTORS, self._clock.now())
             require_users_of(uow, rows, user_id)
             return [
                 NotificationGroup(
@@ -230,7 +235,7 @@ class NotificationService(Service):
         require_ids(user_id)
 
         def work(uow: UnitOfWork) -> int:
-            count = uow.notifications.unread_count(user_id)
+            count = uow.notifications.unread_count(user_id, self._clock.now())
             if not count:
                 require_user(uow, user_id)  # a count above 0 proves the user exists
             return count
@@ -261,9 +266,11 @@ class NotificationService(Service):
         now = self._clock.now()
 
         def work(uow: UnitOfWork) -> tuple[int, list[Event]]:
-            require_user(uow, user_id)
             count = uow.notifications.mark_all_read(user_id)
             if not count:
+                # Asked after the update: a deletion of the user that took
+                # their notifications before it is seen here, not read as 0.
+                require_user(uow, user_id)
                 return count, []
             return count, [AllNotificationsRead(occurred_at=now, user_id=user_id, count=count)]
 
@@ -284,22 +291,20 @@ class NotificationService(Service):
         )
 
 
-def _wanted(uow: UnitOfWork, new: NewNotification, post: Post | None) -> bool:
-    """Whether the recipient should hear of it at all: no block, no mute, a post they may see."""
-    if uow.mutes.blocked_or_muted(new.recipient_id, new.actor_id, new.created_at):
+def _visible(uow: UnitOfWork, new: NewNotification, post: Post | None, now: datetime) -> bool:
+    """Whether the recipient may see it now: the rule of the reads (NotificationRepository)."""
+    if uow.mutes.blocked_or_muted(new.recipient_id, new.actor_id, now):
         return False
     if post is None or post.author_id == new.recipient_id:
         return True  # nothing to see, or the recipient's own post
     return can_see_content(uow, new.recipient_id, require_user(uow, post.author_id))
 
 
-def _require_refs(uow: UnitOfWork, new: NewNotification) -> Post | None:
-    """Check that everything the notification names exists; return its post, if any."""
-    # The two users are locked first, as a block between them locks them: the
-    # block then waits for this notification and deletes it, or this finds
-    # the block (see UserRepository.lock).
-    require_locked(uow, new.recipient_id, new.actor_id)
+def _require_refs(uow: UnitOfWork, new: NewNotification) -> tuple[User, Post | None]:
+    """Check that everything the notification names exists; return its recipient and post."""
+    recipient = require_user(uow, new.recipient_id)
+    require_user(uow, new.actor_id)
     post = require_post(uow, new.post_id) if new.post_id is not None else None
     if new.comment_id is not None:
         require_comment(uow, new.comment_id)
-    return post
+    return recipient, post

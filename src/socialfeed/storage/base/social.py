@@ -33,7 +33,14 @@ __all__ = [
 
 @frozen
 class NewNotification:
-    """A notification to store, keyed by the event that caused it."""
+    """A notification to store.
+
+    ``event_id`` is its key: one notification per key and recipient, so an
+    event delivered again stores nothing. It is the id of the event that
+    caused it, or an id derived from it when several events stand for one
+    notification (the mentions of a post and its edits; a like or follow
+    repeated within the handler's quiet period).
+    """
 
     recipient_id: int
     actor_id: int
@@ -149,43 +156,52 @@ class MessageRepository(Protocol):
 
 
 class NotificationRepository(Protocol):
-    """Notifications. They go with the post, comment or user they refer to."""
+    """Notifications. They go with the post, comment or user they refer to.
+
+    What a recipient may see is decided when they read, not when the
+    notification is stored: the reads leave out a notification whose actor
+    and recipient have a block between them (either way), whose actor the
+    recipient mutes at ``now``, or whose post the recipient may not see (see
+    `UserRepository.can_see`). So a block, a mute or a change of privacy
+    hides the same notifications whether the handler stored them before or
+    after it (docs: "Handlers and timing").
+    """
 
     def add(self, new: NewNotification) -> NotificationRow | None:
-        """Store a notification; ``None`` if this event already notified this recipient."""
-        ...
+        """Store a notification, or ``None`` if one with this key and recipient exists.
 
-    def exists_since(
-        self,
-        recipient_id: int,
-        actor_id: int,
-        kind: NotificationKind,
-        post_id: int | None,
-        since: datetime,
-    ) -> bool:
-        """Tell whether such a notification was created at or after ``since``."""
-        ...
-
-    def get(self, notification_id: int) -> NotificationRow | None:
-        """Return the notification, or ``None``."""
-        ...
-
-    def for_recipient(self, recipient_id: int, page: PageRequest) -> list[NotificationRow]:
-        """Return up to ``page.limit + 1`` notifications of a user, newest first."""
-        ...
-
-    def groups(
-        self, recipient_id: int, page: PageRequest, actors_per_group: int
-    ) -> list[NotificationGroupRow]:
-        """Return up to ``page.limit + 1`` groups, the one with the newest notification first.
-
-        A group is one kind about one post (follows: one group). The cursor
-        position of a group is ``(latest_at, latest_id)``.
+        When it exists with a later ``created_at``, its time moves back to
+        ``new.created_at``: whatever order events arrive in, the earliest
+        dates the notification.
         """
         ...
 
-    def unread_count(self, recipient_id: int) -> int:
-        """Count a user's unread notifications."""
+    def get(self, notification_id: int) -> NotificationRow | None:
+        """Return the notification, or ``None`` (whether or not its recipient may see it now)."""
+        ...
+
+    def for_recipient(
+        self, recipient_id: int, page: PageRequest, now: datetime
+    ) -> list[NotificationRow]:
+        """Return up to ``page.limit + 1`` of the user's visible notifications, newest first.
+
+        Visible at ``now``: see the class.
+        """
+        ...
+
+    def groups(
+        self, recipient_id: int, page: PageRequest, actors_per_group: int, now: datetime
+    ) -> list[NotificationGroupRow]:
+        """Return up to ``page.limit + 1`` groups, the one with the newest notification first.
+
+        A group is one kind about one post (follows: one group), of the
+        notifications the user may see at ``now``. The cursor position of a
+        group is ``(latest_at, latest_id)``.
+        """
+        ...
+
+    def unread_count(self, recipient_id: int, now: datetime) -> int:
+        """Count the user's unread notifications that they may see at ``now``."""
         ...
 
     def mark_read(self, notification_id: int) -> bool:
@@ -193,9 +209,5 @@ class NotificationRepository(Protocol):
         ...
 
     def mark_all_read(self, recipient_id: int) -> int:
-        """Mark all of a user's notifications read; return how many were unread."""
-        ...
-
-    def delete_from(self, actor_id: int, recipient_id: int) -> int:
-        """Delete every notification ``actor_id`` caused ``recipient_id``; return how many."""
+        """Mark all of a user's notifications read, hidden ones too; return how many were unread."""
         ...

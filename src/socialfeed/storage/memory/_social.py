@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterator
 from datetime import datetime
 
 import attrs
 
-from socialfeed.models import Conversation, Message, NotificationKind, Story, StoryItem, StoryViewer
+from socialfeed.models import Conversation, Message, Story, StoryItem, StoryViewer
 from socialfeed.pagination import PageRequest, Position
 from socialfeed.storage.base import NewNotification, NotificationGroupRow, NotificationRow
 from socialfeed.storage.memory._tables import Repository, newest_first
@@ -130,7 +131,12 @@ class Messages(Repository):
 class Notifications(Repository):
     def add(self, new: NewNotification) -> NotificationRow | None:
         key = (new.event_id, new.recipient_id)
-        if key in self._t.notification_events:
+        existing = self._t.notification_events.get(key)
+        if existing is not None:
+            row = self._t.notifications[existing]
+            if new.created_at < row.created_at:
+                earlier = attrs.evolve(row, created_at=new.created_at)
+                self._j.set(self._t.notifications, existing, earlier)
             return None
         row = NotificationRow(
             id=self._next_id("notifications"),
@@ -147,34 +153,21 @@ class Notifications(Repository):
         self._j.set(self._t.notification_events, key, row.id)
         return row
 
-    def exists_since(
-        self,
-        recipient_id: int,
-        actor_id: int,
-        kind: NotificationKind,
-        post_id: int | None,
-        since: datetime,
-    ) -> bool:
-        wanted = (recipient_id, actor_id, kind, post_id)
-        return any(
-            (n.recipient_id, n.actor_id, n.kind, n.post_id) == wanted and n.created_at >= since
-            for n in self._t.notifications.values()
-        )
-
     def get(self, notification_id: int) -> NotificationRow | None:
         return self._t.notifications.get(notification_id)
 
-    def for_recipient(self, recipient_id: int, page: PageRequest) -> list[NotificationRow]:
-        mine = (n for n in self._t.notifications.values() if n.recipient_id == recipient_id)
+    def for_recipient(
+        self, recipient_id: int, page: PageRequest, now: datetime
+    ) -> list[NotificationRow]:
+        mine = self._visible(recipient_id, now)
         return newest_first(mine, lambda n: Position(n.created_at, n.id), page)
 
     def groups(
-        self, recipient_id: int, page: PageRequest, actors_per_group: int
+        self, recipient_id: int, page: PageRequest, actors_per_group: int, now: datetime
     ) -> list[NotificationGroupRow]:
         members: defaultdict[tuple[str, int | None], list[NotificationRow]] = defaultdict(list)
-        for n in self._t.notifications.values():
-            if n.recipient_id == recipient_id:
-                members[(n.kind, n.post_id)].append(n)
+        for n in self._visible(recipient_id, now):
+            members[(n.kind, n.post_id)].append(n)
         groups = []
         for rows in members.values():
             rows.sort(key=lambda n: (n.created_at, n.id), reverse=True)
@@ -191,12 +184,8 @@ class Notifications(Repository):
             )
         return newest_first(groups, lambda g: Position(g.latest_at, g.latest_id), page)
 
-    def unread_count(self, recipient_id: int) -> int:
-        return sum(
-            1
-            for n in self._t.notifications.values()
-            if n.recipient_id == recipient_id and not n.is_read
-        )
+    def unread_count(self, recipient_id: int, now: datetime) -> int:
+        return sum(1 for n in self._visible(recipient_id, now) if not n.is_read)
 
     def mark_read(self, notification_id: int) -> bool:
         row = self._t.notifications[notification_id]
@@ -204,13 +193,6 @@ class Notifications(Repository):
             return False
         self._j.set(self._t.notifications, notification_id, attrs.evolve(row, is_read=True))
         return True
-
-    def delete_from(self, actor_id: int, recipient_id: int) -> int:
-        before = len(self._t.notifications)
-        self._delete_notifications(
-            lambda n: (n.actor_id, n.recipient_id) == (actor_id, recipient_id)
-        )
-        return before - len(self._t.notifications)
 
     def mark_all_read(self, recipient_id: int) -> int:
         unread = [
@@ -221,6 +203,21 @@ class Notifications(Repository):
         for row in unread:
             self._j.set(self._t.notifications, row.id, attrs.evolve(row, is_read=True))
         return len(unread)
+
+    def _visible(self, recipient_id: int, now: datetime) -> Iterator[NotificationRow]:
+        """The recipient's notifications they may see at ``now`` (see NotificationRepository)."""
+        for n in self._t.notifications.values():
+            if n.recipient_id != recipient_id:
+                continue
+            if self._blocked_between(recipient_id, n.actor_id):
+                continue
+            if self._muting(recipient_id, n.actor_id, now):
+                continue
+            if n.post_id is not None:
+                author_id = self._t.posts[n.post_id].author_id
+                if not self._visible_author(recipient_id, author_id):
+                    continue
+            yield n
 
 
 def _distinct_actors(rows: list[NotificationRow], limit: int) -> tuple[str, ...]:

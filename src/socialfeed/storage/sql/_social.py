@@ -1,36 +1,28 @@
-"""SQL repositories for stories, direct messages and notifications."""
+"""SQL repositories for stories and direct messages."""
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Sequence
 from datetime import datetime
 from functools import cache
 from typing import Any
 
 from sqlalchemy import (
-    Select,
-    and_,
     bindparam,
-    case,
     delete,
     exists,
     func,
     insert,
     literal,
-    literal_column,
     or_,
     select,
-    true,
-    tuple_,
     union_all,
     update,
 )
 
 from socialfeed.errors import NotFoundError
-from socialfeed.models import Conversation, Message, NotificationKind, Story, StoryItem, StoryViewer
+from socialfeed.models import Conversation, Message, Story, StoryItem, StoryViewer
 from socialfeed.pagination import PageRequest
-from socialfeed.storage.base import NewNotification, NotificationGroupRow, NotificationRow
 from socialfeed.storage.sql._common import (
     USER_COLUMNS,
     PagedQuery,
@@ -43,11 +35,9 @@ from socialfeed.storage.sql._common import (
     to_user,
 )
 from socialfeed.storage.sql.schema import (
-    UTCDateTime,
     conversations,
     follows,
     messages,
-    notifications,
     stories,
     story_views,
     users,
@@ -71,18 +61,6 @@ _MESSAGE_COLUMNS = (
     messages.c.is_read,
     messages.c.created_at,
 )
-_NOTIFICATION_COLUMNS = (
-    notifications.c.id,
-    notifications.c.recipient_id,
-    notifications.c.actor_id,
-    users.c.username,
-    notifications.c.kind,
-    notifications.c.post_id,
-    notifications.c.comment_id,
-    notifications.c.is_read,
-    notifications.c.created_at,
-)
-_NOTIFICATIONS_WITH_ACTOR = notifications.join(users, users.c.id == notifications.c.actor_id)
 
 
 def _story(row: Sequence[Any]) -> Story:
@@ -260,146 +238,6 @@ class SQLMessages(Repository):
         return count
 
 
-class SQLNotifications(Repository):
-    def add(self, new: NewNotification) -> NotificationRow | None:
-        params = {
-            "recipient_id": new.recipient_id,
-            "actor_id": new.actor_id,
-            "kind": new.kind,
-            "post_id": new.post_id,
-            "comment_id": new.comment_id,
-            "event_id": new.event_id,
-            "created_at": new.created_at,
-        }
-        statement = _add_notification(self._conn.dialect.name)
-        row = self._conn.execute(statement, params).first()
-        return None if row is None else NotificationRow(*row)
-
-    def exists_since(
-        self,
-        recipient_id: int,
-        actor_id: int,
-        kind: NotificationKind,
-        post_id: int | None,
-        since: datetime,
-    ) -> bool:
-        params = {
-            "recipient_id": recipient_id,
-            "actor_id": actor_id,
-            "kind": kind,
-            "post_id": post_id,
-            "since": since,
-        }
-        statement = _notified_since(about_post=post_id is not None)
-        return bool(self._conn.execute(statement, params).scalar())
-
-    def get(self, notification_id: int) -> NotificationRow | None:
-        row = self._conn.execute(_NOTIFICATION, {"notification_id": notification_id}).first()
-        return None if row is None else NotificationRow(*row)
-
-    def for_recipient(self, recipient_id: int, page: PageRequest) -> list[NotificationRow]:
-        rows = _NOTIFICATIONS_OF.run(self._conn, page, {"recipient_id": recipient_id})
-        return [NotificationRow(*tuple(row)) for row in rows]
-
-    def groups(
-        self, recipient_id: int, page: PageRequest, actors_per_group: int
-    ) -> list[NotificationGroupRow]:
-        n = notifications.c
-        latest_at = func.max(n.created_at)
-        latest_id = func.max(n.id)
-        query = (
-            select(
-                n.kind,
-                n.post_id,
-                func.count(n.actor_id.distinct()),
-                func.max(case((n.is_read, 0), else_=1)),
-                latest_at,
-                latest_id,
-            )
-            .where(n.recipient_id == recipient_id)
-            .group_by(n.kind, n.post_id)
-        )
-        if page.after is not None:
-            after = tuple_(literal(page.after.at, UTCDateTime()), literal(page.after.id))
-            query = query.having(tuple_(latest_at, latest_id) < after)
-        query = (
-            query.order_by(latest_at.desc(), latest_id.desc())
-            .offset(page.offset)
-            .limit(page.limit + 1)
-        )
-        groups = self._conn.execute(query).all()
-        actors = self._recent_actors(recipient_id, [(g[0], g[1]) for g in groups])
-        return [
-            NotificationGroupRow(
-                kind=kind,
-                post_id=post_id,
-                actor_usernames=tuple(actors[(kind, post_id)][:actors_per_group]),
-                total=total,
-                unread=bool(unread),
-                latest_at=at,
-                latest_id=group_id,
-            )
-            for kind, post_id, total, unread, at, group_id in groups
-        ]
-
-    def _recent_actors(
-        self, recipient_id: int, keys: list[tuple[str, int | None]]
-    ) -> dict[tuple[str, int | None], list[str]]:
-        """Return each group's distinct actors, the most recent first, in one query."""
-        found: defaultdict[tuple[str, int | None], list[str]] = defaultdict(list)
-        if not keys:
-            return found
-        n = notifications.c
-        in_groups = or_(
-            *(
-                and_(
-                    n.kind == kind, n.post_id.is_(None) if post_id is None else n.post_id == post_id
-                )
-                for kind, post_id in keys
-            )
-        )
-        query = (
-            select(n.kind, n.post_id, users.c.username, func.max(n.id).label("last"))
-            .select_from(_NOTIFICATIONS_WITH_ACTOR)
-            .where(n.recipient_id == recipient_id, in_groups)
-            .group_by(n.kind, n.post_id, n.actor_id, users.c.username)
-            .order_by(func.max(n.id).desc())
-        )
-        for kind, post_id, username, _ in self._conn.execute(query):
-            found[(kind, post_id)].append(username)
-        return found
-
-    def unread_count(self, recipient_id: int) -> int:
-        count: int = self._conn.execute(
-            _UNREAD_NOTIFICATIONS, {"recipient_id": recipient_id}
-        ).scalar_one()
-        return count
-
-    def mark_read(self, notification_id: int) -> bool:
-        result = self._conn.execute(
-            update(notifications)
-            .where(notifications.c.id == notification_id, ~notifications.c.is_read)
-            .values(is_read=true())
-        )
-        return result.rowcount == 1
-
-    def delete_from(self, actor_id: int, recipient_id: int) -> int:
-        result = self._conn.execute(
-            delete(notifications).where(
-                notifications.c.actor_id == actor_id, notifications.c.recipient_id == recipient_id
-            )
-        )
-        return result.rowcount
-
-    def mark_all_read(self, recipient_id: int) -> int:
-        result = self._conn.execute(
-            update(notifications)
-            .where(notifications.c.recipient_id == recipient_id, ~notifications.c.is_read)
-            .values(is_read=true())
-        )
-        return result.rowcount
-
-
 # The statements of the hot paths, built once (see PagedQuery for why).
 _CONVERSATION = PagedQuery.build(
     select(*_MESSAGE_COLUMNS).where(
@@ -422,23 +260,6 @@ _ADD_MESSAGE = (
     )
     .returning(messages.c.id)
 )
-_NOTIFICATION: Select[Any] = (
-    select(*_NOTIFICATION_COLUMNS)
-    .select_from(_NOTIFICATIONS_WITH_ACTOR)
-    .where(notifications.c.id == id_param("notification_id"))
-)
-_NOTIFICATIONS_OF = PagedQuery.build(
-    select(*_NOTIFICATION_COLUMNS)
-    .select_from(_NOTIFICATIONS_WITH_ACTOR)
-    .where(notifications.c.recipient_id == id_param("recipient_id")),
-    notifications.c.created_at,
-    notifications.c.id,
-)
-_UNREAD_NOTIFICATIONS = (
-    select(func.count())
-    .select_from(notifications)
-    .where(notifications.c.recipient_id == id_param("recipient_id"), ~notifications.c.is_read)
-)
 
 
 @cache
@@ -455,45 +276,4 @@ def _end_conversations(dialect: str) -> Any:
             "last_message_id": upsert.excluded.last_message_id,
             "last_at": upsert.excluded.last_at,
         },
-    )
-
-
-@cache
-def _add_notification(dialect: str) -> Any:
-    # The actor's username comes back with the row, so a stored notification
-    # costs one statement rather than an insert and a read.
-    # SQLAlchemy neither correlates a subquery in RETURNING nor qualifies the
-    # columns there on SQLite: spell both sides of the join out.
-    actor = users.alias("actor")
-    same_actor = literal_column("actor.id") == literal_column(f"{notifications.name}.actor_id")
-    actor_username = select(actor.c.username).where(same_actor).scalar_subquery()
-    columns = [actor_username if c is users.c.username else c for c in _NOTIFICATION_COLUMNS]
-    return (
-        Repository.insert_for(dialect, notifications)
-        .values(
-            recipient_id=id_param("recipient_id"),
-            actor_id=id_param("actor_id"),
-            kind=bindparam("kind"),
-            post_id=id_param("post_id"),
-            comment_id=id_param("comment_id"),
-            event_id=bindparam("event_id", type_=notifications.c.event_id.type),
-            is_read=False,
-            created_at=time_param("created_at"),
-        )
-        .on_conflict_do_nothing()
-        .returning(*columns)
-    )
-
-
-@cache
-def _notified_since(*, about_post: bool) -> Any:
-    n = notifications.c
-    return select(
-        exists().where(
-            n.recipient_id == id_param("recipient_id"),
-            n.actor_id == id_param("actor_id"),
-            n.kind == bindparam("kind"),
-            n.post_id == id_param("post_id") if about_post else n.post_id.is_(None),
-            n.created_at >= time_param("since"),
-        )
     )

@@ -12,6 +12,7 @@ from __future__ import annotations
 from sqlalchemy import Connection
 
 from socialfeed.storage.sql._content import SQLComments, SQLHashtags, SQLLikes, SQLPosts
+from socialfeed.storage.sql._notifications import SQLNotifications
 from socialfeed.storage.sql._outbox import SQLOutbox
 from socialfeed.storage.sql._people import SQLFollows, SQLSessions, SQLUsers
 from socialfeed.storage.sql._relations import (
@@ -20,7 +21,7 @@ from socialfeed.storage.sql._relations import (
     SQLMaintenance,
     SQLMutes,
 )
-from socialfeed.storage.sql._social import SQLMessages, SQLNotifications, SQLStories
+from socialfeed.storage.sql._social import SQLMessages, SQLStories
 from socialfeed.storage.sql._timelines import SQLTimelines, SQLTimelineSources
 
 __all__ = ["SQLUnitOfWork"]

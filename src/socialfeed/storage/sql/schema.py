@@ -258,8 +258,6 @@ notifications = Table(
     # One notification per event and recipient: a redelivered event adds nothing.
     UniqueConstraint("event_id", "recipient_id"),
     Index(None, "recipient_id", "created_at", "id"),
-    # The quiet-period check: has this actor notified this recipient of this kind lately?
-    Index(None, "recipient_id", "actor_id", "kind", "created_at"),
     Index(None, "actor_id"),
     Index(None, "post_id"),
     Index(None, "comment_id"),
