@@ -64,7 +64,12 @@ def register(commands: Any) -> None:
     )
     broker(worker)
     worker.add_argument("--group", required=True, help="consumer group (one per kind of worker)")
-    worker.add_argument("--name", default=None, help="consumer name (default: host-pid)")
+    worker.add_argument(
+        "--name",
+        default=None,
+        help="consumer name, kept across restarts; one per live worker of a group"
+        " (default: the host's name)",
+    )
     facade(worker)
     worker.add_argument("--attempts", type=int, default=3, help="calls of a failing receiver")
     worker.add_argument("--batch-size", type=int, default=100)
@@ -74,6 +79,12 @@ def register(commands: Any) -> None:
         type=float,
         default=60.0,
         help="seconds before a dead consumer's messages are taken",
+    )
+    worker.add_argument(
+        "--forget-idle",
+        type=float,
+        default=600.0,
+        help="seconds after which consumers of the group holding nothing are deleted (0: never)",
     )
 
     outbox = command("outbox", "Inspect or tend the outbox.", _outbox)
@@ -108,14 +119,18 @@ def _worker(args: argparse.Namespace) -> int:
     from socialfeed.outbox.worker import Worker
     from socialfeed.redis import RedisStreamConsumer
 
+    try:
+        consumer = RedisStreamConsumer(
+            _redis(args.redis),
+            args.group,
+            stream=args.stream,
+            consumer=args.name,
+            claim_idle=args.claim_idle,
+            forget_idle=args.forget_idle or None,
+        )
+    except ValueError as error:
+        raise SystemExit(f"worker: {error}") from None
     feed = _feed(args)
-    consumer = RedisStreamConsumer(
-        _redis(args.redis),
-        args.group,
-        stream=args.stream,
-        consumer=args.name,
-        claim_idle=args.claim_idle,
-    )
     worker = Worker(feed, consumer, attempts=args.attempts, batch_size=args.batch_size)
     logging.getLogger("socialfeed.worker").info(
         "worker %s of group %s on %s", consumer.consumer, args.group, args.stream
@@ -123,6 +138,7 @@ def _worker(args: argparse.Namespace) -> int:
     try:
         worker.run(_stop_on_signals())
     finally:
+        consumer.close()  # frees the name: a restart under it need not wait
         feed.close()
     return 0
 
