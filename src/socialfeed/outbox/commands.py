@@ -6,7 +6,8 @@ in hand. ``--handler`` takes ``notifications``, ``hashtags``, or
 `SocialFeed` and connects the application's own receivers to it. Instead of
 ``--database``, ``worker`` and ``outbox`` take ``--feed package.module:function``,
 a function that returns the application's own `SocialFeed` (its settings, its
-clock, its timeline store), receivers connected.
+clock, its timeline store), receivers connected. Those modules are looked up
+in the working directory first, as ``python -m`` does, then on the path.
 """
 
 from __future__ import annotations
@@ -14,7 +15,9 @@ from __future__ import annotations
 import argparse
 import importlib
 import logging
+import os
 import signal
+import sys
 import threading
 from collections.abc import Callable
 from datetime import timedelta
@@ -184,7 +187,21 @@ def _imported(option: str, name: str) -> Any:
     module_name, _, attribute = name.partition(":")
     if not attribute:
         raise SystemExit(f"{option} {name!r}: expected notifications, hashtags or module:function")
+    _working_directory_importable()
     return getattr(importlib.import_module(module_name), attribute)
+
+
+def _working_directory_importable() -> None:
+    """Put the working directory first on ``sys.path``, unless it is on it already.
+
+    ``python -m socialfeed`` has it there, but an installed ``socialfeed``
+    script has its own folder instead, so the application's modules would be
+    found by one and not the other. It stays for the process's life, as with
+    ``python -m``: the imported module may import its neighbours later.
+    """
+    here = os.getcwd()
+    if not any(os.path.abspath(entry or os.curdir) == here for entry in sys.path):
+        sys.path.insert(0, here)
 
 
 def _redis(url: str) -> Any:
