@@ -97,10 +97,12 @@ def test_deliver_pending_sends_to_the_handlers_it_connects(
         ["outbox", "--database", "sqlite://", "deliver-pending"],
         ["relay"],
         ["outbox", "--database", "sqlite://", "--handler", "nonsense", "status"],
+        ["worker", "--database", "sqlite://", "--group", "g", "--name", ""],
+        ["worker", "--database", "sqlite://", "--group", "g", "--forget-idle", "-1"],
     ],
 )
 def test_missing_or_malformed_options_exit_with_a_message(argv: list[str]) -> None:
-    """Without a database, or with a handler that is not module:function, the command says so."""
+    """Without a database, with a malformed handler or a bad worker option, the command says so."""
     with pytest.raises(SystemExit) as exit_info:
         main(argv)
 

@@ -122,6 +122,8 @@ def _worker(args: argparse.Namespace) -> int:
     from socialfeed.outbox.worker import Worker
     from socialfeed.redis import RedisStreamConsumer
 
+    if args.forget_idle < 0:
+        raise SystemExit("worker: --forget-idle takes seconds, or 0 to keep every name")
     try:
         consumer = RedisStreamConsumer(
             _redis(args.redis),
