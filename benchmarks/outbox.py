@@ -432,6 +432,7 @@ def _latency(
         stop.set()
         for thread in threads:
             thread.join()
+        consumer.close()
         signals.post_liked.disconnect(arrivals, sender=consumer_side)
     warm = round(sizes.latency_rate * sizes.latency_warmup_s)
     measured = pairs[warm:]

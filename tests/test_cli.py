@@ -3,6 +3,11 @@ run as processes in tests/reliability/test_outbox_faults.py)."""
 
 from __future__ import annotations
 
+import importlib
+import os
+import sys
+import uuid
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -92,11 +97,74 @@ def test_deliver_pending_sends_to_the_handlers_it_connects(
         ["outbox", "--database", "sqlite://", "deliver-pending"],
         ["relay"],
         ["outbox", "--database", "sqlite://", "--handler", "nonsense", "status"],
+        ["worker", "--database", "sqlite://", "--group", "g", "--name", ""],
+        ["worker", "--database", "sqlite://", "--group", "g", "--forget-idle", "-1"],
     ],
 )
 def test_missing_or_malformed_options_exit_with_a_message(argv: list[str]) -> None:
-    """Without a database, or with a handler that is not module:function, the command says so."""
+    """Without a database, with a malformed handler or a bad worker option, the command says so."""
     with pytest.raises(SystemExit) as exit_info:
         main(argv)
 
     assert isinstance(exit_info.value.code, str)
+
+
+@pytest.fixture
+def app_directory(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """An application's folder as the working directory, as an installed script sees it.
+
+    The folder is on no import path, and the path lacks the working directory
+    (an installed ``socialfeed`` script puts its own folder there instead);
+    the path and the imported modules are restored afterwards.
+    """
+    folder = tmp_path / "app"
+    folder.mkdir()
+    monkeypatch.chdir(folder)
+    monkeypatch.setattr(
+        sys, "path", [p for p in sys.path if os.path.abspath(p or os.curdir) != str(folder)]
+    )
+    modules = set(sys.modules)
+    yield folder
+    for name in set(sys.modules) - modules:
+        del sys.modules[name]
+
+
+def write_module(folder: Path, source: str) -> str:
+    """Write a module of a name no other test uses into ``folder``; return its name."""
+    name = f"app_{uuid.uuid4().hex}"
+    (folder / f"{name}.py").write_text(source)
+    importlib.invalidate_caches()
+    return name
+
+
+def test_feed_and_handler_modules_are_found_in_the_working_directory(
+    database: str, app_directory: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``--feed`` and ``--handler`` find modules in the working directory, as ``python -m`` does."""
+    module = write_module(
+        app_directory,
+        "from socialfeed import SocialFeed\n"
+        "connected = []\n"
+        f"def build():\n    return SocialFeed.from_url({database!r}, create_schema=False)\n"
+        "def connect(feed):\n    connected.append(feed)\n",
+    )
+
+    assert main(["outbox", "--feed", f"{module}:build", "status"]) == 0
+    assert main(["outbox", "--database", database, "--handler", f"{module}:connect", "status"]) == 0
+
+    assert capsys.readouterr().out == "unpublished 2\nundelivered 0\n" * 2
+    assert len(sys.modules[module].connected) == 1
+    assert sys.path[0] == str(app_directory)
+
+
+def test_the_working_directory_is_not_added_to_the_path_twice(
+    database: str, app_directory: Path
+) -> None:
+    """When the working directory is on the path already, the path is left as it is."""
+    module = write_module(app_directory, "def connect(feed):\n    pass\n")
+    sys.path.append(str(app_directory))
+    before = list(sys.path)
+
+    assert main(["outbox", "--database", database, "--handler", f"{module}:connect", "status"]) == 0
+
+    assert sys.path == before

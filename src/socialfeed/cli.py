@@ -2,7 +2,7 @@
 
 ```text
 socialfeed relay  --database URL --redis URL [--stream NAME] [--batch-size N]
-socialfeed worker --database URL --redis URL --group NAME [--handler NAME ...]
+socialfeed worker --database URL --redis URL --group NAME [--name NAME] [--handler NAME ...]
 socialfeed outbox --database URL {status,deliver-pending,purge}
 ```
 

@@ -198,3 +198,17 @@ def refuse_comments(feed: SocialFeed) -> None:
 
 def _refuse_comment(sender: object, *, event: CommentAdded) -> None:
     raise RuntimeError(REFUSAL)
+
+
+def hold_every_event(feed: SocialFeed) -> None:
+    """A worker's ``--handler``: a receiver that never returns, so the worker holds what it read.
+
+    Its events stay pending under the worker's consumer name until the test
+    kills the process, as a worker that hangs or crashes mid-batch leaves them.
+    """
+    for signal in signals.ALL_SIGNALS:
+        signal.connect(_never_return, sender=feed, weak=False)
+
+
+def _never_return(sender: object, **_: object) -> None:
+    threading.Event().wait()

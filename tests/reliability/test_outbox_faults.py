@@ -444,6 +444,7 @@ def crash_the_relay(
     handled = 0
     while taken := worker.work_once(timeout=0.1):
         handled += taken
+    consumer.close()
     handler.disconnect(worker_feed)
 
     assert handled == len(entries)

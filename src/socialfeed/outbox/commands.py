@@ -6,7 +6,8 @@ in hand. ``--handler`` takes ``notifications``, ``hashtags``, or
 `SocialFeed` and connects the application's own receivers to it. Instead of
 ``--database``, ``worker`` and ``outbox`` take ``--feed package.module:function``,
 a function that returns the application's own `SocialFeed` (its settings, its
-clock, its timeline store), receivers connected.
+clock, its timeline store), receivers connected. Those modules are looked up
+in the working directory first, as ``python -m`` does, then on the path.
 """
 
 from __future__ import annotations
@@ -14,7 +15,9 @@ from __future__ import annotations
 import argparse
 import importlib
 import logging
+import os
 import signal
+import sys
 import threading
 from collections.abc import Callable
 from datetime import timedelta
@@ -64,7 +67,12 @@ def register(commands: Any) -> None:
     )
     broker(worker)
     worker.add_argument("--group", required=True, help="consumer group (one per kind of worker)")
-    worker.add_argument("--name", default=None, help="consumer name (default: host-pid)")
+    worker.add_argument(
+        "--name",
+        default=None,
+        help="consumer name, kept across restarts; one per live worker of a group"
+        " (default: the host's name)",
+    )
     facade(worker)
     worker.add_argument("--attempts", type=int, default=3, help="calls of a failing receiver")
     worker.add_argument("--batch-size", type=int, default=100)
@@ -74,6 +82,12 @@ def register(commands: Any) -> None:
         type=float,
         default=60.0,
         help="seconds before a dead consumer's messages are taken",
+    )
+    worker.add_argument(
+        "--forget-idle",
+        type=float,
+        default=600.0,
+        help="seconds after which consumers of the group holding nothing are deleted (0: never)",
     )
 
     outbox = command("outbox", "Inspect or tend the outbox.", _outbox)
@@ -108,14 +122,20 @@ def _worker(args: argparse.Namespace) -> int:
     from socialfeed.outbox.worker import Worker
     from socialfeed.redis import RedisStreamConsumer
 
+    if args.forget_idle < 0:
+        raise SystemExit("worker: --forget-idle takes seconds, or 0 to keep every name")
+    try:
+        consumer = RedisStreamConsumer(
+            _redis(args.redis),
+            args.group,
+            stream=args.stream,
+            consumer=args.name,
+            claim_idle=args.claim_idle,
+            forget_idle=args.forget_idle or None,
+        )
+    except ValueError as error:
+        raise SystemExit(f"worker: {error}") from None
     feed = _feed(args)
-    consumer = RedisStreamConsumer(
-        _redis(args.redis),
-        args.group,
-        stream=args.stream,
-        consumer=args.name,
-        claim_idle=args.claim_idle,
-    )
     worker = Worker(feed, consumer, attempts=args.attempts, batch_size=args.batch_size)
     logging.getLogger("socialfeed.worker").info(
         "worker %s of group %s on %s", consumer.consumer, args.group, args.stream
@@ -123,6 +143,7 @@ def _worker(args: argparse.Namespace) -> int:
     try:
         worker.run(_stop_on_signals())
     finally:
+        consumer.close()  # frees the name: a restart under it need not wait
         feed.close()
     return 0
 
@@ -168,7 +189,21 @@ def _imported(option: str, name: str) -> Any:
     module_name, _, attribute = name.partition(":")
     if not attribute:
         raise SystemExit(f"{option} {name!r}: expected notifications, hashtags or module:function")
+    _working_directory_importable()
     return getattr(importlib.import_module(module_name), attribute)
+
+
+def _working_directory_importable() -> None:
+    """Put the working directory first on ``sys.path``, unless it is on it already.
+
+    ``python -m socialfeed`` has it there, but an installed ``socialfeed``
+    script has its own folder instead, so the application's modules would be
+    found by one and not the other. It stays for the process's life, as with
+    ``python -m``: the imported module may import its neighbours later.
+    """
+    here = os.getcwd()
+    if not any(os.path.abspath(entry or os.curdir) == here for entry in sys.path):
+        sys.path.insert(0, here)
 
 
 def _redis(url: str) -> Any:

@@ -14,21 +14,26 @@ already marked published.
 
 from __future__ import annotations
 
-import os
+import logging
 import socket
+import time
 from collections.abc import Sequence
+from types import TracebackType
 from typing import Any
 
 import redis
 
 from socialfeed.errors import BrokerError
 from socialfeed.outbox.worker import Received
+from socialfeed.redis._consumer_names import NameLease, forget_idle_consumers
 from socialfeed.storage.base import OutboxMessage
 
 __all__ = ["DEFAULT_STREAM", "RedisStreamConsumer", "RedisStreamPublisher"]
 
 DEFAULT_STREAM = "socialfeed:events"
 """The stream the relay publishes to and workers read, unless told otherwise."""
+
+logger = logging.getLogger("socialfeed.worker")
 
 
 class RedisStreamPublisher:
@@ -70,6 +75,21 @@ class RedisStreamConsumer:
     unacknowledged for ``claim_idle`` seconds (it died); then new ones. Dead letters go to
     ``dead_letter_stream`` (by default the stream's name with ``:dead``) with
     the reason, the group and the original id.
+
+    The name, ``consumer``, is the host's name unless given, and stays the
+    same across restarts: a worker that died and starts again takes back what
+    it held at once, instead of waiting ``claim_idle`` for another to claim
+    it. One live process at a time reads under a name: it holds the key
+    ``<stream>:consumer:<group>:<name>``, which a thread renews, and a second
+    process with the name waits, handing out nothing, until the first stops
+    or, if it died, for up to ``name_lease`` seconds. So two workers of a
+    group on one host need names of their own. Call `close` (or use the
+    consumer as a context manager) when done, to free the name at once.
+
+    When it takes its name, and every ``forget_idle`` seconds after, the
+    consumer deletes from the group the consumers that hold no message and
+    were idle for longer than ``forget_idle`` (workers that are gone);
+    ``None`` keeps them.
     """
 
     def __init__(
@@ -81,17 +101,42 @@ class RedisStreamConsumer:
         consumer: str | None = None,
         dead_letter_stream: str | None = None,
         claim_idle: float = 60.0,
+        name_lease: float = 5.0,
+        forget_idle: float | None = 600.0,
     ) -> None:
+        if consumer == "":
+            raise ValueError("a consumer name cannot be empty")
+        if forget_idle is not None and forget_idle <= 0:
+            raise ValueError("forget_idle must be positive, or None")
         self.client = client
         self.group = group
         self.stream = stream
-        self.consumer = consumer or f"{socket.gethostname()}-{os.getpid()}"
+        self.consumer = consumer or socket.gethostname()
         self.dead_letter_stream = dead_letter_stream or f"{stream}:dead"
         self.claim_idle = claim_idle
+        self.forget_idle = forget_idle
+        self._lease = NameLease(client, f"{stream}:consumer:{group}:{self.consumer}", name_lease)
+        self._waiting_for_name = False
+        self._next_forgetting = 0.0  # monotonic time; at once, once the name is taken
         self._group_ready = False
         # Messages this consumer took before and never acknowledged (its last
         # run died, or an acknowledgement failed): read again before new ones.
         self._own_pending = True
+
+    def close(self) -> None:
+        """Free the consumer's name for the next process that uses it."""
+        self._lease.release()
+
+    def __enter__(self) -> RedisStreamConsumer:
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
 
     def receive(self, count: int, timeout: float) -> list[Received]:
         """Claimed messages of dead consumers first, then new ones, waiting up to ``timeout``."""
@@ -139,6 +184,12 @@ class RedisStreamConsumer:
     def _receive(self, count: int, timeout: float) -> list[Received]:
         if not self._group_ready:
             self._create_group()
+        # At the start and after an error, make sure the name is still ours
+        # before reading what it holds; otherwise the lease's thread says.
+        if (self._own_pending or not self._lease.held) and not self._take_name(timeout):
+            return []
+        if self.forget_idle is not None and time.monotonic() >= self._next_forgetting:
+            self._forget_idle_consumers(self.forget_idle)
         if self._own_pending:
             mine = self._read("0", count, None)
             if mine:
@@ -199,6 +250,35 @@ class RedisStreamConsumer:
             Received(message_id, _data(fields), deliveries.get(message_id, 1))
             for message_id, fields in entries
         ]
+
+    def _take_name(self, timeout: float) -> bool:
+        """Take the consumer's name, or wait ``timeout`` seconds and tell that another holds it."""
+        was_held = self._lease.held
+        if self._lease.take():
+            if not was_held:
+                self._own_pending = True  # what the name's last holder left comes first
+                if self._waiting_for_name:
+                    logger.info("took the consumer name %s of group %s", self.consumer, self.group)
+                self._waiting_for_name = False
+            return True
+        if not self._waiting_for_name:
+            logger.warning(
+                "the consumer name %s of group %s is held by another process (a worker running"
+                " under that name, or one that died less than %g s ago): waiting for it;"
+                " give each live worker of a group its own name",
+                self.consumer,
+                self.group,
+                self._lease.lifetime,
+            )
+            self._waiting_for_name = True
+        time.sleep(timeout)
+        return False
+
+    def _forget_idle_consumers(self, idle: float) -> None:
+        forgotten = forget_idle_consumers(self.client, self.stream, self.group, idle, self.consumer)
+        if forgotten:
+            logger.info("forgot the idle consumers %s of group %s", forgotten, self.group)
+        self._next_forgetting = time.monotonic() + idle
 
     def _create_group(self) -> None:
         try:
