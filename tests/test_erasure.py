@@ -85,6 +85,7 @@ MEMORY_ROWS: dict[str, Callable[[Any, Any], Row]] = {
     },
     # Events name users only inside their payload, which erasure leaves to purge.
     "outbox": lambda key, _: {"id": key},
+    "receipts": lambda key, _: {"receiver": key[0], "event_id": key[1]},
 }
 
 

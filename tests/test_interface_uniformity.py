@@ -8,9 +8,17 @@ from typing import Any, get_type_hints
 
 from socialfeed.storage import Storage, UnitOfWork
 from socialfeed.storage import base as contract
-from socialfeed.storage.base import content, outbox, people, relations, social, timelines
+from socialfeed.storage.base import (
+    content,
+    outbox,
+    people,
+    receipts,
+    relations,
+    social,
+    timelines,
+)
 
-AREAS: list[ModuleType] = [people, content, social, relations, timelines, outbox]
+AREAS: list[ModuleType] = [people, content, social, relations, timelines, outbox, receipts]
 
 
 def repository_protocols() -> dict[str, type[Any]]:

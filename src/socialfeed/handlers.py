@@ -22,6 +22,7 @@ suppressed): the deletion took with it what the handler would have stored.
 
 from __future__ import annotations
 
+import functools
 import uuid
 from collections.abc import Callable
 from contextlib import suppress
@@ -46,12 +47,47 @@ from socialfeed.events import (
 if TYPE_CHECKING:
     from socialfeed.facade import SocialFeed
 
-__all__ = ["HashtagHandler", "NotificationHandler"]
+__all__ = ["HashtagHandler", "NotificationHandler", "once_per_event"]
 
 Receiver = Callable[..., None]
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _KEYS = uuid.UUID("3cb2a3db-a09c-4339-a220-b1f735e2132a")  # namespace of the derived keys
+
+
+def once_per_event(name: str) -> Callable[[Receiver], Receiver]:
+    """Make a receiver skip the events it has already handled, by event id.
+
+    For a receiver whose effect is not idempotent by itself (an email, a
+    push, a call to another service)::
+
+        @once_per_event("welcome-email")
+        def send_welcome(feed: SocialFeed, *, event: UserRegistered) -> None: ...
+
+    After the receiver returns, a receipt (``name``, ``event.event_id``) is
+    stored in the facade's storage; a later delivery of the same event, in
+    any process on that storage, finds it and returns at once. A receiver
+    that raises leaves no receipt, so the event is tried again. A process
+    that dies between the receiver's return and the receipt runs it again
+    on the next delivery: at least once, never lost. ``name`` must be unique
+    per receiver and stay the same across deployments. Receipts are kept
+    until `MaintenanceService.purge_receipts` deletes them: keep them longer
+    than you replay events for.
+    """
+
+    def decorate(receiver: Receiver) -> Receiver:
+        @functools.wraps(receiver)
+        def once(feed: SocialFeed, *, event: Event) -> None:
+            with feed.storage.transaction(write=False) as uow:
+                if uow.receipts.exists(name, event.event_id):
+                    return
+            receiver(feed, event=event)
+            with feed.storage.transaction() as uow:
+                uow.receipts.add(name, event.event_id, feed.clock.now())
+
+        return once
+
+    return decorate
 
 
 class _Handler:

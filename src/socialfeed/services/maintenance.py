@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import timedelta
 from functools import partial
 
 from socialfeed.services._service import Service
@@ -26,6 +27,17 @@ class MaintenanceService(Service):
         run it off-peak.
         """
         return self._write(lambda uow: uow.maintenance.reconcile_counters())
+
+    def purge_receipts(self, older_than: timedelta) -> int:
+        """Delete `once_per_event` receipts older than ``older_than``; return how many.
+
+        A receipt is what makes a repeated event a no-op for such a receiver:
+        keep them at least as long as events may be redelivered or replayed.
+        """
+        if older_than < timedelta(0):
+            raise ValueError("older_than cannot be negative")
+        before = self._clock.now() - older_than
+        return self._write(lambda uow: uow.receipts.purge(before))
 
     def rebuild_timelines(self) -> int:
         """Regenerate the timelines from the posts; return how many it rebuilt.

@@ -33,6 +33,7 @@ from socialfeed.storage.base.people import (
     SessionRepository,
     UserRepository,
 )
+from socialfeed.storage.base.receipts import ReceiptRepository
 from socialfeed.storage.base.relations import (
     BlockRepository,
     FollowRequestRepository,
@@ -92,6 +93,8 @@ __all__ = [  # noqa: RUF022
     "OutboxMessage",
     "OutboxRepository",
     "OutboxWakeups",
+    # receipts
+    "ReceiptRepository",
     # the unit of work and the storage that opens it
     "UnitOfWork",
     "Storage",
@@ -179,6 +182,11 @@ class UnitOfWork(Protocol):
     @property
     def outbox(self) -> OutboxRepository:
         """The transactional outbox."""
+        ...
+
+    @property
+    def receipts(self) -> ReceiptRepository:
+        """Which receiver handled which event."""
         ...
 
     @property

@@ -20,6 +20,7 @@ from socialfeed.storage.base import UnitOfWork
 from socialfeed.storage.memory._content import Comments, Hashtags, Likes, Posts
 from socialfeed.storage.memory._outbox import Outbox
 from socialfeed.storage.memory._people import Follows, Sessions, Users
+from socialfeed.storage.memory._receipts import Receipts
 from socialfeed.storage.memory._relations import Blocks, FollowRequests, Maintenance, Mutes
 from socialfeed.storage.memory._social import Messages, Notifications, Stories
 from socialfeed.storage.memory._tables import Journal, Tables
@@ -46,6 +47,7 @@ class _MemoryUnitOfWork:
     timelines: Timelines
     timeline_sources: TimelineSources
     outbox: Outbox
+    receipts: Receipts
     maintenance: Maintenance
 
     @classmethod
@@ -56,7 +58,7 @@ class _MemoryUnitOfWork:
             Users(*args), Sessions(*args), Posts(*args), Comments(*args), Likes(*args),
             Follows(*args), Stories(*args), Messages(*args), Notifications(*args), Hashtags(*args),
             Blocks(*args), Mutes(*args), FollowRequests(*args), Timelines(*args),
-            TimelineSources(*args), Outbox(*args), Maintenance(*args),
+            TimelineSources(*args), Outbox(*args), Receipts(*args), Maintenance(*args),
         )  # fmt: skip
 
 

@@ -15,6 +15,7 @@ from socialfeed.storage.sql._content import SQLComments, SQLHashtags, SQLLikes, 
 from socialfeed.storage.sql._notifications import SQLNotifications
 from socialfeed.storage.sql._outbox import SQLOutbox
 from socialfeed.storage.sql._people import SQLFollows, SQLSessions, SQLUsers
+from socialfeed.storage.sql._receipts import SQLReceipts
 from socialfeed.storage.sql._relations import (
     SQLBlocks,
     SQLFollowRequests,
@@ -47,4 +48,5 @@ class SQLUnitOfWork:
         self.timelines = SQLTimelines(conn)
         self.timeline_sources = SQLTimelineSources(conn)
         self.outbox = SQLOutbox(conn)
+        self.receipts = SQLReceipts(conn)
         self.maintenance = SQLMaintenance(conn)

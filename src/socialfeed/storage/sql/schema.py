@@ -352,6 +352,16 @@ timeline_entries = Table(
 # names (a deleted post's event must still be relayed). AUTOINCREMENT on
 # SQLite so that an id is never reused after a purge emptied the table: the
 # ids are the order of the stream.
+receipts = Table(
+    "socialfeed_receipts",
+    metadata,
+    # Which receiver (by the name it was given) handled which event.
+    Column("receiver", String(200), primary_key=True),
+    Column("event_id", Uuid, primary_key=True),
+    Column("handled_at", UTCDateTime, nullable=False),
+    Index(None, "handled_at"),
+)
+
 outbox = Table(
     "socialfeed_outbox",
     metadata,
