@@ -5,22 +5,24 @@
 with the same settings and handlers as the races. It also says whether the
 pair can change anything there at all (`Oracle.inert`), whether the order
 matters (`Oracle.order_matters`), and which aspects of the world a race of
-the pair must be read for (`Oracle.aspects`). `deferred_outcomes` adds the
-serial histories in which a handler runs after the other action committed.
+the pair must be read for (`Oracle.aspects`).
+
+The handlers run after their action, in transactions of their own, so a
+race can commit the other action between one action and its handlers. No
+extra history is needed for that: what the handlers leave does not depend
+on when they run (tests/reliability/test_handler_schedules.py), so such a
+history ends as one of the two plain orders.
 """
 
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterator
-from contextlib import contextmanager
 
 from attrs import frozen
 
-from socialfeed import PasswordHasher, SocialFeed, signals
-from socialfeed.events import Event
+from socialfeed import SocialFeed
 from socialfeed.storage import MemoryStorage
-from tests.reliability.pair_races import SETTINGS, race_feed, run_action
+from tests.reliability.pair_races import race_feed, run_action
 from tests.reliability.pair_world import (
     VARIANTS,
     Observation,
@@ -31,9 +33,7 @@ from tests.reliability.pair_world import (
 )
 
 __all__ = [
-    "DEFERRED_HISTORIES",
     "Oracle",
-    "deferred_outcomes",
     "footprint",
     "outcome_of",
     "serial_outcomes",
@@ -148,70 +148,3 @@ def serial_outcomes(pair: tuple[str, str], variant: str) -> Oracle:
     return Oracle(
         in_order=in_order, reversed=reversed_order, before=before, aspects=reads_for(touched)
     )
-
-
-Step = tuple[str, int]
-"""One step of a history: ``("act", i)`` commits action i, ``("react", i)`` runs its handlers."""
-
-DEFERRED_HISTORIES: tuple[tuple[Step, ...], ...] = (
-    (("act", 0), ("act", 1), ("react", 0), ("react", 1)),
-    (("act", 0), ("act", 1), ("react", 1), ("react", 0)),
-    (("act", 1), ("act", 0), ("react", 0), ("react", 1)),
-    (("act", 1), ("act", 0), ("react", 1), ("react", 0)),
-)
-"""The serial histories in which a handler runs after the other action committed.
-
-The handlers run after their action committed, in transactions of their own
-(see the handlers page of the docs), so when two actions race, the second
-can commit between the first and its handlers: a comment, then a block, then
-the comment's notification, which the block now stops. Such a history is
-as serial as the two plain orders; these are the four besides them.
-"""
-
-
-@functools.cache
-def deferred_outcomes(pair: tuple[str, str], variant: str) -> tuple[Observation, ...]:
-    """The outcomes of `DEFERRED_HISTORIES`, replayed on memory, on the pair's aspects.
-
-    Worked out only for a race that matched neither plain order, which is rare.
-    """
-    aspects = serial_outcomes(pair, variant).aspects
-    return tuple(_history(pair, variant, steps, aspects) for steps in DEFERRED_HISTORIES)
-
-
-def _history(
-    pair: tuple[str, str], variant: str, steps: tuple[Step, ...], aspects: frozenset[str]
-) -> Observation:
-    storage = MemoryStorage()
-    # Two facades on one storage: the actions run on the bare one, whose
-    # events are held back, and the held events go to the handlers of the
-    # other when the history says so.
-    bare = SocialFeed(storage, settings=SETTINGS, password_hasher=PasswordHasher.minimum())
-    with race_feed(storage) as handled:
-        world = build_world(handled, variant, 0)
-        held: dict[int, list[Event]] = {0: [], 1: []}
-        answers: dict[int, str] = {}
-        for kind, slot in steps:
-            if kind == "act":
-                with holding_events(bare, held[slot]):
-                    answers[slot] = run_action(bare, pair[slot], world)
-            else:
-                for event in held[slot]:
-                    signals.signal_for(type(event)).send(handled, event=event)
-        return outcome_of(handled, world, (answers[0], answers[1]), aspects)
-
-
-@contextmanager
-def holding_events(feed: SocialFeed, held: list[Event]) -> Iterator[None]:
-    """Append every event ``feed`` sends meanwhile to ``held``."""
-
-    def hold(_: object, *, event: Event) -> None:
-        held.append(event)
-
-    for signal in signals.ALL_SIGNALS:
-        signal.connect(hold, sender=feed)
-    try:
-        yield
-    finally:
-        for signal in signals.ALL_SIGNALS:
-            signal.disconnect(hold, sender=feed)
