@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Iterator, Sequence
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 
@@ -728,6 +728,20 @@ def test_notify_without_a_post_is_refused(
         feed.notifications.notify(bob.id, alice.id, kind, event_id=uuid.uuid4())
 
     assert info.value.field == "post_id"
+    assert inbox(feed, bob) == []
+
+
+def test_notify_with_a_naive_time_is_refused(
+    feed: SocialFeed, events: EventRecorder, post: Post, alice: User, bob: User
+) -> None:
+    """An ``occurred_at`` without a timezone raises ValidationError, and nothing is stored."""
+    naive = datetime(2026, 1, 1)
+    with unchanged(feed, events), pytest.raises(ValidationError) as info:
+        feed.notifications.notify(
+            bob.id, alice.id, "like", event_id=uuid.uuid4(), post_id=post.id, occurred_at=naive
+        )
+
+    assert info.value.field == "occurred_at"
     assert inbox(feed, bob) == []
 
 

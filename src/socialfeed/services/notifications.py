@@ -106,6 +106,8 @@ class NotificationService(Service):
         """
         if kind != "follow" and post_id is None:
             raise ValidationError("post_id", f"a {kind} notification refers to a post")
+        if occurred_at is not None and occurred_at.tzinfo is None:
+            raise ValidationError("occurred_at", "must be a timezone-aware time")
         if recipient_id == actor_id:
             return None
         now = self._clock.now()
