@@ -24,6 +24,7 @@ import sys
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -34,6 +35,7 @@ import redis
 from sqlalchemy import func, select
 
 from socialfeed import NotificationHandler, Settings, SocialFeed, wire
+from socialfeed.clock import Clock
 from socialfeed.events import (
     CommentAdded,
     PostCreated,
@@ -381,9 +383,16 @@ def worker_command(
     return Command(log, "worker", *args, *group, *extra)
 
 
-def drain(storage: Storage, client: redis.Redis, stream: str) -> None:
+class MinuteAhead:
+    """The clock of a relay that comes back a minute later, long after a dead relay's lease."""
+
+    def now(self) -> datetime:
+        return datetime.now(UTC) + timedelta(minutes=1)
+
+
+def drain(storage: Storage, client: redis.Redis, stream: str, clock: Clock | None = None) -> None:
     """Relay the whole outbox to the stream in this process, as a restarted relay does."""
-    relay = Relay(storage, RedisStreamPublisher(client, stream), batch_size=BATCH)
+    relay = Relay(storage, RedisStreamPublisher(client, stream), batch_size=BATCH, clock=clock)
     while relay.relay_once():
         pass
 
@@ -400,9 +409,10 @@ def crash_the_relay(
 ) -> Tally:
     """Write the script, relay it with a relay that dies on its third batch, then recover.
 
-    The dying relay publishes ``publish_first`` messages of that batch; a
-    normal relay publishes the rest, and a worker with the notification
-    handler reads the whole stream. Return the tally of the stream.
+    The dying relay publishes ``publish_first`` messages of that batch; once
+    its lease lapsed, a normal relay publishes the batch again and the rest,
+    and a worker with the notification handler reads the whole stream.
+    Return the tally of the stream.
     """
     feed = app_feed(storage)
     script = Script(feed, SEED)
@@ -429,7 +439,11 @@ def crash_the_relay(
     assert unpublished(storage) == len(ids) - marked
     assert [e.seq for e in stream_entries(client, stream)] == ids[: marked + publish_first]
 
+    # The dead relay's lease keeps its batch, and the rows behind it, until it lapses...
     drain(storage, client, stream)
+    assert unpublished(storage) == len(ids) - marked
+    # ...and then a relay publishes them, the fatal batch again.
+    drain(storage, client, stream, MinuteAhead())
     assert unpublished(storage) == 0
     entries = stream_entries(client, stream)
     tally = check_stream(rows, entries)
@@ -486,6 +500,9 @@ def test_a_relay_killed_in_the_middle_of_a_batch_loses_nothing(
 RELAY_KILLS = 5
 # Small batches: more of them, so more kills land between a publish and its mark.
 KILLED_RELAY_BATCH = 5
+# A relay killed holding a batch stalls the next one until its lease lapses;
+# short, so that the five restarts take seconds, not the default's minute.
+KILLED_RELAY_LEASE = "1"
 
 
 def test_a_relay_killed_at_random_moments_while_the_app_writes_loses_nothing(
@@ -511,7 +528,11 @@ def test_a_relay_killed_at_random_moments_while_the_app_writes_loses_nothing(
         for kill in range(RELAY_KILLS):
             log = tmp_path / f"relay-{kill}.log"
             with relay_command(
-                log, sql_storage, REDIS_URL, stream, "--batch-size", str(KILLED_RELAY_BATCH)
+                log,
+                sql_storage,
+                REDIS_URL,
+                stream,
+                *("--batch-size", str(KILLED_RELAY_BATCH), "--lease", KILLED_RELAY_LEASE),
             ) as relay:
                 # Kill it at work, not while Python is still importing.
                 wait_for(grew(redis_client, stream), "the relay to publish", relay)

@@ -58,6 +58,9 @@ def register(commands: Any) -> None:
     relay.add_argument(
         "--max-length", type=int, default=None, help="cap the stream (XADD MAXLEN ~)"
     )
+    relay.add_argument(
+        "--lease", type=float, default=10.0, help="seconds a claimed batch is this relay's"
+    )
 
     worker = command(
         "worker", "Send a Redis stream's events through this process's signals.", _worker
@@ -95,7 +98,13 @@ def _relay(args: argparse.Namespace) -> int:
         raise SystemExit("relay: give --database")
     storage = SQLStorage.from_url(args.database)
     publisher = RedisStreamPublisher(_redis(args.redis), args.stream, max_length=args.max_length)
-    relay = Relay(storage, publisher, batch_size=args.batch_size, poll_interval=args.poll_interval)
+    relay = Relay(
+        storage,
+        publisher,
+        batch_size=args.batch_size,
+        poll_interval=args.poll_interval,
+        lease=args.lease,
+    )
     logging.getLogger("socialfeed.relay").info("relaying the outbox to %s", args.stream)
     try:
         relay.run(_stop_on_signals())
