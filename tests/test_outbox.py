@@ -264,3 +264,33 @@ def test_claimed_rows_are_not_purged(feed: SocialFeed, clock: ManualClock) -> No
 
     assert feed.outbox.purge(older_than=timedelta(hours=1)) == 0
     assert [row.id for row in rows(feed.storage)] == claimed
+
+
+# --- Replay: rows recorded since a time, published or not ----------------------------------
+
+
+def test_recorded_since_walks_every_row_from_a_time_published_or_not(
+    feed: SocialFeed, clock: ManualClock
+) -> None:
+    """Rows recorded at or after the time come oldest first, by cursor, marks and claims aside."""
+    feed.accounts.create_profile("before")
+    clock.advance(timedelta(minutes=1))
+    since = clock.now()
+    for name in ("at", "after", "later"):
+        feed.accounts.create_profile(name)
+    ids = [row.id for row in rows(feed.storage)]
+    with feed.storage.transaction() as uow:
+        uow.outbox.mark_published(ids[:2])
+    claim(feed.storage, 1, clock.now())
+
+    def walk(after_id: int, limit: int) -> list[OutboxMessage]:
+        with feed.storage.transaction(write=False) as uow:
+            return uow.outbox.recorded_since(since, after_id, limit)
+
+    assert [row.id for row in walk(0, 10)] == ids[1:]
+    assert [row.id for row in walk(0, 2)] == ids[1:3]
+    assert [row.id for row in walk(ids[2], 2)] == ids[3:]
+    assert walk(ids[3], 2) == []
+    first = wire.decode(walk(0, 1)[0].data)
+    assert isinstance(first, UserRegistered)
+    assert first.username == "at"

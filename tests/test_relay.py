@@ -6,7 +6,7 @@ import threading
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import psycopg
@@ -14,7 +14,7 @@ import pytest
 
 from socialfeed import BrokerError, ManualClock, SocialFeed, StorageError, wire
 from socialfeed.events import PostCreated
-from socialfeed.outbox.relay import Relay
+from socialfeed.outbox.relay import Relay, replay
 from socialfeed.storage import SQLStorage, Storage
 from socialfeed.storage.base import OutboxMessage, OutboxWakeups, UnitOfWork
 from socialfeed.storage.sql._outbox import NOTIFY_CHANNEL
@@ -317,3 +317,37 @@ def test_a_batch_whose_mark_failed_is_marked_at_the_next_pass_not_published_agai
 
     assert publisher.published == expected
     assert feed.outbox.status().unpublished == 0
+
+
+# --- Replay: the outbox published again from a point in time -------------------------------
+
+
+def test_replay_publishes_every_row_recorded_since_a_time_in_batches(
+    storage: Storage, clock: ManualClock
+) -> None:
+    """Rows recorded at or after the time go again, oldest first, published or not; none marked."""
+    feed = write_posts(storage, clock, 1)
+    Relay(storage, ListPublisher()).relay_once()
+    clock.advance(timedelta(minutes=5))
+    since = clock.now()
+    alice = feed.users.get_by_username("alice")
+    for n in range(4):
+        feed.posts.create(alice.id, content=f"after {n}")
+    Relay(storage, ListPublisher(), batch_size=2).relay_once()  # two of the four published
+    waiting = rows(storage)
+    publisher = ListPublisher()
+
+    assert replay(storage, publisher, since=since, batch_size=3) == 4
+
+    created = [wire.decode(message.data) for message in publisher.published]
+    assert [e.content for e in created if isinstance(e, PostCreated)] == [
+        f"after {n}" for n in range(4)
+    ]
+    assert [m.id for m in publisher.published] == sorted(m.id for m in publisher.published)
+    assert rows(storage) == waiting  # the relay's work is untouched
+
+
+def test_replay_refuses_a_time_without_its_zone(storage: Storage) -> None:
+    """A naive time could mean any zone: replay refuses it rather than guess."""
+    with pytest.raises(ValueError, match="timezone"):
+        replay(storage, ListPublisher(), since=datetime(2026, 1, 1))

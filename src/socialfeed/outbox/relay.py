@@ -37,6 +37,9 @@ else: on SQLite, whose writers take turns, the application's writes go on.
   needs READ COMMITTED on PostgreSQL (the default), so that a claim sees the
   claim that was made while it waited for the lock.
 
+`replay` publishes rows again, published or not, from a point in time: the
+way back after the broker lost messages it had acknowledged.
+
 A `Publisher` is one method, so a broker other than Redis Streams (RabbitMQ,
 NATS JetStream, Kafka) is a small class of the application's: publish the
 batch in order and return only when the broker acknowledged all of it.
@@ -47,7 +50,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Sequence
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Protocol
 
 from socialfeed._retry import Backoff, retrying
@@ -55,7 +58,7 @@ from socialfeed.clock import Clock, SystemClock
 from socialfeed.errors import BrokerError, StorageError
 from socialfeed.storage.base import OutboxMessage, Storage
 
-__all__ = ["Publisher", "Relay"]
+__all__ = ["Publisher", "Relay", "replay"]
 
 logger = logging.getLogger("socialfeed.relay")
 
@@ -198,3 +201,36 @@ class Relay:
         finally:
             if wakeups is not None:
                 wakeups.close()
+
+
+def replay(
+    storage: Storage, publisher: Publisher, *, since: datetime, batch_size: int = 500
+) -> int:
+    """Publish again every outbox row recorded at or after ``since``, oldest first; return how many.
+
+    For a broker that lost messages it had acknowledged (a Redis restarted
+    without its data, a deleted stream): the rows are published again
+    whether a relay published them before or not, in batches, each read in a
+    short read-only transaction and published with none open. Nothing is
+    marked, so a running relay is not disturbed; it publishes the rows it
+    had not published yet as well, a repeat consumers tolerate. It stops at
+    the first batch that comes back short, so rows recorded while it runs
+    may be left out: the relay publishes those. ``since`` is compared with
+    each row's recording time (the clock of the process that acted, at the
+    action); only rows not yet purged can be reached. Raises `StorageError`
+    or `BrokerError`; running it again is safe.
+    """
+    if since.tzinfo is None:
+        raise ValueError("since must be timezone-aware")
+    if batch_size < 1:
+        raise ValueError("batch_size must be at least 1")
+    replayed = after = 0
+    while True:
+        with storage.transaction(write=False) as uow:
+            batch = uow.outbox.recorded_since(since, after, batch_size)
+        if batch:
+            publisher.publish(batch)
+            replayed += len(batch)
+            after = batch[-1].id
+        if len(batch) < batch_size:
+            return replayed

@@ -68,6 +68,14 @@ class OutboxRepository(Protocol):
         """End the claim on rows the relay could not publish, for any relay to take again."""
         ...
 
+    def recorded_since(self, since: datetime, after_id: int, limit: int) -> list[OutboxMessage]:
+        """Return up to ``limit`` rows recorded at or after ``since``, above ``after_id``.
+
+        Published or not, oldest first; the id is the cursor of a walk over
+        them, which is how a replay publishes them again.
+        """
+        ...
+
     def undelivered(
         self, recorded_before: datetime, after_id: int, limit: int
     ) -> list[OutboxMessage]:

@@ -41,6 +41,11 @@ class Outbox(Repository):
     def release(self, ids: Sequence[int]) -> None:
         self._mark(ids, lambda row: attrs.evolve(row, claimed_until=None))
 
+    def recorded_since(self, since: datetime, after_id: int, limit: int) -> list[OutboxMessage]:
+        return self._oldest(
+            lambda row_id, row: row_id > after_id and row.created_at >= since, limit
+        )
+
     def undelivered(
         self, recorded_before: datetime, after_id: int, limit: int
     ) -> list[OutboxMessage]:

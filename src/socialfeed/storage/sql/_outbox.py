@@ -52,6 +52,12 @@ _CLAIM = (
     .where(outbox.c.id.in_(bindparam("ids", expanding=True)))
     .values(claimed_until=bindparam("until"))
 )
+_RECORDED_SINCE = (
+    select(outbox.c.id, outbox.c.data)
+    .where(outbox.c.id > bindparam("after"), outbox.c.created_at >= bindparam("since"))
+    .order_by(outbox.c.id)
+    .limit(bindparam("limit"))
+)
 _UNDELIVERED = (
     select(outbox.c.id, outbox.c.data)
     .where(
@@ -114,6 +120,11 @@ class SQLOutbox(Repository):
     def release(self, ids: Sequence[int]) -> None:
         if ids:
             self._conn.execute(_RELEASE, {"ids": list(ids)})
+
+    def recorded_since(self, since: datetime, after_id: int, limit: int) -> list[OutboxMessage]:
+        parameters = {"since": since, "after": after_id, "limit": limit}
+        rows = self._conn.execute(_RECORDED_SINCE, parameters)
+        return [OutboxMessage(row.id, row.data) for row in rows]
 
     def undelivered(
         self, recorded_before: datetime, after_id: int, limit: int
