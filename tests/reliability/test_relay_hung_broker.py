@@ -4,8 +4,9 @@ The relay claims its batch in one short transaction, publishes with none
 open, and marks the batch in another, so a broker that hangs for seconds
 holds no lock an application's write needs, on SQLite (one writer at a
 time) or on PostgreSQL. These tests time the application's writes during
-such a hang: the one place in the suite with a timed assertion, its bound
-stated in each docstring, far from both the hang and an ordinary write.
+such a hang, a timed assertion the suite otherwise avoids: its bound (1 s,
+stated in the docstring) is far from both the hang (5 s) and an ordinary
+write (milliseconds).
 
 Each test prints one summary line (see it with ``pytest -s``): the backend,
 the number of writes during the hang, and the slowest of them.

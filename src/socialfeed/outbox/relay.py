@@ -143,6 +143,9 @@ class Relay:
         try:
             self.publisher.publish(batch)
         except Exception:
+            # The broker's failure (or the publisher's bug): let the batch go
+            # at once. A process being interrupted does no database work on
+            # its way out; its claim lapses with the lease.
             self._release(ids)
             raise
         self._unmarked = ids
