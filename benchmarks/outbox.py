@@ -10,9 +10,10 @@ Three measurements per backend, on the loaded benchmark database:
   them, which is what a request pays once its handlers run in workers.
 - **Relay throughput.** N rows waiting in the outbox, drained by
   ``Relay.relay_once`` loops into a Redis stream, against raw SQL and
-  redis-py doing the same batches: the same select, a pipelined ``XADD`` of
-  the same payloads, the same mark-published ``UPDATE``, in one transaction
-  per batch. Library and raw take turns, each from a fresh outbox.
+  redis-py doing the same batches: the same claim of the oldest rows (a
+  select and the lease's ``UPDATE``) in one transaction, a pipelined
+  ``XADD`` of the same payloads with none open, the same mark-published
+  ``UPDATE`` in another. Library and raw take turns, each from a fresh outbox.
 - **Commit-to-consumer latency.** One writer thread likes posts at a steady
   rate through a facade with the outbox on; a relay thread (``Relay.run``)
   publishes to a stream, and a worker thread (``Worker.run``) sends each
@@ -33,11 +34,11 @@ import time
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, cast
 
 import redis
-from sqlalchemy import Connection, Engine, bindparam, text
+from sqlalchemy import BindParameter, Connection, Engine, bindparam, text
 
 from benchmarks.dataset import Dataset
 from benchmarks.operations import Call, Operation, Raw, _free_pairs
@@ -49,6 +50,7 @@ from socialfeed.outbox.relay import Relay
 from socialfeed.outbox.worker import Worker
 from socialfeed.redis import RedisStreamConsumer, RedisStreamPublisher
 from socialfeed.storage.sql import SQLStorage
+from socialfeed.storage.sql.schema import UTCDateTime
 
 __all__ = [
     "OUTBOX_SIZES",
@@ -301,38 +303,56 @@ def _fill(storage: SQLStorage, payloads: list[str]) -> None:
 
 
 class _RawRelay:
-    """A hand-written relay: per batch one transaction, a pipelined XADD, and the UPDATE."""
+    """A hand-written relay, the library's steps per batch: claim, a pipelined XADD, mark.
+
+    The claim (the oldest unpublished rows, unless a lease runs, and their
+    lease) and the mark are a short transaction each; the ``XADD`` runs
+    with none open.
+    """
+
+    LEASE = timedelta(seconds=10)
 
     def __init__(self, engine: Engine, client: redis.Redis, stream: str, batch: int) -> None:
         postgres = engine.dialect.name == "postgresql"
         unpublished = "NOT published" if postgres else "published = 0"
+        ids: BindParameter[list[int]] = bindparam("ids", expanding=True)
         self._raw = Raw(engine)
         self._client = client
         self._stream = stream
         self._batch = batch
         self._lock = text("SELECT pg_advisory_xact_lock(:key)") if postgres else None
         self._select = text(
-            f"SELECT id, data FROM socialfeed_outbox WHERE {unpublished} ORDER BY id LIMIT :lim"
-        )
+            f"SELECT id, data FROM socialfeed_outbox WHERE {unpublished} AND NOT EXISTS "
+            "(SELECT 1 FROM socialfeed_outbox WHERE claimed_until > :now) ORDER BY id LIMIT :lim"
+        ).bindparams(bindparam("now", type_=UTCDateTime))
+        self._claim = text(
+            "UPDATE socialfeed_outbox SET claimed_until = :until WHERE id IN :ids"
+        ).bindparams(bindparam("until", type_=UTCDateTime), ids)
         self._mark = text(
-            f"UPDATE socialfeed_outbox SET published = {'true' if postgres else '1'} "
-            "WHERE id IN :ids"
-        ).bindparams(bindparam("ids", expanding=True))
+            f"UPDATE socialfeed_outbox SET published = {'true' if postgres else '1'}, "
+            "claimed_until = NULL WHERE id IN :ids"
+        ).bindparams(ids)
 
     def relay_once(self) -> int:
-        return cast(int, self._raw.write(self._batch_in))
-
-    def _batch_in(self, conn: Connection) -> int:
-        if self._lock is not None:
-            conn.execute(self._lock, {"key": RAW_RELAY_LOCK})
-        rows = conn.execute(self._select, {"lim": self._batch}).all()
+        rows = cast(list[Any], self._raw.write(self._claimed))
         if rows:
             pipe = self._client.pipeline(transaction=False)
             for row_id, data in rows:
                 pipe.xadd(self._stream, {"seq": row_id, "data": data})
             pipe.execute()
-            conn.execute(self._mark, {"ids": [row[0] for row in rows]})
+            marked = {"ids": [row[0] for row in rows]}
+            self._raw.write(lambda conn: conn.execute(self._mark, marked))
         return len(rows)
+
+    def _claimed(self, conn: Connection) -> list[Any]:
+        if self._lock is not None:
+            conn.execute(self._lock, {"key": RAW_RELAY_LOCK})
+        now = datetime.now(UTC)
+        rows = conn.execute(self._select, {"now": now, "lim": self._batch}).all()
+        if rows:
+            claim = {"ids": [row[0] for row in rows], "until": now + self.LEASE}
+            conn.execute(self._claim, claim)
+        return list(rows)
 
 
 def _drain(relay_once: Callable[[], int]) -> tuple[float, int]:
@@ -536,9 +556,10 @@ def outbox_markdown(results: dict[str, Any], backends: Iterable[str]) -> list[st
         "",
         f"`Relay.relay_once` in a loop until {sizes['relay_events']:,} waiting "
         f"outbox rows (likes in wire form) are in a Redis stream, in batches of "
-        f"{sizes['relay_batch']}, against raw SQL and redis-py doing the same per batch in one "
-        "transaction: the select (under the same advisory lock on PostgreSQL), a pipelined "
-        "`XADD` of the same payloads, the same mark-published `UPDATE`. Each run starts from "
+        f"{sizes['relay_batch']}, against raw SQL and redis-py doing the same per batch: "
+        "the claim (the select and the lease's `UPDATE`, under the same advisory lock on "
+        "PostgreSQL) in one transaction, a pipelined `XADD` of the same payloads with none "
+        "open, the same mark-published `UPDATE` in another. Each run starts from "
         f"a fresh outbox; after a warm-up run, {sizes['relay_runs']} runs per side, taking "
         "turns; rates from the median run. Ratio: library time over raw time.",
         "",

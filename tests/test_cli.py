@@ -8,12 +8,16 @@ import os
 import sys
 import uuid
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
+import redis
 
-from socialfeed import Settings, SocialFeed
+from socialfeed import Settings, SocialFeed, wire
 from socialfeed.cli import main
+from socialfeed.events import UserRegistered
+from tests.conftest import REDIS_URL
 from tests.support import EventRecorder
 
 APP_DATABASE = ""
@@ -90,6 +94,35 @@ def test_deliver_pending_sends_to_the_handlers_it_connects(
     assert capsys.readouterr().out == "delivered 1\nunpublished 3\nundelivered 0\n"
 
 
+def test_outbox_replay_publishes_the_rows_since_a_time_to_the_stream(
+    database: str,
+    capsys: pytest.CaptureFixture[str],
+    redis_client: redis.Redis,
+    redis_prefix: str,
+) -> None:
+    """``outbox replay --since`` puts every row recorded from that time on the Redis stream."""
+    assert REDIS_URL is not None
+    stream = f"{redis_prefix}events"
+    since = datetime.now(UTC)
+    feed = SocialFeed.from_url(database, settings=Settings(outbox=True))
+    feed.accounts.create_profile("carol")
+    feed.close()
+    # Another zone than UTC's, as an operator may write it.
+    local = since.astimezone(timezone(timedelta(hours=2))).isoformat()
+    argv = ["outbox", "--database", database, "replay", "--since", local]
+
+    assert main([*argv, "--redis", REDIS_URL, "--stream", stream, "--batch-size", "1"]) == 0
+
+    assert capsys.readouterr().out == "replayed 1\n"
+    [(_, fields)] = redis_client.xrange(stream) or []
+    assert fields is not None
+    data = fields[b"data"]
+    assert isinstance(data, bytes)
+    event = wire.decode(data.decode())
+    assert isinstance(event, UserRegistered)
+    assert (event.username, fields[b"seq"]) == ("carol", b"3")
+
+
 @pytest.mark.parametrize(
     "argv",
     [
@@ -99,10 +132,13 @@ def test_deliver_pending_sends_to_the_handlers_it_connects(
         ["outbox", "--database", "sqlite://", "--handler", "nonsense", "status"],
         ["worker", "--database", "sqlite://", "--group", "g", "--name", ""],
         ["worker", "--database", "sqlite://", "--group", "g", "--forget-idle", "-1"],
+        ["outbox", "--database", "sqlite://", "replay"],
+        ["outbox", "--database", "sqlite://", "replay", "--since", "yesterday"],
+        ["outbox", "--database", "sqlite://", "replay", "--since", "2026-11-26T08:00:00"],
     ],
 )
 def test_missing_or_malformed_options_exit_with_a_message(argv: list[str]) -> None:
-    """Without a database, with a malformed handler or a bad worker option, the command says so."""
+    """A missing database, a malformed handler, a bad worker option or replay time: it says so."""
     with pytest.raises(SystemExit) as exit_info:
         main(argv)
 

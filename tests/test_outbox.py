@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 
@@ -209,3 +209,88 @@ def test_purge_removes_only_old_rows_both_published_and_delivered(
 
     assert [row.id for row in rows(feed.storage)] == [first.id + 1]
     assert feed.outbox.status() == OutboxStatus(unpublished=1, undelivered=0)
+
+
+# --- Claims: what lets the relay publish with no transaction open --------------------------
+
+LEASE = timedelta(seconds=10)
+
+
+def claim(storage: Storage, limit: int, now: datetime) -> list[int]:
+    """Claim up to ``limit`` rows at ``now`` for `LEASE`, in a transaction of its own; their ids."""
+    with storage.transaction() as uow:
+        return [message.id for message in uow.outbox.claim(limit, now, now + LEASE)]
+
+
+def test_a_claim_takes_the_oldest_rows_and_keeps_others_off_until_its_lease_lapses(
+    feed: SocialFeed, clock: ManualClock
+) -> None:
+    """No row is claimed while a lease runs; once it lapses, the oldest rows are claimed again."""
+    for name in ("alice", "bob", "carol"):
+        feed.accounts.create_profile(name)
+    ids = [row.id for row in rows(feed.storage)]
+    now = clock.now()
+
+    assert claim(feed.storage, 2, now) == ids[:2]
+    assert claim(feed.storage, 2, now + LEASE - timedelta(microseconds=1)) == []
+    assert [row.id for row in rows(feed.storage)] == ids  # claimed rows are still unpublished
+    assert claim(feed.storage, 5, now + LEASE + timedelta(seconds=1)) == ids
+
+
+def test_marking_or_releasing_a_batch_ends_its_claim(feed: SocialFeed, clock: ManualClock) -> None:
+    """A marked batch lets the next rows be claimed; a released one is claimed again at once."""
+    for name in ("alice", "bob", "carol"):
+        feed.accounts.create_profile(name)
+    ids = [row.id for row in rows(feed.storage)]
+    now = clock.now()
+
+    first = claim(feed.storage, 1, now)
+    with feed.storage.transaction() as uow:
+        uow.outbox.mark_published(first)
+    second = claim(feed.storage, 1, now)
+    with feed.storage.transaction() as uow:
+        uow.outbox.release(second)
+
+    assert (first, second) == (ids[:1], ids[1:2])
+    assert claim(feed.storage, 5, now) == ids[1:]
+    assert feed.outbox.status().unpublished == 2
+
+
+def test_claimed_rows_are_not_purged(feed: SocialFeed, clock: ManualClock) -> None:
+    """A claimed row waits for its relay: purge leaves it, however old."""
+    feed.accounts.create_profile("alice")
+    claimed = claim(feed.storage, 1, clock.now())
+    clock.advance(timedelta(days=2))
+
+    assert feed.outbox.purge(older_than=timedelta(hours=1)) == 0
+    assert [row.id for row in rows(feed.storage)] == claimed
+
+
+# --- Replay: rows recorded since a time, published or not ----------------------------------
+
+
+def test_recorded_since_walks_every_row_from_a_time_published_or_not(
+    feed: SocialFeed, clock: ManualClock
+) -> None:
+    """Rows recorded at or after the time come oldest first, by cursor, marks and claims aside."""
+    feed.accounts.create_profile("before")
+    clock.advance(timedelta(minutes=1))
+    since = clock.now()
+    for name in ("at", "after", "later"):
+        feed.accounts.create_profile(name)
+    ids = [row.id for row in rows(feed.storage)]
+    with feed.storage.transaction() as uow:
+        uow.outbox.mark_published(ids[:2])
+    claim(feed.storage, 1, clock.now())
+
+    def walk(after_id: int, limit: int) -> list[OutboxMessage]:
+        with feed.storage.transaction(write=False) as uow:
+            return uow.outbox.recorded_since(since, after_id, limit)
+
+    assert [row.id for row in walk(0, 10)] == ids[1:]
+    assert [row.id for row in walk(0, 2)] == ids[1:3]
+    assert [row.id for row in walk(ids[2], 2)] == ids[3:]
+    assert walk(ids[3], 2) == []
+    first = wire.decode(walk(0, 1)[0].data)
+    assert isinstance(first, UserRegistered)
+    assert first.username == "at"

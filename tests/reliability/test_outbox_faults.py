@@ -1,4 +1,5 @@
-"""Faults around the outbox: relays that die mid-batch, a Redis that restarts, real processes.
+"""Faults around the outbox: relays that die mid-batch, a Redis that restarts or loses
+the stream, real processes.
 
 Every test runs on an SQLite file and on PostgreSQL, with real Redis, and
 checks the outbox's promise exactly: every committed event reaches the
@@ -24,6 +25,7 @@ import sys
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -34,6 +36,8 @@ import redis
 from sqlalchemy import func, select
 
 from socialfeed import NotificationHandler, Settings, SocialFeed, wire
+from socialfeed.cli import main
+from socialfeed.clock import Clock
 from socialfeed.events import (
     CommentAdded,
     PostCreated,
@@ -381,9 +385,16 @@ def worker_command(
     return Command(log, "worker", *args, *group, *extra)
 
 
-def drain(storage: Storage, client: redis.Redis, stream: str) -> None:
+class MinuteAhead:
+    """The clock of a relay that comes back a minute later, long after a dead relay's lease."""
+
+    def now(self) -> datetime:
+        return datetime.now(UTC) + timedelta(minutes=1)
+
+
+def drain(storage: Storage, client: redis.Redis, stream: str, clock: Clock | None = None) -> None:
     """Relay the whole outbox to the stream in this process, as a restarted relay does."""
-    relay = Relay(storage, RedisStreamPublisher(client, stream), batch_size=BATCH)
+    relay = Relay(storage, RedisStreamPublisher(client, stream), batch_size=BATCH, clock=clock)
     while relay.relay_once():
         pass
 
@@ -400,9 +411,10 @@ def crash_the_relay(
 ) -> Tally:
     """Write the script, relay it with a relay that dies on its third batch, then recover.
 
-    The dying relay publishes ``publish_first`` messages of that batch; a
-    normal relay publishes the rest, and a worker with the notification
-    handler reads the whole stream. Return the tally of the stream.
+    The dying relay publishes ``publish_first`` messages of that batch; once
+    its lease lapsed, a normal relay publishes the batch again and the rest,
+    and a worker with the notification handler reads the whole stream.
+    Return the tally of the stream.
     """
     feed = app_feed(storage)
     script = Script(feed, SEED)
@@ -429,7 +441,11 @@ def crash_the_relay(
     assert unpublished(storage) == len(ids) - marked
     assert [e.seq for e in stream_entries(client, stream)] == ids[: marked + publish_first]
 
+    # The dead relay's lease keeps its batch, and the rows behind it, until it lapses...
     drain(storage, client, stream)
+    assert unpublished(storage) == len(ids) - marked
+    # ...and then a relay publishes them, the fatal batch again.
+    drain(storage, client, stream, MinuteAhead())
     assert unpublished(storage) == 0
     entries = stream_entries(client, stream)
     tally = check_stream(rows, entries)
@@ -487,6 +503,9 @@ def test_a_relay_killed_in_the_middle_of_a_batch_loses_nothing(
 RELAY_KILLS = 5
 # Small batches: more of them, so more kills land between a publish and its mark.
 KILLED_RELAY_BATCH = 5
+# A relay killed holding a batch stalls the next one until its lease lapses;
+# short, so that the five restarts take seconds, not the default's minute.
+KILLED_RELAY_LEASE = "1"
 
 
 def test_a_relay_killed_at_random_moments_while_the_app_writes_loses_nothing(
@@ -512,7 +531,11 @@ def test_a_relay_killed_at_random_moments_while_the_app_writes_loses_nothing(
         for kill in range(RELAY_KILLS):
             log = tmp_path / f"relay-{kill}.log"
             with relay_command(
-                log, sql_storage, REDIS_URL, stream, "--batch-size", str(KILLED_RELAY_BATCH)
+                log,
+                sql_storage,
+                REDIS_URL,
+                stream,
+                *("--batch-size", str(KILLED_RELAY_BATCH), "--lease", KILLED_RELAY_LEASE),
             ) as relay:
                 # Kill it at work, not while Python is still importing.
                 wait_for(grew(redis_client, stream), "the relay to publish", relay)
@@ -780,3 +803,72 @@ def test_a_worker_process_dead_letters_exactly_the_events_a_receiver_refuses(
     # The notification handler ran for every event, the refused ones included:
     # only the failing receiver is retried, and a dead letter undoes nothing.
     assert notifications_of(sql_storage) == expected.notifications
+
+
+# --- 7: a lost stream, recovered by following the docs' recipe -------------------------------
+
+# The first events a group handled before the loss; it had not read the rest yet.
+HANDLED_BEFORE_THE_LOSS = 30
+# What the recipe subtracts from the time of the loss: the longest a group may lag behind.
+LONGEST_LAG = timedelta(hours=1)
+
+
+def event_ids(data: Sequence[str]) -> set[object]:
+    """The ``event_id`` of each event in wire form."""
+    return {wire.decode(item).event_id for item in data}
+
+
+def test_a_stream_lost_while_the_relay_carries_on_is_recovered_by_replay_as_the_docs_say(
+    sql_storage: Storage,
+    redis_client: redis.Redis,
+    redis_prefix: str,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """After a lost stream, ``outbox replay --since`` (loss less lag) gets a group every event."""
+    assert REDIS_URL is not None
+    stream = f"{redis_prefix}events"
+    script = Script(app_feed(sql_storage), SEED)
+    consumer = RedisStreamConsumer(redis_client, GROUP, stream=stream, consumer="worker-1")
+    with relay_command(tmp_path / "relay.log", sql_storage, REDIS_URL, stream) as relay:
+        script.start()
+        script.act(ACTIONS // 2)
+        wait_for(lambda: unpublished(sql_storage) == 0, "the relay to publish", relay)
+        handled = consumer.receive(HANDLED_BEFORE_THE_LOSS, timeout=1.0)
+        consumer.acknowledge(handled)
+        lost = event_ids([e.data for e in stream_entries(redis_client, stream)]) - event_ids(
+            [m.data for m in handled]
+        )
+        assert len(handled) == HANDLED_BEFORE_THE_LOSS
+        assert lost, "the group must lag behind for the loss to lose anything"
+
+        # The loss: the stream and its group are gone; the relay carries on into a new stream.
+        lost_at = datetime.now(UTC)
+        redis_client.delete(stream)
+        script.act(ACTIONS // 2)
+        wait_for(
+            lambda: unpublished(sql_storage) == 0 and redis_client.exists(stream) == 1,
+            "the relay to carry on after the loss",
+            relay,
+        )
+        # Why the recipe goes by the time of the loss: the stream's last entry is a new event.
+        last = stream_entries(redis_client, stream)[-1]
+        assert wire.decode(last.data).event_id not in lost
+
+        # The recipe: replay from the time of the loss less the longest lag.
+        since = (lost_at - LONGEST_LAG).isoformat()
+        argv = ["outbox", "--database", url_of(sql_storage), "replay", "--since", since]
+        assert main([*argv, "--redis", REDIS_URL, "--stream", stream]) == 0
+        assert capsys.readouterr().out == f"replayed {len(outbox_rows(sql_storage))}\n"
+
+        # The group, created again at the start of the stream, reads the new events and the lost.
+        seen: set[object] = set()
+        deadline = time.monotonic() + DEADLINE
+        while not lost <= seen and time.monotonic() < deadline:
+            batch = consumer.receive(100, timeout=0.1)
+            consumer.acknowledge(batch)
+            seen |= event_ids([m.data for m in batch])
+        assert relay.stop() == 0
+
+    assert lost <= seen
+    assert event_ids([row.data for row in outbox_rows(sql_storage)]) <= seen

@@ -8,6 +8,8 @@ in hand. ``--handler`` takes ``notifications``, ``hashtags``, or
 a function that returns the application's own `SocialFeed` (its settings, its
 clock, its timeline store), receivers connected. Those modules are looked up
 in the working directory first, as ``python -m`` does, then on the path.
+``outbox replay`` publishes rows again from ``--since`` to the stream
+``--redis`` and ``--stream`` name.
 """
 
 from __future__ import annotations
@@ -20,12 +22,12 @@ import signal
 import sys
 import threading
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from socialfeed.facade import SocialFeed
 from socialfeed.handlers import HashtagHandler, NotificationHandler
-from socialfeed.outbox.relay import Relay
+from socialfeed.outbox.relay import Relay, replay
 from socialfeed.settings import Settings
 from socialfeed.storage.sql import SQLStorage
 
@@ -61,6 +63,9 @@ def register(commands: Any) -> None:
     relay.add_argument(
         "--max-length", type=int, default=None, help="cap the stream (XADD MAXLEN ~)"
     )
+    relay.add_argument(
+        "--lease", type=float, default=10.0, help="seconds a claimed batch is this relay's"
+    )
 
     worker = command(
         "worker", "Send a Redis stream's events through this process's signals.", _worker
@@ -91,8 +96,13 @@ def register(commands: Any) -> None:
     )
 
     outbox = command("outbox", "Inspect or tend the outbox.", _outbox)
-    outbox.add_argument("action", choices=["status", "deliver-pending", "purge"])
+    outbox.add_argument("action", choices=["status", "deliver-pending", "purge", "replay"])
     facade(outbox)
+    broker(outbox)
+    outbox.add_argument(
+        "--since", help="for replay: ISO 8601 time with its offset, e.g. 2026-11-26T08:00:00Z"
+    )
+    outbox.add_argument("--batch-size", type=int, default=500, help="for replay")
     outbox.add_argument("--older-than-hours", type=float, default=24.0, help="for purge")
     outbox.add_argument(
         "--older-than-seconds",
@@ -109,7 +119,13 @@ def _relay(args: argparse.Namespace) -> int:
         raise SystemExit("relay: give --database")
     storage = SQLStorage.from_url(args.database)
     publisher = RedisStreamPublisher(_redis(args.redis), args.stream, max_length=args.max_length)
-    relay = Relay(storage, publisher, batch_size=args.batch_size, poll_interval=args.poll_interval)
+    relay = Relay(
+        storage,
+        publisher,
+        batch_size=args.batch_size,
+        poll_interval=args.poll_interval,
+        lease=args.lease,
+    )
     logging.getLogger("socialfeed.relay").info("relaying the outbox to %s", args.stream)
     try:
         relay.run(_stop_on_signals())
@@ -149,6 +165,8 @@ def _worker(args: argparse.Namespace) -> int:
 
 
 def _outbox(args: argparse.Namespace) -> int:
+    # Checked before anything connects, so that a mistyped time costs nothing.
+    since = _since(args.since) if args.action == "replay" else None
     feed = _feed(args)
     try:
         if args.action == "status":
@@ -160,12 +178,35 @@ def _outbox(args: argparse.Namespace) -> int:
                 raise SystemExit("deliver-pending: give --handler or --feed: whose receivers?")
             older_than = timedelta(seconds=args.older_than_seconds)
             print(f"delivered {feed.outbox.deliver_pending(older_than=older_than)}")
-        else:
+        elif args.action == "purge":
             older_than = timedelta(hours=args.older_than_hours)
             print(f"purged {feed.outbox.purge(older_than=older_than)}")
+        else:
+            assert since is not None
+            print(f"replayed {_replay(feed, args, since)}")
     finally:
         feed.close()
     return 0
+
+
+def _since(text: str | None) -> datetime:
+    """The time ``--since`` names; a time without its offset is refused, not guessed."""
+    if text is None:
+        raise SystemExit("replay: give --since TIME, e.g. 2026-11-26T08:00:00Z")
+    try:
+        since = datetime.fromisoformat(text)
+    except ValueError:
+        raise SystemExit(f"replay: --since {text!r} is not an ISO 8601 time") from None
+    if since.tzinfo is None:
+        raise SystemExit(f"replay: --since {text!r} needs its UTC offset, e.g. Z or +02:00")
+    return since
+
+
+def _replay(feed: SocialFeed, args: argparse.Namespace, since: datetime) -> int:
+    from socialfeed.redis import RedisStreamPublisher
+
+    publisher = RedisStreamPublisher(_redis(args.redis), args.stream)
+    return replay(feed.storage, publisher, since=since, batch_size=args.batch_size)
 
 
 def _feed(args: argparse.Namespace) -> SocialFeed:

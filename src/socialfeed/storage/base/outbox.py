@@ -26,7 +26,10 @@ class OutboxRepository(Protocol):
     """The transactional outbox: the events of committed actions, kept until relayed.
 
     Each row carries two marks: *published* (a relay handed it to the broker)
-    and *delivered* (this application's own receivers saw it).
+    and *delivered* (this application's own receivers saw it). A relay also
+    *claims* rows for a while (a lease) before it publishes them, so that it
+    can talk to the broker with no transaction open while other relays keep
+    off its batch.
     """
 
     def add(self, data: Sequence[str], created_at: datetime, *, delivered: bool) -> list[int]:
@@ -37,19 +40,40 @@ class OutboxRepository(Protocol):
         """
         ...
 
-    def unpublished(self, limit: int, *, hold: bool = True) -> list[OutboxMessage]:
-        """Return up to ``limit`` rows not yet published, oldest first, and hold them.
+    def unpublished(self, limit: int) -> list[OutboxMessage]:
+        """Return up to ``limit`` rows not yet published, oldest first, claimed or not.
 
-        The transaction that calls it has the outbox to itself for the
-        relay's purposes until it ends: a second relay waits, then sees the
-        rows the first marked published, so no row is published twice by two
-        relays. Writers of new rows are not held up. ``hold=False`` only
-        looks, without waiting for a relay that holds them.
+        It only looks: it claims nothing and waits for no relay.
+        """
+        ...
+
+    def claim(self, limit: int, now: datetime, until: datetime) -> list[OutboxMessage]:
+        """Claim up to ``limit`` of the oldest unpublished rows until ``until``; return them.
+
+        Nothing is claimed (the list is empty) while any row's claim runs
+        past ``now``: one relay publishes at a time, so the stream stays in
+        the order of the outbox, and a second relay waits until the first
+        marked or released its batch, or its lease lapsed. Rows whose lease
+        lapsed are claimed again like any unpublished row. Claims of two
+        transactions at once are serialised, so that both never take the
+        same rows: the relay runs it in a short transaction of its own.
         """
         ...
 
     def mark_published(self, ids: Sequence[int]) -> None:
-        """Mark rows as handed to the broker."""
+        """Mark rows as handed to the broker, which ends their claim."""
+        ...
+
+    def release(self, ids: Sequence[int]) -> None:
+        """End the claim on rows the relay could not publish, for any relay to take again."""
+        ...
+
+    def recorded_since(self, since: datetime, after_id: int, limit: int) -> list[OutboxMessage]:
+        """Return up to ``limit`` rows recorded at or after ``since``, above ``after_id``.
+
+        Published or not, oldest first; the id is the cursor of a walk over
+        them, which is how a replay publishes them again.
+        """
         ...
 
     def undelivered(

@@ -1,7 +1,7 @@
-"""The memory outbox: the same rows and marks as the SQL table, in a dict.
+"""The memory outbox: the same rows, marks and leases as the SQL table, in a dict.
 
-Transactions of a memory storage run one at a time, so the relay's
-transaction has the outbox to itself without a lock of its own.
+Transactions of a memory storage run one at a time, so two claims are
+serialised without a lock of their own.
 """
 
 from __future__ import annotations
@@ -24,12 +24,27 @@ class Outbox(Repository):
             ids.append(row_id)
         return ids
 
-    def unpublished(self, limit: int, *, hold: bool = True) -> list[OutboxMessage]:
-        # Transactions run one at a time here: every read already holds the rows.
+    def unpublished(self, limit: int) -> list[OutboxMessage]:
         return self._oldest(lambda _, row: not row.published, limit)
 
+    def claim(self, limit: int, now: datetime, until: datetime) -> list[OutboxMessage]:
+        rows = self._t.outbox.values()
+        if any(row.claimed_until is not None and row.claimed_until > now for row in rows):
+            return []  # another relay's batch is in flight
+        batch = self._oldest(lambda _, row: not row.published, limit)
+        self._mark([m.id for m in batch], lambda row: attrs.evolve(row, claimed_until=until))
+        return batch
+
     def mark_published(self, ids: Sequence[int]) -> None:
-        self._mark(ids, lambda row: attrs.evolve(row, published=True))
+        self._mark(ids, lambda row: attrs.evolve(row, published=True, claimed_until=None))
+
+    def release(self, ids: Sequence[int]) -> None:
+        self._mark(ids, lambda row: attrs.evolve(row, claimed_until=None))
+
+    def recorded_since(self, since: datetime, after_id: int, limit: int) -> list[OutboxMessage]:
+        return self._oldest(
+            lambda row_id, row: row_id > after_id and row.created_at >= since, limit
+        )
 
     def undelivered(
         self, recorded_before: datetime, after_id: int, limit: int

@@ -23,12 +23,13 @@ _MISSING: Any = object()
 
 @attrs.frozen
 class OutboxRow:
-    """One row of the outbox: an event in wire form and its two marks."""
+    """One row of the outbox: an event in wire form, its two marks and a relay's lease."""
 
     data: str
     created_at: datetime
     published: bool
     delivered: bool
+    claimed_until: datetime | None = None
 
 
 @attrs.define

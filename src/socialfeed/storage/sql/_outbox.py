@@ -1,10 +1,13 @@
 """The SQL outbox: one table, written in the action's transaction, read by the relay.
 
 On PostgreSQL an insert notifies the channel a relay listens on (delivered at
-commit, folded into one per transaction), and the relay serialises itself
-with a transaction-level advisory lock, so that two relays never publish the
-same row. On SQLite the relay's write transaction (``BEGIN IMMEDIATE``)
-already has the database to itself.
+commit, folded into one per transaction). A relay claims its batch in one
+statement that claims nothing while another relay's lease runs; on
+PostgreSQL a transaction-level advisory lock serialises the claims, so that
+two relays never claim the same rows, and on SQLite the claiming write
+transaction (``BEGIN IMMEDIATE``) already has the database to itself. The
+claim, and later the mark, are short transactions: nothing here is held
+while the relay talks to the broker.
 """
 
 from __future__ import annotations
@@ -15,18 +18,18 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Engine, bindparam, delete, func, insert, select, text, update
+from sqlalchemy import Engine, bindparam, delete, exists, func, insert, select, text, update
 
 from socialfeed.storage.base import OutboxMessage
 from socialfeed.storage.sql._common import Repository
-from socialfeed.storage.sql.schema import outbox
+from socialfeed.storage.sql.schema import UTCDateTime, outbox
 
 __all__ = ["NOTIFY_CHANNEL", "OutboxListener", "SQLOutbox"]
 
 logger = logging.getLogger("socialfeed.relay")
 
 NOTIFY_CHANNEL = "socialfeed_outbox"
-# Any constant unique to socialfeed: the key of the relay's advisory lock.
+# Any constant unique to socialfeed: the key of the advisory lock relays claim under.
 _RELAY_LOCK = 0x50C1A1FEED
 
 _NOTIFY = text(f"SELECT pg_notify('{NOTIFY_CHANNEL}', '')")
@@ -35,6 +38,23 @@ _INSERT = insert(outbox).returning(outbox.c.id, sort_by_parameter_order=True)
 _UNPUBLISHED = (
     select(outbox.c.id, outbox.c.data)
     .where(~outbox.c.published)
+    .order_by(outbox.c.id)
+    .limit(bindparam("limit"))
+)
+# The oldest unpublished rows, unless another relay's claim runs past "now".
+_in_flight = outbox.alias("in_flight")
+_CLAIMABLE = _UNPUBLISHED.where(
+    ~exists().where(_in_flight.c.claimed_until > bindparam("now", type_=UTCDateTime))
+)
+# By the ids just read: an UPDATE over a subquery may be planned as a scan of the whole table.
+_CLAIM = (
+    update(outbox)
+    .where(outbox.c.id.in_(bindparam("ids", expanding=True)))
+    .values(claimed_until=bindparam("until"))
+)
+_RECORDED_SINCE = (
+    select(outbox.c.id, outbox.c.data)
+    .where(outbox.c.id > bindparam("after"), outbox.c.created_at >= bindparam("since"))
     .order_by(outbox.c.id)
     .limit(bindparam("limit"))
 )
@@ -49,7 +69,14 @@ _UNDELIVERED = (
     .limit(bindparam("limit"))
 )
 _MARK_PUBLISHED = (
-    update(outbox).where(outbox.c.id.in_(bindparam("ids", expanding=True))).values(published=True)
+    update(outbox)
+    .where(outbox.c.id.in_(bindparam("ids", expanding=True)))
+    .values(published=True, claimed_until=None)
+)
+_RELEASE = (
+    update(outbox)
+    .where(outbox.c.id.in_(bindparam("ids", expanding=True)))
+    .values(claimed_until=None)
 )
 _MARK_DELIVERED = (
     update(outbox).where(outbox.c.id.in_(bindparam("ids", expanding=True))).values(delivered=True)
@@ -73,15 +100,31 @@ class SQLOutbox(Repository):
             self._conn.execute(_NOTIFY)
         return result
 
-    def unpublished(self, limit: int, *, hold: bool = True) -> list[OutboxMessage]:
-        if hold and self._on_postgresql:
-            self._conn.execute(_LOCK)
+    def unpublished(self, limit: int) -> list[OutboxMessage]:
         rows = self._conn.execute(_UNPUBLISHED, {"limit": limit})
         return [OutboxMessage(row.id, row.data) for row in rows]
+
+    def claim(self, limit: int, now: datetime, until: datetime) -> list[OutboxMessage]:
+        if self._on_postgresql:
+            self._conn.execute(_LOCK)
+        rows = self._conn.execute(_CLAIMABLE, {"limit": limit, "now": now})
+        batch = [OutboxMessage(row.id, row.data) for row in rows]
+        if batch:
+            self._conn.execute(_CLAIM, {"ids": [message.id for message in batch], "until": until})
+        return batch
 
     def mark_published(self, ids: Sequence[int]) -> None:
         if ids:
             self._conn.execute(_MARK_PUBLISHED, {"ids": list(ids)})
+
+    def release(self, ids: Sequence[int]) -> None:
+        if ids:
+            self._conn.execute(_RELEASE, {"ids": list(ids)})
+
+    def recorded_since(self, since: datetime, after_id: int, limit: int) -> list[OutboxMessage]:
+        parameters = {"since": since, "after": after_id, "limit": limit}
+        rows = self._conn.execute(_RECORDED_SINCE, parameters)
+        return [OutboxMessage(row.id, row.data) for row in rows]
 
     def undelivered(
         self, recorded_before: datetime, after_id: int, limit: int

@@ -370,8 +370,12 @@ outbox = Table(
     Column("data", Text, nullable=False),
     Column("published", Boolean, nullable=False),
     Column("delivered", Boolean, nullable=False),
+    # Until when a relay holds the row to publish it (its lease); NULL when
+    # no relay does. Marking the row published ends the claim.
+    Column("claimed_until", UTCDateTime, nullable=True),
     # The relay and the redelivery each walk only the rows still waiting for
-    # them: partial indexes stay small however long the outbox is kept.
+    # them, and the relay looks for a live claim among the rows in flight:
+    # partial indexes stay small however long the outbox is kept.
     Index(
         "ix_socialfeed_outbox_unpublished",
         "id",
@@ -383,6 +387,12 @@ outbox = Table(
         "id",
         postgresql_where=text("NOT delivered"),
         sqlite_where=text("delivered = 0"),
+    ),
+    Index(
+        "ix_socialfeed_outbox_claimed",
+        "claimed_until",
+        postgresql_where=text("claimed_until IS NOT NULL"),
+        sqlite_where=text("claimed_until IS NOT NULL"),
     ),
     sqlite_autoincrement=True,
 )
