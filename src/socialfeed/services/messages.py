@@ -100,13 +100,16 @@ class MessageService(Service):
 
     def mark_read(self, reader_id: int, sender_id: int) -> int:
         """Mark every unread message from ``sender_id`` to the reader read; return how many."""
+        require_ids(reader_id, sender_id)
         now = self._clock.now()
 
         def work(uow: UnitOfWork) -> tuple[int, list[Event]]:
-            require_user(uow, reader_id)
-            require_user(uow, sender_id)
             count = uow.messages.mark_read(reader_id, sender_id)
             if not count:
+                # Asked after the update, which waits for a deletion of either
+                # user that holds their messages: it then finds them gone.
+                require_user(uow, reader_id)
+                require_user(uow, sender_id)
                 return count, []
             return count, [
                 MessagesRead(occurred_at=now, reader_id=reader_id, sender_id=sender_id, count=count)

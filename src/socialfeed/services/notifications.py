@@ -265,6 +265,7 @@ class NotificationService(Service):
 
         Like `mark_read`, it sends its signal only when something changed.
         """
+        require_ids(user_id)
         now = self._clock.now()
 
         def work(uow: UnitOfWork) -> tuple[int, list[Event]]:
