@@ -1,10 +1,13 @@
 """The outbox fault tests' application script, and the code they run in child processes.
 
 The script is what an application does: twenty members, a post each, then
-likes, unlikes, comments with @mentions, follows and unfollows, drawn from a
-seeded random generator. Run with the same seed it does the same things in
-the same order, so a run through the outbox, a relay and a worker can be
-compared with the same script run in one process with the handler connected.
+likes and unlikes, comments with @mentions, posts with hashtags, edits,
+deletions of posts and comments, follows and unfollows, blocks and unblocks,
+mutes and unmutes, and accounts made private or public, drawn from a seeded
+random generator, on a clock that it moves itself. Run with the same seed it
+does the same things in the same order at the same times, so a run through
+the outbox, a relay and a worker can be compared, row for row, with the same
+script run in one process with the handlers connected.
 
 A spawned process imports this module afresh, so its entry points take
 plain values (URLs, names, numbers) and hand back plain dicts.
@@ -17,11 +20,12 @@ import random
 import threading
 from collections import Counter
 from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
 from multiprocessing.queues import Queue
 
 import redis
 
-from socialfeed import PasswordHasher, Settings, SocialFeed, SocialFeedError, signals
+from socialfeed import ManualClock, PasswordHasher, Settings, SocialFeed, SocialFeedError, signals
 from socialfeed.events import CommentAdded
 from socialfeed.outbox.relay import Relay
 from socialfeed.redis import RedisStreamPublisher
@@ -29,14 +33,58 @@ from socialfeed.storage import SQLStorage
 from socialfeed.storage.base import OutboxMessage
 
 MEMBERS = 20
-# Follows stay among a few members, so that pairs follow, unfollow and follow again.
+# Follows, blocks, mutes and private accounts stay among a few members, so that
+# pairs follow, block and unblock again, and their likes and comments meet them.
 CIRCLE = 6
+TAGS = ("#cats", "#dogs", "#birds")
+# The script's clock: it starts here and moves ten minutes before each action,
+# so that a run of a hundred actions crosses midnight, the edge of the
+# notification handler's quiet-period windows. Every run reads the same times.
+START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+STEP = timedelta(minutes=10)
 # The exit status of a relay that the test made die on purpose, and nothing else.
 KILLED = 17
 REFUSAL = "comments are refused here"
 # What an action of the script may answer besides "ok": a follow of someone
-# already followed, an unfollow of someone not followed.
-EXPECTED_REFUSALS = frozenset({"AlreadyFollowingError", "NotFollowingError"})
+# already followed or asked, an unfollow of someone not followed, and an
+# action on a post or comment deleted earlier, of a blocked member, or on a
+# private member's post the actor may not see.
+EXPECTED_REFUSALS = frozenset(
+    {"AlreadyFollowingError", "NotFollowingError", "ConflictError", "NotFoundError", "BlockedError"}
+)
+# How often each action comes up: likes and comments, which notify, most.
+WEIGHTS = {
+    "like": 20,
+    "unlike": 10,
+    "comment": 18,
+    "follow": 12,
+    "unfollow": 6,
+    "post": 8,
+    "edit": 3,
+    "delete_post": 5,
+    "delete_comment": 5,
+    "block": 3,
+    "unblock": 3,
+    "mute": 3,
+    "unmute": 3,
+    "private": 3,
+}
+
+
+def script_clock() -> ManualClock:
+    """The clock of a facade that runs the script: still, unless `Script` moves it."""
+    return ManualClock(START, tick=timedelta(0))
+
+
+def refusals(outcomes: Counter[str]) -> Counter[str]:
+    """The outcomes that are neither ``ok`` nor an expected refusal: a mistake of the run."""
+    return Counter(
+        {
+            outcome: n
+            for outcome, n in outcomes.items()
+            if outcome.split(" ", 1)[1] not in {"ok"} | EXPECTED_REFUSALS
+        }
+    )
 
 
 class Script:
@@ -44,67 +92,136 @@ class Script:
 
     `start` creates the members and their posts; each call of `act` then
     carries on the same sequence, so that ``act(10); act(20)`` does what
-    ``act(30)`` does.
+    ``act(30)`` does. The facade's clock must be `script_clock`: the script
+    moves it one `STEP` before each action, so that two runs date every
+    event, and so every notification, alike.
     """
 
     def __init__(self, feed: SocialFeed, seed: int) -> None:
+        assert isinstance(feed.clock, ManualClock), "the script runs on script_clock()"
         self.feed = feed
+        self.clock = feed.clock
         self.rng = random.Random(seed)
         self.members: list[int] = []
-        self.posts: list[int] = []
-        self.comments = 0
-        # Who mentioned whom under which post: a second such mention would
-        # notify no one, and which comment did notify would depend on the
-        # order the worker handles them in, which at-least-once does not fix.
-        self.mentions: set[tuple[int, int, int]] = set()
+        # Every post and comment made, deleted or not, with its author's id.
+        self.posts: list[tuple[int, int]] = []
+        self.comments: list[tuple[int, int]] = []
+        # The follows the script made and did not undo, for unfollows to undo
+        # some: drawn at random, unfollows would all find no follow.
+        self.follows: set[tuple[int, int]] = set()
+        self.actions = {
+            "like": self._like,
+            "unlike": self._unlike,
+            "comment": self._comment,
+            "follow": self._follow,
+            "unfollow": self._unfollow,
+            "post": self._post,
+            "edit": self._edit,
+            "delete_post": self._delete_post,
+            "delete_comment": self._delete_comment,
+            "block": self._block,
+            "unblock": self._unblock,
+            "mute": self._mute,
+            "unmute": self._unmute,
+            "private": self._private,
+        }
 
     def start(self) -> None:
-        """Create the members, each with one post."""
+        """Create the members, each with one post carrying a hashtag."""
         for number in range(MEMBERS):
+            self.clock.advance(STEP)
             member = self.feed.accounts.create_profile(f"member{number}")
             self.members.append(member.id)
-            self.posts.append(self.feed.posts.create(member.id, content=f"post {number}").id)
+            self.clock.advance(STEP)
+            content = f"post {number} {TAGS[number % len(TAGS)]}"
+            self.posts.append((self.feed.posts.create(member.id, content=content).id, member.id))
 
     def act(self, count: int) -> Counter[str]:
-        """Do ``count`` more actions; count their outcomes, ``ok`` or the typed error's name."""
+        """Do ``count`` more actions; count outcomes as ``"like ok"`` or ``"like BlockedError"``."""
         outcomes: Counter[str] = Counter()
+        names, weights = list(WEIGHTS), list(WEIGHTS.values())
         for _ in range(count):
+            self.clock.advance(STEP)
+            [name] = self.rng.choices(names, weights)
             try:
-                self._one_action()
+                self.actions[name]()
             except SocialFeedError as error:
-                outcomes[type(error).__name__] += 1
+                outcomes[f"{name} {type(error).__name__}"] += 1
             else:
-                outcomes["ok"] += 1
+                outcomes[f"{name} ok"] += 1
         return outcomes
 
-    def _one_action(self) -> None:
-        roll = self.rng.random()
-        actor = self.rng.randrange(MEMBERS)
-        post = self.rng.randrange(MEMBERS)
-        # Never oneself: an actor and a distinct other member.
-        other = (actor + self.rng.randrange(1, MEMBERS)) % MEMBERS
-        if roll < 0.4:
-            change = self.feed.likes.like if self.rng.random() < 0.6 else self.feed.likes.unlike
-            change(self.members[actor], self.posts[post])
-        elif roll < 0.65:
-            self._comment(actor, post, other)
-        else:
-            self._follow_or_unfollow()
+    def _member(self) -> int:
+        return self.members[self.rng.randrange(MEMBERS)]
 
-    def _follow_or_unfollow(self) -> None:
-        follower = self.rng.randrange(CIRCLE)
-        followee = (follower + self.rng.randrange(1, CIRCLE)) % CIRCLE
-        change = self.feed.follows.follow if self.rng.random() < 0.6 else self.feed.follows.unfollow
-        change(self.members[follower], self.members[followee])
+    def _pair(self, among: int) -> tuple[int, int]:
+        """Two distinct members among the first ``among``."""
+        first = self.rng.randrange(among)
+        second = (first + self.rng.randrange(1, among)) % among
+        return self.members[first], self.members[second]
 
-    def _comment(self, actor: int, post: int, other: int) -> None:
-        self.comments += 1
-        content = f"comment {self.comments}"
-        mention = (actor, other, post)
-        if self.rng.random() < 0.5 and mention not in self.mentions:
-            self.mentions.add(mention)
-            content += f" for @member{other}"
-        self.feed.comments.add(self.posts[post], self.members[actor], content)
+    def _text(self, kind: str) -> str:
+        """Content with a hashtag and, half the time, an @mention of a member."""
+        content = f"{kind} {self.rng.choice(TAGS)}"
+        if self.rng.random() < 0.5:
+            content += f" for @member{self.rng.randrange(MEMBERS)}"
+        return content
+
+    def _like(self) -> None:
+        self.feed.likes.like(self._member(), self.rng.choice(self.posts)[0])
+
+    def _unlike(self) -> None:
+        self.feed.likes.unlike(self._member(), self.rng.choice(self.posts)[0])
+
+    def _comment(self) -> None:
+        author = self._member()
+        post, _ = self.rng.choice(self.posts)
+        comment = self.feed.comments.add(post, author, self._text("comment"))
+        self.comments.append((comment.id, author))
+
+    def _follow(self) -> None:
+        follower, followee = self._pair(CIRCLE)
+        self.feed.follows.follow(follower, followee)
+        self.follows.add((follower, followee))
+
+    def _unfollow(self) -> None:
+        made = sorted(self.follows)
+        follower, followee = self.rng.choice(made) if made else self._pair(CIRCLE)
+        self.follows.discard((follower, followee))
+        self.feed.follows.unfollow(follower, followee)
+
+    def _post(self) -> None:
+        author = self._member()
+        self.posts.append((self.feed.posts.create(author, content=self._text("post")).id, author))
+
+    def _edit(self) -> None:
+        post, author = self.rng.choice(self.posts)
+        self.feed.posts.edit(post, author, self._text("edited"))
+
+    def _delete_post(self) -> None:
+        self.feed.posts.delete(*self.rng.choice(self.posts))
+
+    def _delete_comment(self) -> None:
+        if self.comments:
+            self.feed.comments.delete(*self.rng.choice(self.comments))
+
+    def _block(self) -> None:
+        blocker, blocked = self._pair(CIRCLE)
+        self.feed.blocks.block(blocker, blocked)
+        self.follows -= {(blocker, blocked), (blocked, blocker)}  # a block ends both
+
+    def _unblock(self) -> None:
+        self.feed.blocks.unblock(*self._pair(CIRCLE))
+
+    def _mute(self) -> None:
+        self.feed.mutes.mute(*self._pair(CIRCLE))
+
+    def _unmute(self) -> None:
+        self.feed.mutes.unmute(*self._pair(CIRCLE))
+
+    def _private(self) -> None:
+        member = self.members[self.rng.randrange(CIRCLE)]
+        self.feed.users.set_private(member, self.rng.random() < 0.5)
 
 
 def open_app(url: str) -> SocialFeed:
@@ -112,6 +229,7 @@ def open_app(url: str) -> SocialFeed:
     return SocialFeed(
         SQLStorage.from_url(url),
         settings=Settings(outbox=True),
+        clock=script_clock(),
         password_hasher=PasswordHasher.minimum(),
     )
 
