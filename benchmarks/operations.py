@@ -2,9 +2,10 @@
 
 Raw SQL runs on the same engine (the same pool and database) as the library.
 It keeps the library's semantics (mutes leave the feed, blocks and private
-accounts hide content, a notification is not sent across a block or a mute
-nor twice within the quiet period) so both sides return the same result on
-any data, not only on the generated one. Where the best query shape depends
+accounts hide content, a notification is stored once per cause and hidden,
+when read, across a block, a mute or a post its recipient may not see) so
+both sides return the same result on any data, not only on the generated
+one. Where the best query shape depends
 on the backend and the case (the feed), several raw candidates are timed
 first and the fastest one is the baseline.
 """
@@ -15,7 +16,7 @@ import itertools
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any, cast
 
 from sqlalchemy import Connection, Engine, TextClause, bindparam, text
@@ -28,7 +29,6 @@ from socialfeed.storage.sql.schema import UTCDateTime
 __all__ = ["Operation", "build_operations"]
 
 LIMIT = 20
-QUIET = timedelta(days=1)
 Call = Callable[[int], object]
 
 
@@ -65,6 +65,16 @@ VISIBLE = """(u.id = :v OR (NOT EXISTS (SELECT 1 FROM socialfeed_blocks b
  WHERE (b.blocker_id = :v AND b.blocked_id = u.id) OR (b.blocker_id = u.id AND b.blocked_id = :v))
  AND (NOT u.is_private OR EXISTS (SELECT 1 FROM socialfeed_follows vf
  WHERE vf.follower_id = :v AND vf.followee_id = u.id))))"""
+
+# What a recipient may see of their notifications: no block either way with
+# the actor, no running mute of the actor, and a post (if any) they may see.
+MAY_SEE = f"""NOT EXISTS (SELECT 1 FROM socialfeed_blocks b WHERE (b.blocker_id = :r
+  AND b.blocked_id = n.actor_id) OR (b.blocker_id = n.actor_id AND b.blocked_id = :r))
+ AND NOT EXISTS (SELECT 1 FROM socialfeed_mutes m WHERE m.muter_id = :r
+  AND m.muted_id = n.actor_id AND (m.until IS NULL OR m.until > :now))
+ AND (n.post_id IS NULL OR EXISTS (SELECT 1 FROM socialfeed_posts p
+  JOIN socialfeed_users u ON u.id = p.author_id
+  WHERE p.id = n.post_id AND {VISIBLE.replace(":v", ":r")}))"""
 
 
 def _feed_in_subquery(after: bool) -> TextClause:
@@ -292,20 +302,23 @@ def build_operations(
 
     star = data.popular_user
     notes = _sql(
-        """SELECT n.id, n.recipient_id, n.actor_id, u.username, n.kind, n.post_id, n.comment_id,
+        f"""SELECT n.id, n.recipient_id, n.actor_id, u.username, n.kind, n.post_id, n.comment_id,
  n.is_read, n.created_at FROM socialfeed_notifications n
- JOIN socialfeed_users u ON u.id = n.actor_id WHERE n.recipient_id = :r
- ORDER BY n.created_at DESC, n.id DESC LIMIT :lim"""
+ JOIN socialfeed_users u ON u.id = n.actor_id WHERE n.recipient_id = :r AND {MAY_SEE}
+ ORDER BY n.created_at DESC, n.id DESC LIMIT :lim""",
+        "now",
     )
     unread = _sql(
-        "SELECT count(*) FROM socialfeed_notifications WHERE recipient_id = :r AND NOT is_read"
+        f"""SELECT count(*) FROM socialfeed_notifications n
+ WHERE n.recipient_id = :r AND NOT n.is_read AND {MAY_SEE}""",
+        "now",
     )
     ops.append(
         Operation(
             "notifications_page",
             "read",
             lambda _: feed.notifications.list(star, limit=LIMIT),
-            {"one_query": lambda _: raw.read(notes, {"r": star, "lim": 21})},
+            {"one_query": lambda _: raw.read(notes, {"r": star, "lim": 21, "now": _now()})},
         )
     )
     ops.append(
@@ -313,7 +326,7 @@ def build_operations(
             "notifications_unread_count",
             "read",
             lambda _: feed.notifications.unread_count(star),
-            {"one_query": lambda _: raw.read(unread, {"r": star})},
+            {"one_query": lambda _: raw.read(unread, {"r": star, "now": _now()})},
         )
     )
 
@@ -372,13 +385,9 @@ def _create_post(feed: SocialFeed, raw: Raw, data: Dataset, postgres: bool) -> O
     )
 
 
-NOTIFY_GUARDS = """:actor <> {recipient}
- AND NOT EXISTS (SELECT 1 FROM socialfeed_blocks b WHERE (b.blocker_id = {recipient}
-  AND b.blocked_id = :actor) OR (b.blocker_id = :actor AND b.blocked_id = {recipient}))
- AND NOT EXISTS (SELECT 1 FROM socialfeed_mutes m WHERE m.muter_id = {recipient}
-  AND m.muted_id = :actor AND (m.until IS NULL OR m.until > :now))
- AND NOT EXISTS (SELECT 1 FROM socialfeed_notifications o WHERE o.recipient_id = {recipient}
-  AND o.actor_id = :actor AND o.kind = '{kind}' AND {post_match} AND o.created_at >= :since)"""
+# A notification is stored once per cause (the unique event key) and not to
+# the actor; blocks, mutes and visibility apply when notifications are read.
+NOTIFY_GUARDS = ":actor <> {recipient}"
 
 
 def _toggle_like(
@@ -401,7 +410,7 @@ def _toggle_like(
  ON CONFLICT DO NOTHING RETURNING post_id"""
     up = """UPDATE socialfeed_posts SET like_count = like_count + 1 WHERE id = :p
  RETURNING author_id, like_count"""
-    guards = NOTIFY_GUARDS.format(recipient="{r}", kind="like", post_match="o.post_id = :p")
+    guards = NOTIFY_GUARDS.format(recipient="{r}")
     notify = """INSERT INTO socialfeed_notifications (recipient_id, actor_id, kind, post_id,
  event_id, is_read, created_at) SELECT {r}, :actor, 'like', :p, :eid, {false}, :now {source}
  WHERE {guards} ON CONFLICT DO NOTHING"""
@@ -411,13 +420,13 @@ def _toggle_like(
         notify_author = notify.format(
             r="c.author_id", false=false, source="FROM c", guards=guards.format(r="c.author_id")
         )
-        on = _sql(f"WITH i AS ({insert_like}), c AS ({counted}) {notify_author}", "now", "since")
+        on = _sql(f"WITH i AS ({insert_like}), c AS ({counted}) {notify_author}", "now")
 
         def like_on(conn: Connection, actor: int, post: int) -> object:
             if conn.execute(delete, {"actor": actor, "p": post}).first() is not None:
                 return conn.execute(down, {"p": post}).scalar()
             now = _now()
-            params = {"actor": actor, "p": post, "now": now, "since": now - QUIET}
+            params = {"actor": actor, "p": post, "now": now}
             return conn.execute(on, params | {"eid": uuid.uuid4()})
 
     else:
@@ -425,7 +434,6 @@ def _toggle_like(
         notify_stmt = _sql(
             notify.format(r=":r", false=false, source="", guards=guards.format(r=":r")),
             "now",
-            "since",
         )
 
         def like_on(conn: Connection, actor: int, post: int) -> object:
@@ -435,7 +443,7 @@ def _toggle_like(
             if conn.execute(insert_stmt, {"actor": actor, "p": post, "now": now}).first() is None:
                 return None
             author, likes = conn.execute(up_stmt, {"p": post}).one()
-            params = {"actor": actor, "p": post, "now": now, "since": now - QUIET, "r": author}
+            params = {"actor": actor, "p": post, "now": now, "r": author}
             conn.execute(notify_stmt, params | {"eid": uuid.uuid4().hex})
             return likes
 
@@ -466,8 +474,7 @@ def _follow(feed: SocialFeed, raw: Raw, data: Dataset, postgres: bool, count: in
  following_count = following_count + CASE WHEN id = :actor THEN 1 ELSE 0 END,
  follower_count = follower_count + CASE WHEN id = :r THEN 1 ELSE 0 END
  WHERE id IN (:actor, :r)"""
-    # "+" keeps SQLite off the post_id index, where every follow notification has NULL.
-    guards = NOTIFY_GUARDS.format(recipient=":r", kind="follow", post_match="+o.post_id IS NULL")
+    guards = NOTIFY_GUARDS.format(recipient=":r")
     false = "false" if postgres else "0"
     notify = f"""INSERT INTO socialfeed_notifications (recipient_id, actor_id, kind, post_id,
  event_id, is_read, created_at) SELECT :r, :actor, 'follow', NULL, :eid, {false}, :now
@@ -477,24 +484,23 @@ def _follow(feed: SocialFeed, raw: Raw, data: Dataset, postgres: bool, count: in
             f"""WITH i AS ({insert}), c AS ({counts} AND EXISTS (SELECT 1 FROM i) RETURNING id)
  {notify.format(source="FROM i")}""",
             "now",
-            "since",
         )
 
         def work(conn: Connection, actor: int, other: int) -> object:
             now = _now()
-            params = {"actor": actor, "r": other, "now": now, "since": now - QUIET}
+            params = {"actor": actor, "r": other, "now": now}
             return conn.execute(one, params | {"eid": uuid.uuid4()}).rowcount
 
     else:
         insert_stmt, counts_stmt = _sql(insert, "now"), _sql(counts)
-        notify_stmt = _sql(notify.format(source=""), "now", "since")
+        notify_stmt = _sql(notify.format(source=""), "now")
 
         def work(conn: Connection, actor: int, other: int) -> object:
             now = _now()
             if conn.execute(insert_stmt, {"actor": actor, "r": other, "now": now}).first() is None:
                 return False
             conn.execute(counts_stmt, {"actor": actor, "r": other})
-            params = {"actor": actor, "r": other, "now": now, "since": now - QUIET}
+            params = {"actor": actor, "r": other, "now": now}
             return conn.execute(notify_stmt, params | {"eid": uuid.uuid4().hex}).rowcount
 
     def raw_follow(i: int) -> object:
