@@ -20,7 +20,6 @@ import os
 import re
 import shlex
 import shutil
-import signal
 import socket
 import subprocess
 import sys
@@ -28,7 +27,6 @@ import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from types import TracebackType
 
 import attrs
 import pytest
@@ -42,6 +40,7 @@ from socialfeed.outbox.relay import Relay
 from socialfeed.redis import RedisStreamPublisher
 from socialfeed.redis.streams import DEFAULT_STREAM
 from tests.conftest import REDIS_URL, _empty_postgresql
+from tests.reliability.test_outbox_faults import Command, wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
 PAGE = ROOT / "docs" / "howto" / "scaling-out.md"
@@ -252,7 +251,7 @@ def run(*commands: str, cwd: Path) -> str:
     return result.stdout
 
 
-class Started:
+class Started(Command):
     """A long-running page command, started by bash after the commands before it."""
 
     def __init__(self, log: Path, *commands: str, cwd: Path) -> None:
@@ -268,45 +267,6 @@ class Started:
                 stdout=output,
                 stderr=subprocess.STDOUT,
             )
-
-    def output(self) -> str:
-        """The last lines the process wrote."""
-        return "\n".join(self.log.read_text(errors="replace").splitlines()[-30:])
-
-    def check_alive(self) -> None:
-        """Fail the test, with the process's output, if it ended on its own."""
-        if self.process.poll() is not None:
-            pytest.fail(f"{self.name} exited with {self.process.returncode}:\n{self.output()}")
-
-    def stop(self) -> int:
-        """SIGTERM the process, as systemd or an operator stops it; return its exit status."""
-        self.process.send_signal(signal.SIGTERM)
-        return self.process.wait(timeout=DEADLINE)
-
-    def __enter__(self) -> Started:
-        return self
-
-    def __exit__(
-        self,
-        kind: type[BaseException] | None,
-        error: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        if self.process.poll() is None:
-            self.process.kill()
-            self.process.wait(timeout=DEADLINE)
-
-
-def wait_for(condition: Callable[[], bool], what: str, *running: Started) -> None:
-    """Poll ``condition`` until it holds; fail after `DEADLINE`, or as soon as a process died."""
-    deadline = time.monotonic() + DEADLINE
-    while not condition():
-        for started in running:
-            started.check_alive()
-        if time.monotonic() > deadline:
-            outputs = "\n".join(f"--- {s.name}:\n{s.output()}" for s in running)
-            pytest.fail(f"waited {DEADLINE:.0f} s for {what}\n{outputs}")
-        time.sleep(0.05)
 
 
 def shape(output: str) -> str:
