@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING
 from blinker import NamedSignal
 
 from socialfeed import signals
-from socialfeed.errors import NotFoundError
+from socialfeed.errors import NotFoundError, StorageConflictError
 from socialfeed.events import (
     CommentAdded,
     Event,
@@ -55,8 +55,10 @@ _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _KEYS = uuid.UUID("3cb2a3db-a09c-4339-a220-b1f735e2132a")  # namespace of the derived keys
 
 
-def once_per_event(name: str) -> Callable[[Receiver], Receiver]:
-    """Make a receiver skip the events it has already handled, by event id.
+def once_per_event(
+    name: str, *, lease: timedelta = timedelta(minutes=1)
+) -> Callable[[Receiver], Receiver]:
+    """Make a receiver run once per event id, across every process on the storage.
 
     For a receiver whose effect is not idempotent by itself (an email, a
     push, a call to another service)::
@@ -64,12 +66,17 @@ def once_per_event(name: str) -> Callable[[Receiver], Receiver]:
         @once_per_event("welcome-email")
         def send_welcome(feed: SocialFeed, *, event: UserRegistered) -> None: ...
 
-    After the receiver returns, a receipt (``name``, ``event.event_id``) is
-    stored in the facade's storage; a later delivery of the same event, in
-    any process on that storage, finds it and returns at once. A receiver
-    that raises leaves no receipt, so the event is tried again. A process
-    that dies between the receiver's return and the receipt runs it again
-    on the next delivery: at least once, never lost. ``name`` must be unique
+    Before the receiver runs, the event is claimed for ``name`` in the
+    facade's storage for ``lease``; once it returns, the claim becomes a
+    receipt, and every later delivery of the event returns at once. A
+    delivery that finds the event claimed by another process raises
+    `StorageConflictError`, so that a worker tries it again later (a worker
+    waits out storage errors without spending attempts): by then the other
+    finished, or died and its claim lapsed. A receiver that raises drops its
+    claim, so the event is tried again. A process that dies after the
+    receiver's effect and before the receipt runs it again once the lease
+    lapsed: at least once, never lost, never twice at the same time. Give
+    ``lease`` more than the receiver's longest run. ``name`` must be unique
     per receiver and stay the same across deployments. Receipts are kept
     until `MaintenanceService.purge_receipts` deletes them: keep them longer
     than you replay events for.
@@ -78,12 +85,21 @@ def once_per_event(name: str) -> Callable[[Receiver], Receiver]:
     def decorate(receiver: Receiver) -> Receiver:
         @functools.wraps(receiver)
         def once(feed: SocialFeed, *, event: Event) -> None:
-            with feed.storage.transaction(write=False) as uow:
-                if uow.receipts.exists(name, event.event_id):
-                    return
-            receiver(feed, event=event)
+            now = feed.clock.now()
             with feed.storage.transaction() as uow:
-                uow.receipts.add(name, event.event_id, feed.clock.now())
+                claim = uow.receipts.claim(name, event.event_id, now, now + lease)
+            if claim == "done":
+                return
+            if claim == "busy":
+                raise StorageConflictError(f"{name}: another process is handling this event")
+            try:
+                receiver(feed, event=event)
+            except BaseException:
+                with feed.storage.transaction() as uow:
+                    uow.receipts.release(name, event.event_id)
+                raise
+            with feed.storage.transaction() as uow:
+                uow.receipts.complete(name, event.event_id, feed.clock.now())
 
         return once
 

@@ -33,7 +33,7 @@ from socialfeed.storage.base.people import (
     SessionRepository,
     UserRepository,
 )
-from socialfeed.storage.base.receipts import ReceiptRepository
+from socialfeed.storage.base.receipts import Claim, ReceiptRepository
 from socialfeed.storage.base.relations import (
     BlockRepository,
     FollowRequestRepository,
@@ -94,6 +94,7 @@ __all__ = [  # noqa: RUF022
     "OutboxRepository",
     "OutboxWakeups",
     # receipts
+    "Claim",
     "ReceiptRepository",
     # the unit of work and the storage that opens it
     "UnitOfWork",

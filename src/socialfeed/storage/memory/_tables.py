@@ -59,7 +59,8 @@ class Tables:
     # (owner id, post id) -> (author id, post time): the push and hybrid timelines.
     timeline_entries: dict[tuple[int, int], tuple[int, datetime]] = attrs.Factory(dict)
     outbox: dict[int, OutboxRow] = attrs.Factory(dict)
-    receipts: dict[tuple[str, uuid.UUID], datetime] = attrs.Factory(dict)
+    # (receiver, event id) -> (claimed or handled at, claimed until; None once complete)
+    receipts: dict[tuple[str, uuid.UUID], tuple[datetime, datetime | None]] = attrs.Factory(dict)
     # Each table numbers its own rows from 1, as the SQL backends do.
     ids: collections.defaultdict[str, Iterator[int]] = attrs.Factory(
         lambda: collections.defaultdict(lambda: itertools.count(1))

@@ -355,10 +355,12 @@ timeline_entries = Table(
 receipts = Table(
     "socialfeed_receipts",
     metadata,
-    # Which receiver (by the name it was given) handled which event.
+    # Which receiver (by the name it was given) handled which event: claimed
+    # until a time while it runs, complete (no end) once it returned.
     Column("receiver", String(200), primary_key=True),
     Column("event_id", Uuid, primary_key=True),
     Column("handled_at", UTCDateTime, nullable=False),
+    Column("claimed_until", UTCDateTime),
     Index(None, "handled_at"),
 )
 
