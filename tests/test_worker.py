@@ -6,7 +6,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -21,6 +21,7 @@ from socialfeed import (
     wire,
 )
 from socialfeed.events import Event, PostLiked, UserFollowed
+from socialfeed.handlers import once_per_event
 from socialfeed.outbox.worker import Received, Worker
 from socialfeed.storage import MemoryStorage, Storage
 from tests.conftest import HASHER
@@ -266,3 +267,37 @@ def test_event_ids_survive_the_trip() -> None:
     event = liked()
     assert wire.decode(wire.encode(event)).event_id == event.event_id
     assert isinstance(event.event_id, uuid.UUID)
+
+
+def test_an_event_another_worker_holds_is_waited_for_not_dead_lettered(
+    storage: Storage, feed: SocialFeed, clock: ManualClock
+) -> None:
+    """A once_per_event receiver finding its event claimed elsewhere waits; once done, acks."""
+    ran: list[uuid.UUID] = []
+
+    @once_per_event("push")
+    def push(sender: SocialFeed, *, event: PostLiked) -> None:
+        ran.append(event.event_id)
+
+    event = liked()
+    with storage.transaction() as uow:  # another worker runs it now
+        uow.receipts.claim("push", event.event_id, clock.now(), clock.now() + timedelta(minutes=1))
+    signals.post_liked.connect(push, sender=feed, weak=False)
+    consumer = ListConsumer([event])
+    worker = Worker(feed, consumer, attempts=1, max_backoff=0.01)
+    stop = threading.Event()
+    runner = threading.Thread(target=worker.run, args=(stop,), kwargs={"timeout": 0.01})
+    try:
+        runner.start()
+        time.sleep(0.2)  # the worker meets the claim and waits
+        assert consumer.acknowledged == []
+        with storage.transaction() as uow:  # the other worker is done
+            uow.receipts.complete("push", event.event_id, clock.now())
+        wait_for(lambda: consumer.acknowledged == ["0"])
+    finally:
+        stop.set()
+        runner.join(10)
+        signals.post_liked.disconnect(push)
+
+    assert ran == []
+    assert consumer.dead == []
