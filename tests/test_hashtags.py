@@ -255,6 +255,14 @@ def test_trending_checks_the_limit(indexed: SocialFeed, events: EventRecorder) -
         assert info.value.field == "limit"
 
 
+def test_trending_refuses_a_window_out_of_range(indexed: SocialFeed, events: EventRecorder) -> None:
+    """A window of zero, or longer than 100 years (up to timedelta.max), is a ValidationError."""
+    for within in (timedelta(0), timedelta(days=36_501), timedelta.max):
+        with unchanged(indexed, events), pytest.raises(ValidationError) as info:
+            indexed.hashtags.trending(within=within)
+        assert info.value.field == "within"
+
+
 def test_without_the_handler_nothing_is_indexed(
     feed: SocialFeed, alice: User, events: EventRecorder
 ) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
@@ -338,6 +338,43 @@ def test_until_without_a_time_zone_is_refused(
         feed.mutes.mute(alice.id, bob.id, until=naive)
 
     assert info.value.field == "until"
+
+
+@pytest.mark.parametrize(
+    "until",
+    [
+        datetime(9999, 12, 31, 23, 59, 59, tzinfo=timezone(timedelta(hours=-14))),
+        datetime(2200, 1, 1, tzinfo=UTC),
+    ],
+    ids=["not-representable-in-utc", "over-100-years-ahead"],
+)
+def test_until_out_of_range_is_refused(
+    feed: SocialFeed, events: EventRecorder, users: tuple[User, User, User], until: datetime
+) -> None:
+    """An ``until`` UTC cannot hold, or over 100 years ahead: ValidationError, nothing changes."""
+    alice, bob, _ = users
+
+    with unchanged(feed, events), pytest.raises(ValidationError) as info:
+        feed.mutes.mute(alice.id, bob.id, until=until)
+
+    assert info.value.field == "until"
+
+
+def test_until_in_another_zone_is_kept_in_utc(
+    feed: SocialFeed, events: EventRecorder, clock: ManualClock, users: tuple[User, User, User]
+) -> None:
+    """A mute's end given in another zone is stored, listed and announced in UTC, same instant."""
+    alice, bob, _ = users
+    until = (clock.now() + HOUR).astimezone(timezone(timedelta(hours=2)))
+
+    feed.mutes.mute(alice.id, bob.id, until=until)
+
+    listed = feed.mutes.list(alice.id).items[0].until
+    announced = events.only(UserMuted).until
+    assert listed == announced == until
+    assert listed is not None
+    assert announced is not None
+    assert listed.utcoffset() == announced.utcoffset() == timedelta(0)
 
 
 def test_muting_an_unknown_user_is_not_found(

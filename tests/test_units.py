@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
-from socialfeed import ManualClock, PasswordHasher, ValidationError, validation
+from socialfeed import ManualClock, PasswordHasher, Settings, ValidationError, validation
 from socialfeed.pagination import MAX_LIMIT, PageRequest, Position, page_of
 from socialfeed.security import OWASP_MINIMUM, hash_token, new_token
 from tests.conftest import HASHER
@@ -418,3 +418,22 @@ def test_lone_surrogates_are_refused(check: Callable[[], object]) -> None:
     """Text no database can encode (a lone surrogate from a JSON body) is a ValidationError."""
     with pytest.raises(ValidationError):
         check()
+
+
+TOO_LONG = timedelta(days=999_999_999)
+
+
+@pytest.mark.parametrize(
+    ("name", "build"),
+    [
+        ("session_lifetime", lambda: Settings(session_lifetime=TOO_LONG)),
+        ("story_lifetime", lambda: Settings(story_lifetime=TOO_LONG)),
+        ("trending_window", lambda: Settings(trending_window=TOO_LONG)),
+    ],
+)
+def test_settings_refuse_a_duration_over_100_years(
+    name: str, build: Callable[[], Settings]
+) -> None:
+    """A lifetime or window over 100 years is a ValueError at construction, not a later overflow."""
+    with pytest.raises(ValueError, match=name):
+        build()

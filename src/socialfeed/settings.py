@@ -7,17 +7,25 @@ from typing import Literal
 
 from attrs import field, frozen, validators
 
+from socialfeed.validation import MAX_DURATION
+
 __all__ = ["FeedStrategy", "Settings"]
 
 FeedStrategy = Literal["pull", "push", "hybrid"]
 """How the home feed is built; see ``Settings.feed_strategy``."""
 
 MAX_PASSWORD_LENGTH = 128
+# Lifetimes and windows: far beyond any use, and never an overflow once added to a time.
+_AT_MOST = validators.le(MAX_DURATION)
 
 
 @frozen(kw_only=True)
 class Settings:
     """What an application may tune. The defaults suit production.
+
+    Every value is checked here, at construction (`ValueError`): durations
+    are positive and at most 100 years (`validation.MAX_DURATION`), so no
+    later action can overflow a time with them.
 
     - ``password_min_length``: shortest accepted password (1 to 128).
     - ``session_lifetime``: how long a session token stays valid.
@@ -49,15 +57,15 @@ class Settings:
         default=8, validator=[validators.ge(1), validators.le(MAX_PASSWORD_LENGTH)]
     )
     session_lifetime: timedelta = field(
-        default=timedelta(days=30), validator=validators.gt(timedelta(0))
+        default=timedelta(days=30), validator=[validators.gt(timedelta(0)), _AT_MOST]
     )
     raise_receiver_errors: bool = False
     max_attempts: int = field(default=3, validator=validators.ge(1))
     story_lifetime: timedelta = field(
-        default=timedelta(hours=24), validator=validators.gt(timedelta(0))
+        default=timedelta(hours=24), validator=[validators.gt(timedelta(0)), _AT_MOST]
     )
     trending_window: timedelta = field(
-        default=timedelta(hours=24), validator=validators.gt(timedelta(0))
+        default=timedelta(hours=24), validator=[validators.gt(timedelta(0)), _AT_MOST]
     )
     feed_strategy: FeedStrategy = field(
         default="pull", validator=validators.in_(("pull", "push", "hybrid"))

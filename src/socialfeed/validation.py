@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
 
 from socialfeed.errors import ValidationError
@@ -15,6 +16,7 @@ from socialfeed.errors import ValidationError
 __all__ = [
     "MAX_BIO_LENGTH",
     "MAX_COMMENT_LENGTH",
+    "MAX_DURATION",
     "MAX_FULL_NAME_LENGTH",
     "MAX_LOGIN_LENGTH",
     "MAX_MESSAGE_LENGTH",
@@ -35,6 +37,7 @@ __all__ = [
     "storable",
     "too_long_to_normalize",
     "username",
+    "utc_time",
 ]
 
 MAX_USERNAME_LENGTH = 30
@@ -46,6 +49,11 @@ MAX_BIO_LENGTH = 150
 MAX_URL_LENGTH = 2048
 MAX_MESSAGE_LENGTH = 1000
 MAX_QUERY_LENGTH = 100
+MAX_DURATION = timedelta(days=100 * 365)
+"""The longest duration the library takes (lifetimes, windows, how far ahead a time may be).
+
+Far beyond any use, and far enough from the limits of `datetime` that
+adding it to any time the library meets cannot overflow."""
 
 _EMAIL_DOMAIN_LABEL = re.compile(r"^(?!-)[^\s@.]{1,63}(?<!-)$")
 
@@ -217,3 +225,20 @@ def required_text(field: str, value: str, max_length: int) -> str:
     if text is None:
         raise ValidationError(field, "must not be empty")
     return text
+
+
+def utc_time(field: str, value: datetime, *, now: datetime | None = None) -> datetime:
+    """Return a timezone-aware time in UTC, as every backend stores it.
+
+    ValidationError on ``field`` for a naive time, one that UTC cannot
+    represent, or (given ``now``) one more than `MAX_DURATION` away from it.
+    """
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise ValidationError(field, "must be a timezone-aware time")
+    try:
+        in_utc = value.astimezone(UTC)
+    except OverflowError:
+        raise ValidationError(field, "is out of range") from None
+    if now is not None and abs(in_utc - now) > MAX_DURATION:
+        raise ValidationError(field, "is out of range")
+    return in_utc

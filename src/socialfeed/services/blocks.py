@@ -16,6 +16,7 @@ from socialfeed.services._lookups import (
 )
 from socialfeed.services._service import Service
 from socialfeed.storage.base import FollowEntry, MuteEntry, UnitOfWork
+from socialfeed.validation import utc_time
 
 __all__ = ["BlockService", "MuteService"]
 
@@ -102,8 +103,10 @@ class MuteService(Service):
         if muter_id == muted_id:
             raise SelfActionError("muted_id", "Cannot mute yourself")
         now = self._clock.now()
-        if until is not None and (until.tzinfo is None or until <= now):
-            raise ValidationError("until", "must be a timezone-aware time in the future")
+        if until is not None:
+            until = utc_time("until", until, now=now)
+            if until <= now:
+                raise ValidationError("until", "must be a time in the future")
 
         def work(uow: UnitOfWork) -> tuple[None, list[Event]]:
             require_user(uow, muter_id)

@@ -75,8 +75,8 @@ class HashtagService(Service):
         """
         PageRequest.build(limit, None, 0)  # validates limit
         window = self._settings.trending_window if within is None else within
-        if window <= timedelta(0):
-            raise ValidationError("within", "must be a positive duration")
+        if not timedelta(0) < window <= validation.MAX_DURATION:
+            raise ValidationError("within", "must be a positive duration of at most 100 years")
         since = self._clock.now() - window
         return tuple(self._read(lambda uow: uow.hashtags.trending(since, limit)))
 

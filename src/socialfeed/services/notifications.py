@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Protocol
 
-from socialfeed import text
+from socialfeed import text, validation
 from socialfeed.errors import NotFoundError, ValidationError
 from socialfeed.events import AllNotificationsRead, Event, NotificationCreated, NotificationRead
 from socialfeed.models import Notification, NotificationGroup, NotificationKind, Page, Post, User
@@ -106,12 +106,11 @@ class NotificationService(Service):
         """
         if kind != "follow" and post_id is None:
             raise ValidationError("post_id", f"a {kind} notification refers to a post")
-        if occurred_at is not None and occurred_at.tzinfo is None:
-            raise ValidationError("occurred_at", "must be a timezone-aware time")
+        when = None if occurred_at is None else validation.utc_time("occurred_at", occurred_at)
         if recipient_id == actor_id:
             return None
         now = self._clock.now()
-        at = now if occurred_at is None else occurred_at
+        at = now if when is None else when
         new = NewNotification(recipient_id, actor_id, kind, post_id, comment_id, event_id, at)
 
         def work(uow: UnitOfWork) -> tuple[NotificationRow | None, list[Event]]:
