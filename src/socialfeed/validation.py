@@ -227,18 +227,28 @@ def required_text(field: str, value: str, max_length: int) -> str:
     return text
 
 
-def utc_time(field: str, value: datetime, *, now: datetime | None = None) -> datetime:
+def utc_time(
+    field: str, value: datetime, *, now: datetime | None = None, future: bool = False
+) -> datetime:
     """Return a timezone-aware time in UTC, as every backend stores it.
 
     ValidationError on ``field`` for a naive time, one that UTC cannot
-    represent, or (given ``now``) one more than `MAX_DURATION` away from it.
+    represent, or (given ``now``) one more than `MAX_DURATION` away from it
+    or, with ``future``, not after it.
     """
+    wanted = (
+        "must be a timezone-aware time in the future" if future else "must be a timezone-aware time"
+    )
     if value.tzinfo is None or value.utcoffset() is None:
-        raise ValidationError(field, "must be a timezone-aware time")
+        raise ValidationError(field, wanted)
     try:
         in_utc = value.astimezone(UTC)
     except OverflowError:
         raise ValidationError(field, "is out of range") from None
-    if now is not None and abs(in_utc - now) > MAX_DURATION:
+    if now is None:
+        return in_utc
+    if future and in_utc <= now:
+        raise ValidationError(field, wanted)
+    if abs(in_utc - now) > MAX_DURATION:
         raise ValidationError(field, "is out of range")
     return in_utc

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from socialfeed.errors import SelfActionError, ValidationError
+from socialfeed.errors import SelfActionError
 from socialfeed.events import Event, UserBlocked, UserMuted, UserUnblocked, UserUnmuted
 from socialfeed.models import Mute, Page, User
 from socialfeed.pagination import DEFAULT_LIMIT, PageRequest, Position, page_of
@@ -104,9 +104,7 @@ class MuteService(Service):
             raise SelfActionError("muted_id", "Cannot mute yourself")
         now = self._clock.now()
         if until is not None:
-            until = utc_time("until", until, now=now)
-            if until <= now:
-                raise ValidationError("until", "must be a time in the future")
+            until = utc_time("until", until, now=now, future=True)
 
         def work(uow: UnitOfWork) -> tuple[None, list[Event]]:
             require_user(uow, muter_id)
