@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -35,6 +35,17 @@ _RELAY_LOCK = 0x50C1A1FEED
 _NOTIFY = text(f"SELECT pg_notify('{NOTIFY_CHANNEL}', '')")
 _LOCK = text("SELECT pg_advisory_xact_lock(:key)").bindparams(key=_RELAY_LOCK)
 _INSERT = insert(outbox).returning(outbox.c.id, sort_by_parameter_order=True)
+
+
+def _of_rows(**values: Any) -> Any:
+    """An UPDATE of the rows whose ids are bound as ``ids``."""
+    return update(outbox).where(outbox.c.id.in_(bindparam("ids", expanding=True))).values(**values)
+
+
+def _messages(rows: Iterable[Any]) -> list[OutboxMessage]:
+    return [OutboxMessage(row.id, row.data) for row in rows]
+
+
 _UNPUBLISHED = (
     select(outbox.c.id, outbox.c.data)
     .where(~outbox.c.published)
@@ -47,11 +58,7 @@ _CLAIMABLE = _UNPUBLISHED.where(
     ~exists().where(_in_flight.c.claimed_until > bindparam("now", type_=UTCDateTime))
 )
 # By the ids just read: an UPDATE over a subquery may be planned as a scan of the whole table.
-_CLAIM = (
-    update(outbox)
-    .where(outbox.c.id.in_(bindparam("ids", expanding=True)))
-    .values(claimed_until=bindparam("until"))
-)
+_CLAIM = _of_rows(claimed_until=bindparam("until"))
 _RECORDED_SINCE = (
     select(outbox.c.id, outbox.c.data)
     .where(outbox.c.id > bindparam("after"), outbox.c.created_at >= bindparam("since"))
@@ -68,19 +75,9 @@ _UNDELIVERED = (
     .order_by(outbox.c.id)
     .limit(bindparam("limit"))
 )
-_MARK_PUBLISHED = (
-    update(outbox)
-    .where(outbox.c.id.in_(bindparam("ids", expanding=True)))
-    .values(published=True, claimed_until=None)
-)
-_RELEASE = (
-    update(outbox)
-    .where(outbox.c.id.in_(bindparam("ids", expanding=True)))
-    .values(claimed_until=None)
-)
-_MARK_DELIVERED = (
-    update(outbox).where(outbox.c.id.in_(bindparam("ids", expanding=True))).values(delivered=True)
-)
+_MARK_PUBLISHED = _of_rows(published=True, claimed_until=None)
+_RELEASE = _of_rows(claimed_until=None)
+_MARK_DELIVERED = _of_rows(delivered=True)
 # Two counts, each over its partial index, not one pass over every row kept.
 _COUNTS = select(
     select(func.count()).where(~outbox.c.published).scalar_subquery(),
@@ -102,13 +99,13 @@ class SQLOutbox(Repository):
 
     def unpublished(self, limit: int) -> list[OutboxMessage]:
         rows = self._conn.execute(_UNPUBLISHED, {"limit": limit})
-        return [OutboxMessage(row.id, row.data) for row in rows]
+        return _messages(rows)
 
     def claim(self, limit: int, now: datetime, until: datetime) -> list[OutboxMessage]:
         if self._on_postgresql:
             self._conn.execute(_LOCK)
         rows = self._conn.execute(_CLAIMABLE, {"limit": limit, "now": now})
-        batch = [OutboxMessage(row.id, row.data) for row in rows]
+        batch = _messages(rows)
         if batch:
             self._conn.execute(_CLAIM, {"ids": [message.id for message in batch], "until": until})
         return batch
@@ -124,14 +121,14 @@ class SQLOutbox(Repository):
     def recorded_since(self, since: datetime, after_id: int, limit: int) -> list[OutboxMessage]:
         parameters = {"since": since, "after": after_id, "limit": limit}
         rows = self._conn.execute(_RECORDED_SINCE, parameters)
-        return [OutboxMessage(row.id, row.data) for row in rows]
+        return _messages(rows)
 
     def undelivered(
         self, recorded_before: datetime, after_id: int, limit: int
     ) -> list[OutboxMessage]:
         parameters = {"before": recorded_before, "after": after_id, "limit": limit}
         rows = self._conn.execute(_UNDELIVERED, parameters)
-        return [OutboxMessage(row.id, row.data) for row in rows]
+        return _messages(rows)
 
     def mark_delivered(self, ids: Sequence[int]) -> None:
         if ids:
