@@ -268,7 +268,11 @@ def test_unblock_restores_nothing_and_sends_user_unblocked(
     bob: User,
     carol: User,
 ) -> None:
-    """Unblocking lifts the block but brings back no follow or request; notifications show again."""
+    """Unblocking lifts the block but brings back no follow or request; a mention shows again.
+
+    The follow notifications stay hidden: the follows they announced ended.
+    """
+    notified.posts.create(bob.id, content="hi @alice")
     notified.follows.follow(alice.id, bob.id)
     notified.follows.follow(bob.id, alice.id)
     notified.users.set_private(alice.id, True)
@@ -286,8 +290,8 @@ def test_unblock_restores_nothing_and_sends_user_unblocked(
     assert counts(notified, alice) == (0, 0)
     assert counts(notified, bob) == (0, 0)
     assert ids(notified.follow_requests.incoming(alice.id).items) == []
-    assert actors(notified, alice) == [("follow", bob.id)]
-    assert actors(notified, bob) == [("follow", alice.id)]
+    assert actors(notified, alice) == [("mention", bob.id)]
+    assert actors(notified, bob) == []
     event = events.only(UserUnblocked)
     assert (event.blocker_id, event.blocked_id) == (alice.id, bob.id)
     assert before < event.occurred_at < clock.now()

@@ -93,10 +93,11 @@ def test_statements_per_page_do_not_grow_with_the_page(
 
 
 #: The statements (BEGIN left out) of one write, its handlers' transactions included.
+#: A like or follow notification checks that its cause still holds before it is announced.
 EXPECTED_WRITES = {
-    "like, notifying the author": 10,
+    "like, notifying the author": 11,
     "unlike": 5,
-    "follow, notifying the followee": 9,
+    "follow, notifying the followee": 10,
     "post with three hashtags": 8,
     "message": 6,
 }

@@ -297,9 +297,20 @@ def _visible(uow: UnitOfWork, new: NewNotification, post: Post | None, now: date
     """Whether the recipient may see it now: the rule of the reads (NotificationRepository)."""
     if uow.mutes.blocked_or_muted(new.recipient_id, new.actor_id, now):
         return False
+    if not _cause_holds(uow, new):
+        return False
     if post is None or post.author_id == new.recipient_id:
         return True  # nothing to see, or the recipient's own post
     return can_see_content(uow, new.recipient_id, require_user(uow, post.author_id))
+
+
+def _cause_holds(uow: UnitOfWork, new: NewNotification) -> bool:
+    """Whether the like is still there, or the actor still follows the recipient."""
+    if new.kind == "like" and new.post_id is not None:
+        return bool(uow.likes.liked_post_ids(new.actor_id, [new.post_id]))
+    if new.kind == "follow":
+        return uow.follows.exists(new.actor_id, new.recipient_id)
+    return True  # a deleted comment or post took its notifications with it
 
 
 def _require_refs(uow: UnitOfWork, new: NewNotification) -> tuple[User, Post | None]:

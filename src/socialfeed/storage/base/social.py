@@ -161,10 +161,11 @@ class NotificationRepository(Protocol):
     What a recipient may see is decided when they read, not when the
     notification is stored: the reads leave out a notification whose actor
     and recipient have a block between them (either way), whose actor the
-    recipient mutes at ``now``, or whose post the recipient may not see (see
-    `UserRepository.can_see`). So a block, a mute or a change of privacy
-    hides the same notifications whether the handler stored them before or
-    after it (docs: "Handlers and timing").
+    recipient mutes at ``now``, whose post the recipient may not see (see
+    `UserRepository.can_see`), or whose cause no longer holds: a like that
+    was taken back, a follow that ended. So a block, a mute, a change of
+    privacy or an unlike hides the same notifications whether the handler
+    stored them before or after it (docs: "Handlers and timing").
     """
 
     def add(self, new: NewNotification) -> NotificationRow | None:

@@ -217,7 +217,17 @@ class Notifications(Repository):
                 author_id = self._t.posts[n.post_id].author_id
                 if not self._visible_author(recipient_id, author_id):
                     continue
+            if not self._cause_holds(n):
+                continue
             yield n
+
+    def _cause_holds(self, n: NotificationRow) -> bool:
+        """Whether the like is still there, or the actor still follows the recipient."""
+        if n.kind == "like":
+            return (n.actor_id, n.post_id) in self._t.likes
+        if n.kind == "follow":
+            return (n.actor_id, n.recipient_id) in self._t.follows
+        return True  # a deleted comment or post took its notifications with it
 
 
 def _distinct_actors(rows: list[NotificationRow], limit: int) -> tuple[str, ...]:
