@@ -128,7 +128,12 @@ class StoryRepository(Protocol):
 
 
 class MessageRepository(Protocol):
-    """Direct messages and the per-user conversations list."""
+    """Direct messages and the per-user conversations list.
+
+    The reads and `mark_read` leave out the messages between two users with
+    a block between them (either way): while it stands, the conversation and
+    its history are hidden from both, and its unread messages not counted.
+    """
 
     def add(self, sender_id: int, receiver_id: int, content: str, created_at: datetime) -> Message:
         """Insert a message and make it the last one of the conversation for both users."""
