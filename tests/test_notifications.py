@@ -872,3 +872,19 @@ def test_an_edit_that_drops_a_mention_leaves_the_notification(
 
     assert [(n.kind, n.post_id) for n in inbox(feed, alice)] == [("mention", post.id)]
     assert feed.notifications.unread_count(alice.id) == 1
+
+
+def test_a_group_that_moves_up_between_pages_shows_on_a_fresh_first_page_only(
+    feed: SocialFeed, post: Post, alice: User, bob: User, carol: User, grouped_setup: Post
+) -> None:
+    """A group on a later page that gets a new notification moves to the top, past the cursor."""
+    first = feed.notifications.grouped(bob.id, limit=1)
+    assert first.items[0].post_id == grouped_setup.id
+    # The last group (likes of ``post``) gets a new like before the next page is read.
+    feed.likes.like(feed.accounts.create_profile("frank").id, post.id)
+
+    rest = feed.notifications.grouped(bob.id, limit=10, cursor=first.next_cursor)
+
+    assert [(g.kind, g.post_id) for g in rest.items] == [("follow", None)]
+    fresh = feed.notifications.grouped(bob.id, limit=1).items
+    assert [(g.kind, g.post_id, g.total) for g in fresh] == [("like", post.id, 4)]

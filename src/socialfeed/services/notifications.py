@@ -208,6 +208,9 @@ class NotificationService(Service):
 
         Follows fold into one group. Groups come newest first by their latest
         notification; each names its most recent actors and counts them all.
+        A group that gets a new notification moves to the top: paging on with
+        a cursor does not show it again (not even if it was on a later page);
+        a fresh first page does.
         """
         page = PageRequest.build(limit, cursor, offset)
         require_ids(user_id)
