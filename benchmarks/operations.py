@@ -67,14 +67,20 @@ VISIBLE = """(u.id = :v OR (NOT EXISTS (SELECT 1 FROM socialfeed_blocks b
  WHERE vf.follower_id = :v AND vf.followee_id = u.id))))"""
 
 # What a recipient may see of their notifications: no block either way with
-# the actor, no running mute of the actor, and a post (if any) they may see.
+# the actor, no running mute of the actor, a post (if any) they may see, and
+# a cause that holds (the like is still there, the actor still follows).
 MAY_SEE = f"""NOT EXISTS (SELECT 1 FROM socialfeed_blocks b WHERE (b.blocker_id = :r
   AND b.blocked_id = n.actor_id) OR (b.blocker_id = n.actor_id AND b.blocked_id = :r))
  AND NOT EXISTS (SELECT 1 FROM socialfeed_mutes m WHERE m.muter_id = :r
   AND m.muted_id = n.actor_id AND (m.until IS NULL OR m.until > :now))
  AND (n.post_id IS NULL OR EXISTS (SELECT 1 FROM socialfeed_posts p
   JOIN socialfeed_users u ON u.id = p.author_id
-  WHERE p.id = n.post_id AND {VISIBLE.replace(":v", ":r")}))"""
+  WHERE p.id = n.post_id AND {VISIBLE.replace(":v", ":r")}))
+ AND (n.kind NOT IN ('like', 'follow')
+  OR (n.kind = 'like' AND EXISTS (SELECT 1 FROM socialfeed_likes l
+   WHERE l.user_id = n.actor_id AND l.post_id = n.post_id))
+  OR (n.kind = 'follow' AND EXISTS (SELECT 1 FROM socialfeed_follows f
+   WHERE f.follower_id = n.actor_id AND f.followee_id = n.recipient_id)))"""
 
 
 def _feed_in_subquery(after: bool) -> TextClause:

@@ -20,7 +20,9 @@ class MessageService(Service):
 
     Every read names the reader, and a reader only ever gets messages they
     sent or received: a conversation between two other people does not exist
-    for them.
+    for them. While a block stands between two users, either way, their
+    conversation and its history are hidden from both, and its unread
+    messages not counted; they show again after an unblock.
     """
 
     def send(self, sender_id: int, receiver_id: int, content: str) -> Message:

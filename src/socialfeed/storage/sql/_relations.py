@@ -2,20 +2,24 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import datetime
 
 from sqlalchemy import (
     ColumnElement,
     Table,
+    and_,
+    bindparam,
     delete,
     exists,
     func,
+    or_,
     select,
     update,
 )
 
 from socialfeed.pagination import PageRequest
-from socialfeed.storage.base import FollowEntry, MuteEntry
+from socialfeed.storage.base import FollowEntry, Interactions, MuteEntry, RemovedLike
 from socialfeed.storage.sql._common import (
     NOW,
     USER_COLUMNS,
@@ -75,6 +79,29 @@ class SQLBlocks(_SQLPairs):
         return self._user_entries(
             blocks, b.blocked_id, b.created_at, b.blocker_id == blocker_id, page, None
         )
+
+    def remove_interactions(self, user_id: int, other_id: int) -> Interactions:
+        params = {"a": user_id, "b": other_id}
+        # The rows first, then their posts' counters: the order of an unlike
+        # and of a comment's deletion, so none of them deadlocks with this.
+        liked = self._conn.execute(_REMOVE_LIKES_ACROSS, params).all()
+        authors: dict[int, int] = {}
+        if liked:
+            post_ids = sorted(post_id for _, post_id in liked)
+            uncounted = self._conn.execute(_UNCOUNT_LIKES, {"post_ids": post_ids})
+            authors = {row.id: row.author_id for row in uncounted}
+        # A post deleted meanwhile took its likes with it, and is left out.
+        removed = [
+            RemovedLike(liker, post_id, authors[post_id])
+            for liker, post_id in sorted(liked)
+            if post_id in authors
+        ]
+        commented = sorted(self._conn.execute(_REMOVE_COMMENTS_ACROSS, params).all())
+        per_post = Counter(post_id for _, post_id in commented)
+        if per_post:
+            rows = [{"post_id": p, "removed": n} for p, n in sorted(per_post.items())]
+            self._conn.execute(_UNCOUNT_COMMENTS, rows)
+        return Interactions(removed, [(c, p) for c, p in commented])
 
 
 class SQLMutes(_SQLPairs):
@@ -192,3 +219,34 @@ class SQLMaintenance(Repository):
 
 def _count(table: Table, condition: ColumnElement[bool]) -> ColumnElement[int]:
     return select(func.count()).select_from(table).where(condition).scalar_subquery()
+
+
+def _across(actor: ColumnElement[int], post_id: ColumnElement[int]) -> ColumnElement[bool]:
+    """True for a row of ``actor`` on a post of the other user of the pair ``a``, ``b``."""
+    a, b = id_param("a"), id_param("b")
+    of_a = select(posts.c.id).where(posts.c.author_id == a)
+    of_b = select(posts.c.id).where(posts.c.author_id == b)
+    return or_(and_(actor == a, post_id.in_(of_b)), and_(actor == b, post_id.in_(of_a)))
+
+
+_REMOVE_LIKES_ACROSS = (
+    delete(likes)
+    .where(_across(likes.c.user_id, likes.c.post_id))
+    .returning(likes.c.user_id, likes.c.post_id)
+)
+_UNCOUNT_LIKES = (
+    update(posts)
+    .where(posts.c.id.in_(bindparam("post_ids", expanding=True)))
+    .values(like_count=posts.c.like_count - 1)
+    .returning(posts.c.id, posts.c.author_id)
+)
+_REMOVE_COMMENTS_ACROSS = (
+    delete(comments)
+    .where(_across(comments.c.author_id, comments.c.post_id))
+    .returning(comments.c.id, comments.c.post_id)
+)
+_UNCOUNT_COMMENTS = (
+    update(posts)
+    .where(posts.c.id == id_param("post_id"))
+    .values(comment_count=posts.c.comment_count - bindparam("removed"))
+)
