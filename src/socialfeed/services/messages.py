@@ -101,7 +101,13 @@ class MessageService(Service):
         return page_of(self._read(work), page, lambda m: Position(m.created_at, m.id))
 
     def mark_read(self, reader_id: int, sender_id: int) -> int:
-        """Mark every unread message from ``sender_id`` to the reader read; return how many."""
+        """Mark every unread message from ``sender_id`` to the reader read; return how many.
+
+        Refuses what `conversation` refuses: one's own id (`SelfActionError`)
+        and a user that does not exist (`NotFoundError`).
+        """
+        if reader_id == sender_id:
+            raise SelfActionError("sender_id", "A conversation needs two people")
         require_ids(reader_id, sender_id)
         now = self._clock.now()
 
