@@ -443,7 +443,7 @@ class Hashtag(BaseModel):
 
 
 class TrendingHashtag(BaseModel):
-    """A trending hashtag; ``post_count`` counts its posts within the trending window."""
+    """A trending hashtag; ``post_count`` counts public accounts' posts in the trending window."""
 
     id: int
     name: str

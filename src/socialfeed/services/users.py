@@ -56,7 +56,9 @@ class UserService(Service):
 
         Going private keeps every existing follower. Going public approves
         every pending follow request, as if the owner had approved each one;
-        the one ``visibility_changed`` signal names them.
+        the one ``visibility_changed`` signal names them. The hashtags of the
+        account's posts leave the public counts, search and trending when it
+        goes private, and come back when it goes public.
         """
         now = self._clock.now()
 
@@ -68,6 +70,10 @@ class UserService(Service):
             if owner.is_private == is_private:
                 return None, []
             uow.users.set_private(user_id, is_private)
+            # Tags count public accounts' posts only. The owner's lock keeps
+            # their posts' links still meanwhile: whatever links or unlinks
+            # their tags takes it first (`HashtagRepository`).
+            uow.hashtags.count_author(user_id, -1 if is_private else +1)
             approved = [] if is_private else uow.follow_requests.requester_ids(user_id)
             for requester_id in approved:
                 approve_request(uow, requester_id, user_id, now, self._timelines)

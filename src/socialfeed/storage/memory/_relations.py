@@ -135,7 +135,10 @@ class Maintenance(Repository):
         for post in list(t.posts.values()):
             fixed = attrs.evolve(post, like_count=likes[post.id], comment_count=comments[post.id])
             wrong += self._fix(t.posts, fixed)
-        uses = Counter(tag_id for tag_id, _ in t.post_hashtags)
+        # A tag counts the posts of public accounts only (HashtagRepository).
+        uses = Counter(
+            tag_id for tag_id, post_id in t.post_hashtags if self._by_public_author(post_id)
+        )
         for tag in list(t.hashtags.values()):
             wrong += self._fix(t.hashtags, attrs.evolve(tag, post_count=uses[tag.id]))
         return wrong

@@ -206,8 +206,17 @@ def escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-def uncount_hashtags(links: ColumnElement[bool]) -> Any:
-    """An UPDATE that takes the post links matching ``links`` off their hashtags' counts."""
+def public_posts(condition: ColumnElement[bool]) -> Select[Any]:
+    """The ids of the posts matching ``condition`` whose author is public: those tags count."""
+    return (
+        select(posts.c.id)
+        .select_from(POSTS_WITH_AUTHOR)
+        .where(condition, users.c.is_private == false())
+    )
+
+
+def count_hashtags(links: ColumnElement[bool], delta: int) -> Any:
+    """An UPDATE that adds ``delta`` per post link matching ``links`` to its hashtag's count."""
     uses = (
         select(func.count())
         .select_from(post_hashtags)
@@ -218,7 +227,7 @@ def uncount_hashtags(links: ColumnElement[bool]) -> Any:
     return (
         update(hashtags)
         .where(hashtags.c.id.in_(tagged))
-        .values(post_count=hashtags.c.post_count - uses)
+        .values(post_count=hashtags.c.post_count + delta * uses)
     )
 
 

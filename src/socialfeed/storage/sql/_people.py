@@ -33,12 +33,13 @@ from socialfeed.storage.sql._common import (
     USER_COLUMNS,
     VIEWER,
     Repository,
+    count_hashtags,
     escape_like,
     id_param,
     not_blocked,
+    public_posts,
     time_param,
     to_user,
-    uncount_hashtags,
     visible_author,
 )
 from socialfeed.storage.sql.schema import (
@@ -227,8 +228,10 @@ class SQLUsers(Repository):
             .where(users.c.id.in_(followees))
             .values(follower_count=users.c.follower_count - 1)
         )
-        their_posts = select(posts.c.id).where(posts.c.author_id == user_id)
-        execute(uncount_hashtags(post_hashtags.c.post_id.in_(their_posts)))
+        # Their tags count their posts only while they are public (the lock
+        # taken holds their privacy still).
+        their_posts = public_posts(posts.c.author_id == user_id)
+        execute(count_hashtags(post_hashtags.c.post_id.in_(their_posts), -1))
         followers = select(follows.c.follower_id).where(follows.c.followee_id == user_id)
         execute(
             update(users)

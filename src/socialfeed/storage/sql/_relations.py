@@ -12,6 +12,7 @@ from sqlalchemy import (
     bindparam,
     delete,
     exists,
+    false,
     func,
     or_,
     select,
@@ -22,6 +23,7 @@ from socialfeed.pagination import PageRequest
 from socialfeed.storage.base import FollowEntry, Interactions, MuteEntry, RemovedLike
 from socialfeed.storage.sql._common import (
     NOW,
+    POSTS_WITH_AUTHOR,
     USER_COLUMNS,
     Repository,
     id_param,
@@ -204,11 +206,8 @@ class SQLMaintenance(Repository):
             (users, users.c.following_count, _count(follows, follows.c.follower_id == users.c.id)),
             (posts, posts.c.like_count, _count(likes, likes.c.post_id == posts.c.id)),
             (posts, posts.c.comment_count, _count(comments, comments.c.post_id == posts.c.id)),
-            (
-                hashtags,
-                hashtags.c.post_count,
-                _count(post_hashtags, post_hashtags.c.hashtag_id == hashtags.c.id),
-            ),
+            # A tag counts the posts of public accounts only (HashtagRepository).
+            (hashtags, hashtags.c.post_count, _public_uses()),
         ]
         wrong = 0
         for table, counter, right in fixes:
@@ -219,6 +218,16 @@ class SQLMaintenance(Repository):
 
 def _count(table: Table, condition: ColumnElement[bool]) -> ColumnElement[int]:
     return select(func.count()).select_from(table).where(condition).scalar_subquery()
+
+
+def _public_uses() -> ColumnElement[int]:
+    """How many posts of public accounts carry the hashtag of the row being updated."""
+    return (
+        select(func.count())
+        .select_from(post_hashtags.join(POSTS_WITH_AUTHOR, posts.c.id == post_hashtags.c.post_id))
+        .where(post_hashtags.c.hashtag_id == hashtags.c.id, users.c.is_private == false())
+        .scalar_subquery()
+    )
 
 
 def _across(actor: ColumnElement[int], post_id: ColumnElement[int]) -> ColumnElement[bool]:
