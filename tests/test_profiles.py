@@ -8,6 +8,7 @@ from datetime import timedelta
 import pytest
 
 from socialfeed import (
+    AuthenticationError,
     ManualClock,
     NotFoundError,
     Page,
@@ -67,10 +68,11 @@ def test_get_returns_the_profile(feed: SocialFeed) -> None:
 
 
 @pytest.mark.parametrize(
-    "username", ["Alice", "alice", "ALICE", "aLiCe", fullwidth("alice"), fullwidth("ALICE")]
+    "username",
+    ["Alice", "alice", "ALICE", "aLiCe", "  alice  ", fullwidth("alice"), fullwidth("ALICE")],
 )
 def test_get_by_username_ignores_case_and_width(feed: SocialFeed, username: str) -> None:
-    """get_by_username finds the user whatever the case, after NFKC."""
+    """get_by_username finds the user whatever the case and blanks around, after NFKC."""
     feed.accounts.create_profile("bob")
     alice = feed.accounts.create_profile("Alice")
 
@@ -427,3 +429,19 @@ def test_user_counts_posts_followers_and_following(feed: SocialFeed) -> None:
     assert feed.users.get(bob.id).follower_count == 0
     assert feed.users.get(carol.id).following_count == 0
     assert feed.users.followers(alice.id).items == (feed.users.get(bob.id),)
+
+
+@pytest.mark.parametrize("name", ["alice", " Alice", "ALICE\t", "\u3000alice", "nobody", " "])
+def test_get_by_username_and_login_read_a_name_alike(feed: SocialFeed, name: str) -> None:
+    """A name finds the user by get_by_username exactly when it logs them in."""
+    alice = feed.accounts.register("alice", "alice@example.com", "correct horse")
+    try:
+        found: int | None = feed.users.get_by_username(name).id
+    except NotFoundError:
+        found = None
+    try:
+        logged_in: int | None = feed.accounts.login(name, "correct horse").user_id
+    except AuthenticationError:
+        logged_in = None
+    assert found == logged_in
+    assert (found == alice.id) == (name.strip().lower() == "alice")

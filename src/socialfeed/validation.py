@@ -37,6 +37,7 @@ __all__ = [
     "storable",
     "too_long_to_normalize",
     "username",
+    "username_key",
     "utc_time",
 ]
 
@@ -108,6 +109,16 @@ def identity_key(value: str) -> str:
     characters that case folding takes out of normal form.
     """
     return _normal(_normal(value).casefold())
+
+
+def username_key(value: str) -> str:
+    """Return the key a username is looked up by, ignoring blanks around it.
+
+    The one rule of `AccountService.login` and `UserService.get_by_username`:
+    ``" Alice "`` finds ``alice`` in both. ValidationError on ``username`` if
+    the trimmed text is no username, so it names nobody.
+    """
+    return identity_key(username(value.strip()))
 
 
 def email(value: str) -> str:

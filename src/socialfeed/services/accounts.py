@@ -256,7 +256,7 @@ def _login_key(login: str) -> str | None:
     try:
         if "@" in unicodedata.normalize("NFKC", login):
             return validation.identity_key(validation.email(login))
-        return validation.identity_key(validation.username(login))
+        return validation.username_key(login)
     except ValidationError:
         return None
 

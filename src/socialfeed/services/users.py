@@ -37,9 +37,12 @@ class UserService(Service):
         return self._read(lambda uow: require_profile(uow, user_id, viewer_id))
 
     def get_by_username(self, username: str, *, viewer_id: int | None = None) -> User:
-        """Return the user with this username, compared case-insensitively."""
+        """Return the user with this username, compared case-insensitively.
+
+        Blanks around it are ignored, as `AccountService.login` ignores them.
+        """
         try:
-            key = validation.identity_key(validation.username(username))
+            key = validation.username_key(username)
         except ValidationError:
             raise NotFoundError("user") from None
 
