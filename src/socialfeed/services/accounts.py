@@ -215,7 +215,7 @@ class AccountService(Service):
 
     def _new_user(self, username: str, full_name: str | None, *, email: str | None) -> NewUser:
         name = validation.username(username)
-        full = validation.optional_text("full_name", full_name, validation.MAX_FULL_NAME_LENGTH)
+        full = validation.full_name(full_name)
         return NewUser(
             username=name,
             username_key=validation.identity_key(name),

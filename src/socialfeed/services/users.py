@@ -165,11 +165,8 @@ def _clean_profile(changes: Mapping[str, object]) -> dict[str, str | None]:
             raise ValidationError(name, "must be a string or null")
         if name == "profile_image_url":
             cleaned[name] = validation.optional_url(name, value)
+        elif name == "full_name":
+            cleaned[name] = validation.full_name(value)
         else:
-            limit = (
-                validation.MAX_FULL_NAME_LENGTH
-                if name == "full_name"
-                else validation.MAX_BIO_LENGTH
-            )
-            cleaned[name] = validation.optional_text(name, value, limit)
+            cleaned[name] = validation.bio(value)
     return cleaned
