@@ -509,7 +509,7 @@ def _home_feed_per_author(*, after: bool) -> Select[Any]:
 
 
 @cache
-def _liked_post_ids(dialect: str) -> Select[tuple[int]]:
+def _liked_post_ids(dialect: str) -> Select[Any]:
     """Which of ``:post_ids`` ``:user_id`` likes, the ids given as one parameter."""
     if dialect == "postgresql":
         given = likes.c.post_id == any_(bindparam("post_ids", type_=postgresql.ARRAY(BigInteger)))
