@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Collection, Sequence
 from datetime import datetime
 from functools import cache
 from typing import Any
 
 from sqlalchemy import (
-    BigInteger,
     Select,
-    String,
-    any_,
     bindparam,
     delete,
     func,
@@ -24,7 +20,6 @@ from sqlalchemy import (
     union_all,
     update,
 )
-from sqlalchemy.dialects import postgresql
 
 from socialfeed.errors import NotFoundError
 from socialfeed.models import Comment, FeedItem, Hashtag, LikeState, Post, TrendingHashtag
@@ -45,6 +40,7 @@ from socialfeed.storage.sql._common import (
     newest_first,
     not_blocked,
     not_muted,
+    one_of,
     page_params,
     time_param,
     to_comment,
@@ -213,13 +209,9 @@ class SQLLikes(Repository):
     def liked_post_ids(self, user_id: int, post_ids: Collection[int]) -> set[int]:
         if not post_ids:
             return set()
-        dialect = self._conn.dialect.name
-        # The ids travel as one parameter, an array or a JSON text, never
-        # one parameter each: drivers and databases cap those (65,535 on
-        # PostgreSQL), and a page of any size must stay one query.
-        ids = list(post_ids) if dialect == "postgresql" else json.dumps(list(post_ids))
-        params = {"user_id": user_id, "post_ids": ids}
-        return set(self._conn.execute(_liked_post_ids(dialect), params).scalars())
+        given = one_of(likes.c.post_id, post_ids, self._conn.dialect.name)
+        query = select(likes.c.post_id).where(likes.c.user_id == user_id, given)
+        return set(self._conn.execute(query).scalars())
 
     def likers(self, post_id: int, page: PageRequest, viewer_id: int | None) -> list[FollowEntry]:
         return self._user_entries(
@@ -506,14 +498,3 @@ def _home_feed_per_author(*, after: bool) -> Select[Any]:
         .select_from(top.join(users, users.c.id == top.c.author_id))
         .order_by(top.c.created_at.desc(), top.c.id.desc())
     )
-
-
-@cache
-def _liked_post_ids(dialect: str) -> Select[Any]:
-    """Which of ``:post_ids`` ``:user_id`` likes, the ids given as one parameter."""
-    if dialect == "postgresql":
-        given = likes.c.post_id == any_(bindparam("post_ids", type_=postgresql.ARRAY(BigInteger)))
-    else:
-        listed = func.json_each(bindparam("post_ids", type_=String)).table_valued("value")
-        given = likes.c.post_id.in_(select(listed.c.value))
-    return select(likes.c.post_id).where(likes.c.user_id == bindparam("user_id"), given)
