@@ -15,6 +15,9 @@ answer on every backend before any storage sees it:
   so that two of them never look like the same user.
 - From a collection of ids (``*_ids``), the ids no row can have are left
   out: they name nothing, so no answer about them can be yes.
+- A method that takes a ``cursor`` runs inside `listing`, named after the
+  method and the arguments that choose the list, so that a cursor made for
+  one list is refused by another.
 
 The types come from the method's annotations, read on its first call.
 """
@@ -32,6 +35,7 @@ from typing import Any, TypeVar
 
 from socialfeed.errors import AuthenticationError, ValidationError
 from socialfeed.models import MAX_ID
+from socialfeed.pagination import listing
 
 __all__ = ["MIN_STORABLE_ID", "checked"]
 
@@ -70,7 +74,10 @@ def checked(method: F) -> F:
             if name in arguments:
                 arguments[name] = check(arguments[name])
         _replace_unstorable_ids(arguments, ids)
-        return method(*bound.args, **bound.kwargs)
+        if "cursor" not in signature.parameters:
+            return method(*bound.args, **bound.kwargs)
+        with listing(_list_name(method, arguments)):
+            return method(*bound.args, **bound.kwargs)
 
     return typing.cast(F, with_checked_arguments)
 
@@ -88,6 +95,20 @@ def _without_none(hint: Any) -> tuple[Any, bool]:
         optional = len(members) < len(typing.get_args(hint))
         hint = members[0] if len(members) == 1 else object
     return _supertype(hint), optional
+
+
+# What only pages or filters a list, and so may change between its pages.
+_NOT_CHOOSING_THE_LIST = frozenset({"self", "viewer_id", "limit", "cursor", "offset"})
+
+
+def _list_name(method: Callable[..., Any], arguments: Mapping[str, Any]) -> str:
+    """Name the list a paged method reads: the method and the arguments that choose it."""
+    chosen = ", ".join(
+        f"{name}={value!r}"
+        for name, value in arguments.items()
+        if name not in _NOT_CHOOSING_THE_LIST
+    )
+    return f"{method.__qualname__}({chosen})"
 
 
 def _check_for(name: str, hint: Any) -> Check:
