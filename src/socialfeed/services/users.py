@@ -37,9 +37,12 @@ class UserService(Service):
         return self._read(lambda uow: require_profile(uow, user_id, viewer_id))
 
     def get_by_username(self, username: str, *, viewer_id: int | None = None) -> User:
-        """Return the user with this username, compared case-insensitively."""
+        """Return the user with this username, compared case-insensitively.
+
+        Blanks around it are ignored, as `AccountService.login` ignores them.
+        """
         try:
-            key = validation.identity_key(validation.username(username))
+            key = validation.username_key(username)
         except ValidationError:
             raise NotFoundError("user") from None
 
@@ -168,11 +171,8 @@ def _clean_profile(changes: Mapping[str, object]) -> dict[str, str | None]:
             raise ValidationError(name, "must be a string or null")
         if name == "profile_image_url":
             cleaned[name] = validation.optional_url(name, value)
+        elif name == "full_name":
+            cleaned[name] = validation.full_name(value)
         else:
-            limit = (
-                validation.MAX_FULL_NAME_LENGTH
-                if name == "full_name"
-                else validation.MAX_BIO_LENGTH
-            )
-            cleaned[name] = validation.optional_text(name, value, limit)
+            cleaned[name] = validation.bio(value)
     return cleaned

@@ -42,6 +42,7 @@ from socialfeed.storage.sql._common import (
     newest_first,
     not_blocked,
     not_muted,
+    one_of,
     page_params,
     public_posts,
     time_param,
@@ -213,9 +214,8 @@ class SQLLikes(Repository):
     def liked_post_ids(self, user_id: int, post_ids: Collection[int]) -> set[int]:
         if not post_ids:
             return set()
-        query = select(likes.c.post_id).where(
-            likes.c.user_id == user_id, likes.c.post_id.in_(list(post_ids))
-        )
+        given = one_of(likes.c.post_id, post_ids, self._conn.dialect.name)
+        query = select(likes.c.post_id).where(likes.c.user_id == user_id, given)
         return set(self._conn.execute(query).scalars())
 
     def likers(self, post_id: int, page: PageRequest, viewer_id: int | None) -> list[FollowEntry]:
