@@ -255,6 +255,9 @@ class SocialFeedMachine(RuleBasedStateMachine):
             action()
         raised = caught.value
         assert type(raised) is error, f"expected {error.__name__}, got {raised!r}"
+        if isinstance(raised, SelfActionError):
+            # A sentence for the person who did it: no parameter name in it.
+            assert raised.field not in raised.message
         STATS.outcomes[f"refused: {error.__name__}"] += 1
         return raised
 
@@ -685,6 +688,9 @@ class SocialFeedMachine(RuleBasedStateMachine):
         def act() -> Any:
             return self.feed.messages.mark_read(r, s)
 
+        if r == s:
+            assert self.refused(SelfActionError, act).field == "sender_id"
+            return
         if r not in self.model.users or s not in self.model.users:
             self.refused(NotFoundError, act)
             return
