@@ -313,19 +313,36 @@ class Model:
         ordered = list(groups.items())
         return sorted(ordered, key=lambda group: all(seen for _, seen in group[1]))
 
+    def shown_messages(self, user: int) -> list[Message]:
+        """The messages the user sent or received, less those a block between the two hides."""
+        return [
+            m
+            for m in self.messages.values()
+            if user in (m.sender, m.receiver) and not self.blocked_between(m.sender, m.receiver)
+        ]
+
     def conversations(self, user: int) -> dict[int, int]:
         """The other participant of each of the user's conversations, and the unread count."""
         result: dict[int, int] = {}
-        for m in self.messages.values():
+        for m in self.shown_messages(user):
             if user == m.sender:
                 result.setdefault(m.receiver, 0)
-            elif user == m.receiver:
+            else:
                 result[m.sender] = result.get(m.sender, 0) + (not m.read)
         return result
 
+    def conversation(self, user: int, other: int) -> list[int]:
+        """The ids of the messages between the two shown to the user, newest first (by id)."""
+        between = (m.id for m in self.shown_messages(user) if other in (m.sender, m.receiver))
+        return sorted(between, reverse=True)
+
     def unread_messages(self, user: int) -> int:
-        """How many messages to the user are unread."""
-        return sum(1 for m in self.messages.values() if m.receiver == user and not m.read)
+        """How many messages to the user are unread and shown."""
+        return sum(1 for m in self.shown_messages(user) if m.receiver == user and not m.read)
+
+    def unread_from(self, reader: int, sender: int) -> list[Message]:
+        """The unread messages from ``sender`` to ``reader`` that reading the conversation marks."""
+        return [m for m in self.shown_messages(reader) if (m.sender, m.read) == (sender, False)]
 
     def notifications_of(self, user: int) -> list[Notification]:
         """The user's notifications they may see now, newest first.
@@ -451,12 +468,27 @@ class Model:
         for _, requester in pending:
             self.approve(requester, user, at)
 
-    def block(self, blocker: int, blocked: int) -> None:
-        """Record a block: follows and requests end both ways (reads hide the notifications)."""
+    def block(self, blocker: int, blocked: int) -> tuple[set[tuple[int, int]], set[int]]:
+        """Record a block; return the (user, post) likes and the comments it removes.
+
+        Follows and requests end both ways, and so do the likes and comments
+        each left on the other's posts: unblocking brings none back. Reads
+        hide the notifications between the two, and their conversation.
+        """
         self.blocks.add((blocker, blocked))
-        for pair in ((blocker, blocked), (blocked, blocker)):
+        across = {(blocker, blocked), (blocked, blocker)}
+        for pair in across:
             self.follows.pop(pair, None)
             self.requests.pop(pair, None)
+        likes = {(u, p) for (u, p) in self.likes if (u, self.posts[p].author) in across}
+        for like in likes:
+            del self.likes[like]
+        comments = {
+            c.id for c in self.comments.values() if (c.author, self.posts[c.post].author) in across
+        }
+        for comment in comments:
+            self.delete_comment(comment)
+        return likes, comments
 
     def add_post(self, post: Post) -> None:
         """Record a new post and its mention."""

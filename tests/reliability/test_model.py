@@ -571,8 +571,19 @@ class SocialFeedMachine(RuleBasedStateMachine):
         elif (a, b) in self.model.blocks:
             self.accepted(None, act)
         else:
+            sent = len(self.recorder.events)
             self.accepted(UserBlocked, act)
-            self.model.block(a, b)
+            likes, comments = self.model.block(a, b)
+            # Then one event per like and comment between the two that went, by the blocker.
+            events = self.recorder.events[sent:]
+            assert isinstance(events[0], UserBlocked)
+            assert sorted(
+                (e.user_id, e.post_id) for e in events if isinstance(e, PostUnliked)
+            ) == sorted(likes)
+            assert sorted(
+                (e.comment_id, e.deleted_by) for e in events if isinstance(e, CommentDeleted)
+            ) == sorted((comment, a) for comment in comments)
+            assert len(events) == 1 + len(likes) + len(comments)
 
     @precondition(lambda self: self.ever["users"])
     @rule(muter=pick, muted=pick, span=st.sampled_from(MUTE_SPANS), lift=st.booleans())
@@ -694,11 +705,8 @@ class SocialFeedMachine(RuleBasedStateMachine):
         if r not in self.model.users or s not in self.model.users:
             self.refused(NotFoundError, act)
             return
-        unread = [
-            m
-            for m in self.model.messages.values()
-            if (m.receiver, m.sender, m.read) == (r, s, False)
-        ]
+        # Across a block the conversation is hidden, and reading it marks nothing.
+        unread = self.model.unread_from(r, s)
         count = self.accepted(MessagesRead if unread else None, act)
         assert count == len(unread)
         for message in unread:
@@ -863,6 +871,13 @@ class SocialFeedMachine(RuleBasedStateMachine):
             )
             for c in conversations:
                 assert c.last_message.id == model.last_message(user_id, c.other_user_id)
+            # Every conversation ever had, those hidden by a block included.
+            others = {m.sender for m in model.messages.values() if m.receiver == user_id} | {
+                m.receiver for m in model.messages.values() if m.sender == user_id
+            }
+            for other in sorted(others):
+                between = self.feed.messages.conversation(user_id, other, limit=MAX_LIMIT).items
+                assert [m.id for m in between] == model.conversation(user_id, other)
 
     @invariant()
     def viewer_sees_what_the_rules_allow(self) -> None:
