@@ -347,8 +347,9 @@ class Model:
     def notifications_of(self, user: int) -> list[Notification]:
         """The user's notifications they may see now, newest first.
 
-        Blocks either way, the user's running mutes and posts they may not
-        see hide notifications for as long as they hold.
+        Blocks either way, the user's running mutes, posts they may not see
+        and a cause that no longer holds (a like taken back, a follow that
+        ended) hide notifications for as long as they hold.
         """
         return [
             n
@@ -357,7 +358,19 @@ class Model:
             and not self.blocked_between(user, n.actor)
             and not self.muting(user, n.actor)
             and (n.post is None or self.can_see(user, self.posts[n.post].author))
+            and self.cause_holds(n)
         ]
+
+    def cause_holds(self, n: Notification) -> bool:
+        """Whether the like is still there, or the actor still follows the recipient.
+
+        A deleted comment or post takes its notifications with it.
+        """
+        if n.kind == "like":
+            return (n.actor, n.post) in self.likes
+        if n.kind == "follow":
+            return (n.actor, n.recipient) in self.follows
+        return True
 
     def notification_groups(
         self, user: int

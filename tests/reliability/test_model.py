@@ -719,7 +719,8 @@ class SocialFeedMachine(RuleBasedStateMachine):
         recipient = notification.recipient
         mine = self.model.notifications_of(recipient)
         if notification not in mine:
-            return  # hidden from its recipient now (a block, a mute, a post they may not see)
+            # Hidden from its recipient now: a block, a mute, a post they may not see, a cause gone.
+            return
         listed = self.feed.notifications.list(recipient, limit=MAX_LIMIT).items
         position = mine.index(notification)
         target = listed[position]
