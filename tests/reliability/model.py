@@ -15,6 +15,7 @@ which `Model.stamp` and `Model.since` account for.
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Hashable, Iterable
 from datetime import UTC, datetime, timedelta
 
@@ -125,14 +126,40 @@ class Text:
         """The text as the library keeps it: trimmed."""
         return self.body.strip()
 
-    def fits(self, max_length: int) -> bool:
+    def fits(self, max_length: int, *, multiline: bool = True) -> bool:
         """Whether the library accepts it as a required text of at most ``max_length``."""
-        text = self.stored
-        try:
-            text.encode("utf-8")
-        except UnicodeEncodeError:
-            return False
-        return 0 < len(text) <= max_length and "\x00" not in text
+        return bool(self.stored) and writable(self.stored, max_length, multiline=multiline)
+
+
+# What no user may write: bidi embeddings, overrides and isolates, which make
+# text read otherwise than it says, and invisible characters with no job in it.
+BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+INVISIBLE = frozenset(
+    "\u180e\u200b\u2060\u2061\u2062\u2063\u2064\ufeff\ufff9\ufffa\ufffb"
+    "\u206a\u206b\u206c\u206d\u206e\u206f"
+)
+
+
+def writable(text: str, max_length: int, *, multiline: bool) -> bool:
+    """Whether users may write ``text`` (already trimmed) where ``max_length`` is the limit.
+
+    Its length is counted on the NFKC form; NUL, lone surrogates, control
+    characters (but line breaks and tabs in multi-line text), bidi controls
+    and invisible characters are refused.
+    """
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    if len(unicodedata.normalize("NFKC", text)) > max_length:
+        return False
+    breaks = "\n\r\t\u2028\u2029" if multiline else ""
+    return not any(
+        ch in BIDI_CONTROLS
+        or ch in INVISIBLE
+        or (unicodedata.category(ch) in ("Cc", "Zl", "Zp") and ch not in breaks)
+        for ch in text
+    )
 
 
 @define

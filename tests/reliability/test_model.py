@@ -108,6 +108,7 @@ from tests.reliability.model import (
     Post,
     Story,
     Text,
+    writable,
 )
 from tests.support import NIGHTLY, SCALE, EventRecorder, dump, unchanged
 
@@ -131,16 +132,21 @@ TEXTS = (
     Text("   "),  # blank: refused as a post body, a comment and a message
     Text("  padded #sun\n", tags=("sun",)),  # stored trimmed
     Text("m" * 1001),  # too long for a message only
+    Text("\ufdfa" * 56),  # 1,008 characters once NFKC spells it out: too long for a message only
+    Text("two\tcolumns\nand lines"),  # tabs and line breaks are welcome in what users write
+    Text("bell \x07 rings"),  # other control characters are refused everywhere
+    Text("\u202eevil"),  # so are bidi overrides, which make text read otherwise
     Text("nul \x00 byte"),  # PostgreSQL cannot store it: refused everywhere
     Text("lone \ud800 surrogate"),  # no database can encode it: refused everywhere
 )
 POST_LENGTH = 2200
 MESSAGE_LENGTH = 1000
-FULL_NAMES = (None, "Anne Marie", "Bo Nash", "Zed")
+NAME_LENGTH = QUERY_LENGTH = 100
+FULL_NAMES = (None, "Anne Marie", "Bo Nash", "Zed", "Bo\tNash", "\ufdfa" * 6)
 ANSWERS = ("approve", "approve", "reject", "withdraw")
 PROFILE = ("full_name", "full_name", "username")  # a username cannot be changed there
 TAGS = ("sun", "rain")
-QUERIES = ("a", "e", "n", "z", "_")
+QUERIES = ("a", "e", "n", "z", "_", "a\u200b")  # an invisible character: refused
 # A mix of steps whose sums land exactly on the one-day quiet period and story lifetime.
 CLOCK_STEPS = (timedelta(minutes=30), timedelta(hours=6), timedelta(hours=23), timedelta(hours=25))
 MUTE_SPANS = (None, timedelta(hours=1), timedelta(hours=24))
@@ -520,7 +526,7 @@ class SocialFeedMachine(RuleBasedStateMachine):
         def act() -> Any:
             return self.feed.users.update_profile(user_id, {field: full_name})
 
-        if field != "full_name":
+        if field != "full_name" or not writable(full_name or "", NAME_LENGTH, multiline=False):
             self.refused(ValidationError, act)
         elif user_id not in self.model.users:
             self.refused(NotFoundError, act)
@@ -584,6 +590,8 @@ class SocialFeedMachine(RuleBasedStateMachine):
                 (e.comment_id, e.deleted_by) for e in events if isinstance(e, CommentDeleted)
             ) == sorted((comment, a) for comment in comments)
             assert len(events) == 1 + len(likes) + len(comments)
+            if likes or comments:
+                STATS.outcomes["block removing likes or comments"] += 1
 
     @precondition(lambda self: self.ever["users"])
     @rule(muter=pick, muted=pick, span=st.sampled_from(MUTE_SPANS), lift=st.booleans())
@@ -900,8 +908,12 @@ class SocialFeedMachine(RuleBasedStateMachine):
             TRENDING_WINDOW
         )
         query = QUERIES[self.steps % len(QUERIES)]
-        found = self.feed.search.users(query, viewer_id=viewer, limit=MAX_LIMIT)
-        assert [u.id for u in found] == model.search(query, viewer)
+        if writable(query, QUERY_LENGTH, multiline=False):
+            found = self.feed.search.users(query, viewer_id=viewer, limit=MAX_LIMIT)
+            assert [u.id for u in found] == model.search(query, viewer)
+        else:
+            with pytest.raises(ValidationError):
+                self.feed.search.users(query, viewer_id=viewer)
         if viewer is not None:
             self.check_pages(viewer)
 
@@ -910,6 +922,16 @@ class SocialFeedMachine(RuleBasedStateMachine):
         model = self.model
         home = walk(lambda cursor: self.feed.feed.home(viewer, limit=PAGE, cursor=cursor))
         assert [(i.post.id, i.liked_by_viewer) for i in home] == model.home_feed(viewer)
+        # A cursor pages only the list it was made for: not another list, nor another user's.
+        cursor = self.feed.feed.home(viewer, limit=1).next_cursor
+        if cursor is not None:
+            for misused in (
+                lambda: self.feed.notifications.list(viewer, cursor=cursor),
+                lambda: self.feed.feed.home(min(set(model.users) - {viewer}), cursor=cursor),
+            ):
+                with pytest.raises(ValidationError) as refused:
+                    misused()
+                assert refused.value.field == "cursor"
         inbox = walk(lambda cursor: self.feed.notifications.list(viewer, limit=PAGE, cursor=cursor))
         assert [(n.actor_id, n.kind, n.post_id, n.comment_id, n.is_read) for n in inbox] == [
             n.key() for n in model.notifications_of(viewer)
