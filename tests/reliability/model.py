@@ -239,6 +239,12 @@ class Model:
         """Whether ``user`` may appear in a list read by ``viewer`` (no block between them)."""
         return viewer is None or not self.blocked_between(viewer, user)
 
+    def interactions(self) -> set[tuple[int, int]]:
+        """The pairs of users one of whom liked or commented on a post of the other, both ways."""
+        pairs = {(u, self.posts[p].author) for (u, p) in self.likes}
+        pairs |= {(c.author, self.posts[c.post].author) for c in self.comments.values()}
+        return {(a, b) for (a, b) in pairs if a != b} | {(b, a) for (a, b) in pairs if a != b}
+
     # What the lists should hold, in the library's order.
 
     def home_feed(self, viewer: int) -> list[tuple[int, bool]]:

@@ -556,7 +556,10 @@ class SocialFeedMachine(RuleBasedStateMachine):
     @precondition(lambda self: self.ever["users"])
     @rule(blocker=pick, blocked=pick, lift=st.booleans())
     def block_or_unblock(self, blocker: int, blocked: int, lift: bool) -> None:
-        a, b = self.pair(blocker, blocked)
+        # Blocks mostly fall between two who liked or commented on each other's posts,
+        # so that the block has likes and comments to remove.
+        crossed = set() if lift else self.model.interactions()
+        a, b = self.existing(crossed, blocker) or self.pair(blocker, blocked)
         change = self.feed.blocks.unblock if lift else self.feed.blocks.block
 
         def act() -> Any:
