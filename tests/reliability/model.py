@@ -15,6 +15,7 @@ which `Model.stamp` and `Model.since` account for.
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Hashable, Iterable
 from datetime import UTC, datetime, timedelta
 
@@ -125,14 +126,40 @@ class Text:
         """The text as the library keeps it: trimmed."""
         return self.body.strip()
 
-    def fits(self, max_length: int) -> bool:
+    def fits(self, max_length: int, *, multiline: bool = True) -> bool:
         """Whether the library accepts it as a required text of at most ``max_length``."""
-        text = self.stored
-        try:
-            text.encode("utf-8")
-        except UnicodeEncodeError:
-            return False
-        return 0 < len(text) <= max_length and "\x00" not in text
+        return bool(self.stored) and writable(self.stored, max_length, multiline=multiline)
+
+
+# What no user may write: bidi embeddings, overrides and isolates, which make
+# text read otherwise than it says, and invisible characters with no job in it.
+BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+INVISIBLE = frozenset(
+    "\u180e\u200b\u2060\u2061\u2062\u2063\u2064\ufeff\ufff9\ufffa\ufffb"
+    "\u206a\u206b\u206c\u206d\u206e\u206f"
+)
+
+
+def writable(text: str, max_length: int, *, multiline: bool) -> bool:
+    """Whether users may write ``text`` (already trimmed) where ``max_length`` is the limit.
+
+    Its length is counted on the NFKC form; NUL, lone surrogates, control
+    characters (but line breaks and tabs in multi-line text), bidi controls
+    and invisible characters are refused.
+    """
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    if len(unicodedata.normalize("NFKC", text)) > max_length:
+        return False
+    breaks = "\n\r\t\u2028\u2029" if multiline else ""
+    return not any(
+        ch in BIDI_CONTROLS
+        or ch in INVISIBLE
+        or (unicodedata.category(ch) in ("Cc", "Zl", "Zp") and ch not in breaks)
+        for ch in text
+    )
 
 
 @define
@@ -211,6 +238,12 @@ class Model:
     def unblocked(self, viewer: int | None, user: int) -> bool:
         """Whether ``user`` may appear in a list read by ``viewer`` (no block between them)."""
         return viewer is None or not self.blocked_between(viewer, user)
+
+    def interactions(self) -> set[tuple[int, int]]:
+        """The pairs of users one of whom liked or commented on a post of the other, both ways."""
+        pairs = {(u, self.posts[p].author) for (u, p) in self.likes}
+        pairs |= {(c.author, self.posts[c.post].author) for c in self.comments.values()}
+        return {(a, b) for (a, b) in pairs if a != b} | {(b, a) for (a, b) in pairs if a != b}
 
     # What the lists should hold, in the library's order.
 
@@ -313,25 +346,43 @@ class Model:
         ordered = list(groups.items())
         return sorted(ordered, key=lambda group: all(seen for _, seen in group[1]))
 
+    def shown_messages(self, user: int) -> list[Message]:
+        """The messages the user sent or received, less those a block between the two hides."""
+        return [
+            m
+            for m in self.messages.values()
+            if user in (m.sender, m.receiver) and not self.blocked_between(m.sender, m.receiver)
+        ]
+
     def conversations(self, user: int) -> dict[int, int]:
         """The other participant of each of the user's conversations, and the unread count."""
         result: dict[int, int] = {}
-        for m in self.messages.values():
+        for m in self.shown_messages(user):
             if user == m.sender:
                 result.setdefault(m.receiver, 0)
-            elif user == m.receiver:
+            else:
                 result[m.sender] = result.get(m.sender, 0) + (not m.read)
         return result
 
+    def conversation(self, user: int, other: int) -> list[int]:
+        """The ids of the messages between the two shown to the user, newest first (by id)."""
+        between = (m.id for m in self.shown_messages(user) if other in (m.sender, m.receiver))
+        return sorted(between, reverse=True)
+
     def unread_messages(self, user: int) -> int:
-        """How many messages to the user are unread."""
-        return sum(1 for m in self.messages.values() if m.receiver == user and not m.read)
+        """How many messages to the user are unread and shown."""
+        return sum(1 for m in self.shown_messages(user) if m.receiver == user and not m.read)
+
+    def unread_from(self, reader: int, sender: int) -> list[Message]:
+        """The unread messages from ``sender`` to ``reader`` that reading the conversation marks."""
+        return [m for m in self.shown_messages(reader) if (m.sender, m.read) == (sender, False)]
 
     def notifications_of(self, user: int) -> list[Notification]:
         """The user's notifications they may see now, newest first.
 
-        Blocks either way, the user's running mutes and posts they may not
-        see hide notifications for as long as they hold.
+        Blocks either way, the user's running mutes, posts they may not see
+        and a cause that no longer holds (a like taken back, a follow that
+        ended) hide notifications for as long as they hold.
         """
         return [
             n
@@ -340,7 +391,19 @@ class Model:
             and not self.blocked_between(user, n.actor)
             and not self.muting(user, n.actor)
             and (n.post is None or self.can_see(user, self.posts[n.post].author))
+            and self.cause_holds(n)
         ]
+
+    def cause_holds(self, n: Notification) -> bool:
+        """Whether the like is still there, or the actor still follows the recipient.
+
+        A deleted comment or post takes its notifications with it.
+        """
+        if n.kind == "like":
+            return (n.actor, n.post) in self.likes
+        if n.kind == "follow":
+            return (n.actor, n.recipient) in self.follows
+        return True
 
     def notification_groups(
         self, user: int
@@ -451,12 +514,27 @@ class Model:
         for _, requester in pending:
             self.approve(requester, user, at)
 
-    def block(self, blocker: int, blocked: int) -> None:
-        """Record a block: follows and requests end both ways (reads hide the notifications)."""
+    def block(self, blocker: int, blocked: int) -> tuple[set[tuple[int, int]], set[int]]:
+        """Record a block; return the (user, post) likes and the comments it removes.
+
+        Follows and requests end both ways, and so do the likes and comments
+        each left on the other's posts: unblocking brings none back. Reads
+        hide the notifications between the two, and their conversation.
+        """
         self.blocks.add((blocker, blocked))
-        for pair in ((blocker, blocked), (blocked, blocker)):
+        across = {(blocker, blocked), (blocked, blocker)}
+        for pair in across:
             self.follows.pop(pair, None)
             self.requests.pop(pair, None)
+        likes = {(u, p) for (u, p) in self.likes if (u, self.posts[p].author) in across}
+        for like in likes:
+            del self.likes[like]
+        comments = {
+            c.id for c in self.comments.values() if (c.author, self.posts[c.post].author) in across
+        }
+        for comment in comments:
+            self.delete_comment(comment)
+        return likes, comments
 
     def add_post(self, post: Post) -> None:
         """Record a new post and its mention."""

@@ -108,6 +108,7 @@ from tests.reliability.model import (
     Post,
     Story,
     Text,
+    writable,
 )
 from tests.support import NIGHTLY, SCALE, EventRecorder, dump, unchanged
 
@@ -131,16 +132,21 @@ TEXTS = (
     Text("   "),  # blank: refused as a post body, a comment and a message
     Text("  padded #sun\n", tags=("sun",)),  # stored trimmed
     Text("m" * 1001),  # too long for a message only
+    Text("\ufdfa" * 56),  # 1,008 characters once NFKC spells it out: too long for a message only
+    Text("two\tcolumns\nand lines"),  # tabs and line breaks are welcome in what users write
+    Text("bell \x07 rings"),  # other control characters are refused everywhere
+    Text("\u202eevil"),  # so are bidi overrides, which make text read otherwise
     Text("nul \x00 byte"),  # PostgreSQL cannot store it: refused everywhere
     Text("lone \ud800 surrogate"),  # no database can encode it: refused everywhere
 )
 POST_LENGTH = 2200
 MESSAGE_LENGTH = 1000
-FULL_NAMES = (None, "Anne Marie", "Bo Nash", "Zed")
+NAME_LENGTH = QUERY_LENGTH = 100
+FULL_NAMES = (None, "Anne Marie", "Bo Nash", "Zed", "Bo\tNash", "\ufdfa" * 6)
 ANSWERS = ("approve", "approve", "reject", "withdraw")
 PROFILE = ("full_name", "full_name", "username")  # a username cannot be changed there
 TAGS = ("sun", "rain")
-QUERIES = ("a", "e", "n", "z", "_")
+QUERIES = ("a", "e", "n", "z", "_", "a\u200b")  # an invisible character: refused
 # A mix of steps whose sums land exactly on the one-day quiet period and story lifetime.
 CLOCK_STEPS = (timedelta(minutes=30), timedelta(hours=6), timedelta(hours=23), timedelta(hours=25))
 MUTE_SPANS = (None, timedelta(hours=1), timedelta(hours=24))
@@ -255,6 +261,9 @@ class SocialFeedMachine(RuleBasedStateMachine):
             action()
         raised = caught.value
         assert type(raised) is error, f"expected {error.__name__}, got {raised!r}"
+        if isinstance(raised, SelfActionError):
+            # A sentence for the person who did it: no parameter name in it.
+            assert raised.field not in raised.message
         STATS.outcomes[f"refused: {error.__name__}"] += 1
         return raised
 
@@ -517,7 +526,7 @@ class SocialFeedMachine(RuleBasedStateMachine):
         def act() -> Any:
             return self.feed.users.update_profile(user_id, {field: full_name})
 
-        if field != "full_name":
+        if field != "full_name" or not writable(full_name or "", NAME_LENGTH, multiline=False):
             self.refused(ValidationError, act)
         elif user_id not in self.model.users:
             self.refused(NotFoundError, act)
@@ -547,7 +556,10 @@ class SocialFeedMachine(RuleBasedStateMachine):
     @precondition(lambda self: self.ever["users"])
     @rule(blocker=pick, blocked=pick, lift=st.booleans())
     def block_or_unblock(self, blocker: int, blocked: int, lift: bool) -> None:
-        a, b = self.pair(blocker, blocked)
+        # Blocks mostly fall between two who liked or commented on each other's posts,
+        # so that the block has likes and comments to remove.
+        crossed = set() if lift else self.model.interactions()
+        a, b = self.existing(crossed, blocker) or self.pair(blocker, blocked)
         change = self.feed.blocks.unblock if lift else self.feed.blocks.block
 
         def act() -> Any:
@@ -568,8 +580,21 @@ class SocialFeedMachine(RuleBasedStateMachine):
         elif (a, b) in self.model.blocks:
             self.accepted(None, act)
         else:
+            sent = len(self.recorder.events)
             self.accepted(UserBlocked, act)
-            self.model.block(a, b)
+            likes, comments = self.model.block(a, b)
+            # Then one event per like and comment between the two that went, by the blocker.
+            events = self.recorder.events[sent:]
+            assert isinstance(events[0], UserBlocked)
+            assert sorted(
+                (e.user_id, e.post_id) for e in events if isinstance(e, PostUnliked)
+            ) == sorted(likes)
+            assert sorted(
+                (e.comment_id, e.deleted_by) for e in events if isinstance(e, CommentDeleted)
+            ) == sorted((comment, a) for comment in comments)
+            assert len(events) == 1 + len(likes) + len(comments)
+            if likes or comments:
+                STATS.outcomes["block removing likes or comments"] += 1
 
     @precondition(lambda self: self.ever["users"])
     @rule(muter=pick, muted=pick, span=st.sampled_from(MUTE_SPANS), lift=st.booleans())
@@ -685,14 +710,14 @@ class SocialFeedMachine(RuleBasedStateMachine):
         def act() -> Any:
             return self.feed.messages.mark_read(r, s)
 
+        if r == s:
+            assert self.refused(SelfActionError, act).field == "sender_id"
+            return
         if r not in self.model.users or s not in self.model.users:
             self.refused(NotFoundError, act)
             return
-        unread = [
-            m
-            for m in self.model.messages.values()
-            if (m.receiver, m.sender, m.read) == (r, s, False)
-        ]
+        # Across a block the conversation is hidden, and reading it marks nothing.
+        unread = self.model.unread_from(r, s)
         count = self.accepted(MessagesRead if unread else None, act)
         assert count == len(unread)
         for message in unread:
@@ -705,7 +730,8 @@ class SocialFeedMachine(RuleBasedStateMachine):
         recipient = notification.recipient
         mine = self.model.notifications_of(recipient)
         if notification not in mine:
-            return  # hidden from its recipient now (a block, a mute, a post they may not see)
+            # Hidden from its recipient now: a block, a mute, a post they may not see, a cause gone.
+            return
         listed = self.feed.notifications.list(recipient, limit=MAX_LIMIT).items
         position = mine.index(notification)
         target = listed[position]
@@ -857,6 +883,13 @@ class SocialFeedMachine(RuleBasedStateMachine):
             )
             for c in conversations:
                 assert c.last_message.id == model.last_message(user_id, c.other_user_id)
+            # Every conversation ever had, those hidden by a block included.
+            others = {m.sender for m in model.messages.values() if m.receiver == user_id} | {
+                m.receiver for m in model.messages.values() if m.sender == user_id
+            }
+            for other in sorted(others):
+                between = self.feed.messages.conversation(user_id, other, limit=MAX_LIMIT).items
+                assert [m.id for m in between] == model.conversation(user_id, other)
 
     @invariant()
     def viewer_sees_what_the_rules_allow(self) -> None:
@@ -878,8 +911,12 @@ class SocialFeedMachine(RuleBasedStateMachine):
             TRENDING_WINDOW
         )
         query = QUERIES[self.steps % len(QUERIES)]
-        found = self.feed.search.users(query, viewer_id=viewer, limit=MAX_LIMIT)
-        assert [u.id for u in found] == model.search(query, viewer)
+        if writable(query, QUERY_LENGTH, multiline=False):
+            found = self.feed.search.users(query, viewer_id=viewer, limit=MAX_LIMIT)
+            assert [u.id for u in found] == model.search(query, viewer)
+        else:
+            with pytest.raises(ValidationError):
+                self.feed.search.users(query, viewer_id=viewer)
         if viewer is not None:
             self.check_pages(viewer)
 
@@ -888,6 +925,16 @@ class SocialFeedMachine(RuleBasedStateMachine):
         model = self.model
         home = walk(lambda cursor: self.feed.feed.home(viewer, limit=PAGE, cursor=cursor))
         assert [(i.post.id, i.liked_by_viewer) for i in home] == model.home_feed(viewer)
+        # A cursor pages only the list it was made for: not another list, nor another user's.
+        cursor = self.feed.feed.home(viewer, limit=1).next_cursor
+        if cursor is not None:
+            for misused in (
+                lambda: self.feed.notifications.list(viewer, cursor=cursor),
+                lambda: self.feed.feed.home(min(set(model.users) - {viewer}), cursor=cursor),
+            ):
+                with pytest.raises(ValidationError) as refused:
+                    misused()
+                assert refused.value.field == "cursor"
         inbox = walk(lambda cursor: self.feed.notifications.list(viewer, limit=PAGE, cursor=cursor))
         assert [(n.actor_id, n.kind, n.post_id, n.comment_id, n.is_read) for n in inbox] == [
             n.key() for n in model.notifications_of(viewer)
