@@ -109,7 +109,7 @@ def test_block_hides_the_notifications_between_the_two_users_both_ways(
     """A block hides every notification between the two users, either way; others stay."""
     post = notified.posts.create(alice.id, content="hello")
     notified.likes.like(bob.id, post.id)
-    notified.comments.add(post.id, bob.id, "hi")
+    notified.comments.add(bob.id, post.id, "hi")
     notified.follows.follow(bob.id, alice.id)
     notified.likes.like(carol.id, post.id)
     notified.follows.follow(alice.id, bob.id)
@@ -173,12 +173,12 @@ def _like(feed: SocialFeed, actor: User, target: User) -> object:
 
 
 def _comment(feed: SocialFeed, actor: User, target: User) -> object:
-    return feed.comments.add(feed.posts.by_author(target.id).items[0].id, actor.id, "hey")
+    return feed.comments.add(actor.id, feed.posts.by_author(target.id).items[0].id, "hey")
 
 
 def _view_story(feed: SocialFeed, actor: User, target: User) -> object:
     story_id = feed.stories.active(target.id)[0].id
-    feed.stories.view(story_id, actor.id)
+    feed.stories.view(actor.id, story_id)
     return None
 
 
@@ -253,7 +253,7 @@ def test_mentions_across_a_block_notify_nobody(
     events.clear()
 
     notified.posts.create(actor.id, content=f"@{target.username} @carol hello")
-    notified.comments.add(carols_post.id, actor.id, f"@{target.username} look")
+    notified.comments.add(actor.id, carols_post.id, f"@{target.username} look")
 
     assert actors(notified, target) == []
     recipients = {e.recipient_id for e in events.of_type(NotificationCreated)}
@@ -379,7 +379,7 @@ def test_a_block_hides_each_from_the_other_on_a_third_users_content(
 ) -> None:
     """Across a block, neither sees the other's comment, like or follow on a third user's post."""
     post = feed.posts.create(carol.id, content="party")
-    comments = {u.id: feed.comments.add(post.id, u.id, "yay").id for u in (alice, bob, carol)}
+    comments = {u.id: feed.comments.add(u.id, post.id, "yay").id for u in (alice, bob, carol)}
     for user in (alice, bob):
         feed.likes.like(user.id, post.id)
         feed.follows.follow(user.id, carol.id)
@@ -401,9 +401,11 @@ def test_the_blocker_no_longer_sees_the_blocked_user_among_story_viewers(
 ) -> None:
     """A story's viewers list, like every other list of profiles, leaves out the blocked user."""
     story = feed.stories.create(alice.id, content="now")
-    feed.stories.view(story.id, bob.id)
-    feed.stories.view(story.id, carol.id)
+    feed.stories.view(bob.id, story.id)
+    feed.stories.view(carol.id, story.id)
 
     feed.blocks.block(alice.id, bob.id)
 
-    assert [v.user.id for v in feed.stories.viewers(story.id, alice.id).items] == [carol.id]
+    assert [v.user.id for v in feed.stories.viewers(story.id, viewer_id=alice.id).items] == [
+        carol.id
+    ]

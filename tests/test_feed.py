@@ -70,7 +70,7 @@ def test_feed_items_carry_author_counters_and_viewer_like(
     feed.likes.like(carol.id, theirs.id)
     feed.likes.like(carol.id, own.id)
     for user in (bob, carol, alice):
-        feed.comments.add(theirs.id, user.id, "nice")
+        feed.comments.add(user.id, theirs.id, "nice")
 
     items = {item.post.id: item for item in feed.feed.home(alice.id).items}
 
@@ -115,7 +115,7 @@ def test_cursor_stays_valid_after_its_post_is_deleted(
     alice, bob, _ = users
     ids = [feed.posts.create(bob.id, content=f"{n}").id for n in range(5)][::-1]
     first = feed.feed.home(alice.id, limit=2)
-    feed.posts.delete(first.items[-1].post.id, bob.id)
+    feed.posts.delete(bob.id, first.items[-1].post.id)
 
     assert feed_ids(feed, alice, limit=10, cursor=first.next_cursor) == ids[2:]
 
@@ -240,7 +240,7 @@ def test_feed_page_costs_the_same_number_of_queries_whatever_its_size(
         for _ in range(20):
             post = feed.posts.create(followee.id, content="p")
             feed.likes.like(viewer.id, post.id)
-            feed.comments.add(post.id, viewer.id, "c")
+            feed.comments.add(viewer.id, post.id, "c")
     feed.feed.home(viewer.id, limit=1)
 
     sizes: dict[int, int] = {}

@@ -110,7 +110,7 @@ def _like(feed: SocialFeed, actor: User, target: User) -> None:
 
 
 def _comment(feed: SocialFeed, actor: User, target: User) -> None:
-    feed.comments.add(feed.posts.by_author(target.id).items[0].id, actor.id, "nice")
+    feed.comments.add(actor.id, feed.posts.by_author(target.id).items[0].id, "nice")
 
 
 def _follow(feed: SocialFeed, actor: User, target: User) -> None:
@@ -195,7 +195,7 @@ def test_mute_until_a_time_expires(
     assert home(feed, alice) == [own.id]
     assert story_authors(feed, alice) == set()
     assert mutes(feed, alice) == [(bob.id, until)]
-    feed.comments.add(own.id, bob.id, "unheard")
+    feed.comments.add(bob.id, own.id, "unheard")
     assert actors(feed, alice, "comment") == []
 
     clock.advance(2 * HOUR)
@@ -204,7 +204,7 @@ def test_mute_until_a_time_expires(
     assert story_authors(feed, alice) == {"bob"}
     assert not feed.mutes.is_muting(alice.id, bob.id)
     assert mutes(feed, alice) == []
-    feed.comments.add(own.id, bob.id, "heard")
+    feed.comments.add(bob.id, own.id, "heard")
     # The mute hid the first comment's notification while it ran, no longer.
     assert actors(feed, alice, "comment") == [bob.id, bob.id]
 

@@ -45,7 +45,7 @@ def test_events_are_recorded_as_they_are_sent(feed: SocialFeed, events: EventRec
     alice = feed.accounts.create_profile("alice")
     post = feed.posts.create(alice.id, content="hi #there")
     feed.likes.like(alice.id, post.id)
-    feed.comments.add(post.id, alice.id, "me too")
+    feed.comments.add(alice.id, post.id, "me too")
 
     assert [type(e) for e in events.events] == [
         UserRegistered,
@@ -129,7 +129,7 @@ def test_events_a_crash_kept_from_receivers_are_delivered_later(
     # The process dies between the commit and its receivers: they never run.
     monkeypatch.setattr(crashed.delivery, "deliver", lambda events, ids=(): None)
     crashed.likes.like(bob.id, post.id)
-    crashed.comments.add(post.id, bob.id, "nice")
+    crashed.comments.add(bob.id, post.id, "nice")
     assert crashed.notifications.unread_count(alice.id) == 0
     assert crashed.outbox.status().undelivered == 2
 

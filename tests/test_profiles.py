@@ -418,7 +418,7 @@ def test_user_counts_posts_followers_and_following(feed: SocialFeed) -> None:
     assert feed.users.get(bob.id).following_count == 1
     assert feed.users.following(bob.id).items == (now,)
 
-    feed.posts.delete(first.id, alice.id)
+    feed.posts.delete(alice.id, first.id)
     feed.follows.unfollow(carol.id, alice.id)
     feed.follows.unfollow(alice.id, bob.id)
 

@@ -49,9 +49,9 @@ def world(sql_storage: Storage) -> tuple[SocialFeed, dict[str, Callable[[int], o
         feed.follows.follow(fan.id, me.id)
         feed.follows.follow(me.id, fan.id)
         feed.posts.create(fan.id, content=f"post {n} #tag")
-        feed.comments.add(post.id, fan.id, f"comment {n}")
+        feed.comments.add(fan.id, post.id, f"comment {n}")
         feed.likes.like(fan.id, post.id)
-        feed.stories.view(story.id, fan.id)
+        feed.stories.view(fan.id, story.id)
         feed.stories.create(fan.id, content=f"story {n}")
         feed.messages.send(fan.id, me.id, f"hi {n}")
         feed.messages.send(star.id, me.id, f"again {n}")
@@ -63,7 +63,7 @@ def world(sql_storage: Storage) -> tuple[SocialFeed, dict[str, Callable[[int], o
         "followers": lambda limit: feed.users.followers(me.id, limit=limit),
         "following": lambda limit: feed.users.following(me.id, limit=limit),
         "story feed": lambda limit: feed.stories.feed(me.id),
-        "story viewers": lambda limit: feed.stories.viewers(story.id, me.id, limit=limit),
+        "story viewers": lambda limit: feed.stories.viewers(story.id, viewer_id=me.id, limit=limit),
         "conversations": lambda limit: feed.messages.conversations(me.id, limit=limit),
         "conversation": lambda limit: feed.messages.conversation(me.id, star.id, limit=limit),
         "notifications": lambda limit: feed.notifications.list(me.id, limit=limit),

@@ -69,7 +69,7 @@ def test_no_signal_for_an_action_that_failed(feed: SocialFeed, events: EventReco
     post = feed.posts.create(author.id, content="mine")
 
     with unchanged(feed, events), pytest.raises(PermissionDeniedError):
-        feed.posts.delete(post.id, other.id)
+        feed.posts.delete(other.id, post.id)
 
 
 def test_no_signal_for_an_action_that_rolled_back(

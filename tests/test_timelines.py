@@ -146,8 +146,8 @@ class World:
             "go private": (2, lambda: feed.users.set_private(a, True)),
             "go public": (2, lambda: feed.users.set_private(a, False)),
             "like": (8, lambda: feed.likes.like(a, self._a_post())),
-            "edit": (3, lambda: feed.posts.edit(self._post_of(a), a, "edited")),
-            "delete post": (4, lambda: feed.posts.delete(self._post_of(a), a)),
+            "edit": (3, lambda: feed.posts.edit(a, self._post_of(a), "edited")),
+            "delete post": (4, lambda: feed.posts.delete(a, self._post_of(a))),
             "delete account": (1, lambda: self._delete_account(a)),
         }
         name = rng.choices(list(actions), [weight for weight, _ in actions.values()])[0]
@@ -342,7 +342,7 @@ def test_deleted_posts_and_accounts_leave_no_entries(storage: Storage, clock: Ma
     push.posts.create(carol.id, content="carol's")
     assert timeline_size(storage) == 2 + 2 + 2
 
-    push.posts.delete(post.id, bob.id)
+    push.posts.delete(bob.id, post.id)
     assert ids(push, alice) == [kept.id]
     assert timeline_size(storage) == 2 + 2
 

@@ -136,7 +136,9 @@ READS: Final[dict[str, Read]] = {
     "users.following": lambda feed, w, v: (
         w.friend.id in _ids(feed.users.following(w.owner.id, viewer_id=v).items)
     ),
-    "stories.get": lambda feed, w, v: feed.stories.get(w.story.id, _viewer(v)).id == w.story.id,
+    "stories.get": lambda feed, w, v: (
+        feed.stories.get(w.story.id, viewer_id=_viewer(v)).id == w.story.id
+    ),
     "stories.active": lambda feed, w, v: (
         w.story.id in {story.id for story in feed.stories.active(w.owner.id, viewer_id=v)}
     ),
@@ -154,7 +156,7 @@ def build_world(feed: SocialFeed, relation: str, private: bool) -> tuple[World, 
     feed.follows.follow(friend.id, owner.id)
     feed.follows.follow(owner.id, friend.id)
     post = feed.posts.create(owner.id, content="Evening #sunset")
-    feed.comments.add(post.id, owner.id, "Look at that sky")
+    feed.comments.add(owner.id, post.id, "Look at that sky")
     feed.likes.like(owner.id, post.id)
     story = feed.stories.create(owner.id, content="Now")
     handler.disconnect(feed)

@@ -218,7 +218,7 @@ def test_block_hides_comments_and_likers_on_a_third_post(api: ApiClient) -> None
     post = api.feed.posts.create(carol.id, content="carol's")
     for member in (alice, bob):
         api.feed.likes.like(member.id, post.id)
-        api.feed.comments.add(post.id, member.id, f"by {member.username}")
+        api.feed.comments.add(member.id, post.id, f"by {member.username}")
     api.request("POST", f"/api/blocks/{bob.id}", token=alice.token)
 
     comments = api.request("GET", f"/api/posts/{post.id}/comments", token=alice.token)
@@ -666,7 +666,7 @@ def test_a_private_account_reads_its_own_content(api: ApiClient) -> None:
     expect(
         api.request("GET", "/api/stories", token=alice.token),
         200,
-        [story_json(api.feed.stories.get(story.id, alice.id))],
+        [story_json(api.feed.stories.get(story.id, viewer_id=alice.id))],
     )
     expect(
         api.request("GET", f"/api/users/{alice.id}/posts", token=alice.token),
@@ -727,7 +727,7 @@ def readable(api: ApiClient) -> Readable:
     post = api.feed.posts.create(alice.id, content="hello #tag")
     api.feed.follows.follow(bob.id, alice.id)
     api.feed.follows.follow(alice.id, bob.id)
-    api.feed.comments.add(post.id, bob.id, "hi")
+    api.feed.comments.add(bob.id, post.id, "hi")
     api.feed.likes.like(bob.id, post.id)
     return Readable(alice, {"alice": alice.id, "post": post.id})
 

@@ -176,7 +176,7 @@ class Script:
     def _comment(self) -> None:
         author = self._member()
         post, _ = self.rng.choice(self.posts)
-        comment = self.feed.comments.add(post, author, self._text("comment"))
+        comment = self.feed.comments.add(author, post, self._text("comment"))
         self.comments.append((comment.id, author))
 
     def _follow(self) -> None:
@@ -196,14 +196,16 @@ class Script:
 
     def _edit(self) -> None:
         post, author = self.rng.choice(self.posts)
-        self.feed.posts.edit(post, author, self._text("edited"))
+        self.feed.posts.edit(author, post, self._text("edited"))
 
     def _delete_post(self) -> None:
-        self.feed.posts.delete(*self.rng.choice(self.posts))
+        post, author = self.rng.choice(self.posts)
+        self.feed.posts.delete(author, post)
 
     def _delete_comment(self) -> None:
         if self.comments:
-            self.feed.comments.delete(*self.rng.choice(self.comments))
+            comment, author = self.rng.choice(self.comments)
+            self.feed.comments.delete(author, comment)
 
     def _block(self) -> None:
         blocker, blocked = self._pair(CIRCLE)

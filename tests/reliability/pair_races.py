@@ -182,14 +182,14 @@ def like_c_p(feed: SocialFeed, w: World) -> str:
 
 
 def delete_p(feed: SocialFeed, w: World) -> str:
-    feed.posts.delete(w["P"], w["B"])
+    feed.posts.delete(w["B"], w["P"])
     return "ok"
 
 
 def edit_p(feed: SocialFeed, w: World) -> str:
     # New hashtag and new mention: the handlers re-index P and notify A.
     prefix = prefix_of(w)
-    post = feed.posts.edit(w["P"], w["B"], EDITED_CONTENT.format(p=prefix))
+    post = feed.posts.edit(w["B"], w["P"], EDITED_CONTENT.format(p=prefix))
     return (post.content or "").replace(prefix, "")
 
 
@@ -199,27 +199,27 @@ def reindex_p(feed: SocialFeed, w: World) -> str:
 
 
 def comment_a_p(feed: SocialFeed, w: World) -> str:
-    feed.comments.add(w["P"], w["A"], "a new comment")
+    feed.comments.add(w["A"], w["P"], "a new comment")
     return "commented"
 
 
 def delete_comment_a(feed: SocialFeed, w: World) -> str:
-    feed.comments.delete(w["comment"], w["A"])
+    feed.comments.delete(w["A"], w["comment"])
     return "ok"
 
 
 def moderate_comment_b(feed: SocialFeed, w: World) -> str:
-    feed.comments.delete(w["comment"], w["B"])
+    feed.comments.delete(w["B"], w["comment"])
     return "ok"
 
 
 def view_s_a(feed: SocialFeed, w: World) -> str:
-    feed.stories.view(w["S"], w["A"])
+    feed.stories.view(w["A"], w["S"])
     return "ok"
 
 
 def delete_s(feed: SocialFeed, w: World) -> str:
-    feed.stories.delete(w["S"], w["B"])
+    feed.stories.delete(w["B"], w["S"])
     return "ok"
 
 

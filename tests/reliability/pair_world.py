@@ -83,8 +83,8 @@ def build_world(feed: SocialFeed, variant: str, round_number: int) -> World:
     if variant == "following":
         feed.follows.follow(a, b)
         feed.likes.like(a, world["P"])
-        world["comment"] = feed.comments.add(world["P"], a, "first comment").id
-        feed.stories.view(world["S"], a)
+        world["comment"] = feed.comments.add(a, world["P"], "first comment").id
+        feed.stories.view(a, world["S"])
         # Something for B to mark read, and a conversation for a block or deletion to cut.
         feed.messages.send(a, b, "first message")
     elif variant == "requested":
@@ -217,7 +217,7 @@ class _Observer:
     def stories(self, author_id: int) -> list[tuple[object, ...]]:
         found = []
         for story in self.feed.stories.active(author_id, viewer_id=author_id):
-            viewers = self.feed.stories.viewers(story.id, author_id, limit=100).items
+            viewers = self.feed.stories.viewers(story.id, viewer_id=author_id, limit=100).items
             found.append(
                 (self.norm(story.content), sorted(self.role(v.user.username) for v in viewers))
             )

@@ -134,17 +134,17 @@ class Run:
         elif name == "post":
             self.posts.append(feed.posts.create(u(args[0]), content=args[2]).id)
         elif name == "edit":
-            feed.posts.edit(self.post(args[1]), u(args[0]), args[2])
+            feed.posts.edit(u(args[0]), self.post(args[1]), args[2])
         elif name == "comment":
-            self.comments.append(feed.comments.add(self.post(args[1]), u(args[0]), args[2]).id)
+            self.comments.append(feed.comments.add(u(args[0]), self.post(args[1]), args[2]).id)
         elif name == "like":
             feed.likes.like(u(args[0]), self.post(args[1]))
         elif name == "unlike":
             feed.likes.unlike(u(args[0]), self.post(args[1]))
         elif name == "delete_post":
-            feed.posts.delete(self.post(args[1]), u(args[0]))
+            feed.posts.delete(u(args[0]), self.post(args[1]))
         elif name == "delete_comment":
-            feed.comments.delete(self.comment(args[1]), u(args[0]))
+            feed.comments.delete(u(args[0]), self.comment(args[1]))
         elif name == "delete_account":
             if args[1]:  # half of the drawn deletions happen
                 feed.accounts.delete(u(args[0]))

@@ -352,7 +352,7 @@ class SocialFeedMachine(RuleBasedStateMachine):
         editor_id, post_id = self.user(editor), self.post(post)
 
         def act() -> Any:
-            return self.feed.posts.edit(post_id, editor_id, text.body)
+            return self.feed.posts.edit(editor_id, post_id, text.body)
 
         if post_id not in self.model.posts:
             self.refused(NotFoundError, act)
@@ -371,7 +371,7 @@ class SocialFeedMachine(RuleBasedStateMachine):
         user_id, post_id = self.user(user), self.post(post)
 
         def act() -> Any:
-            return self.feed.posts.delete(post_id, user_id)
+            return self.feed.posts.delete(user_id, post_id)
 
         if post_id not in self.model.posts:
             self.refused(NotFoundError, act)
@@ -391,7 +391,7 @@ class SocialFeedMachine(RuleBasedStateMachine):
         author_id, post_id = self.user(author), self.post(post)
 
         def act() -> Any:
-            return self.feed.comments.add(post_id, author_id, text.body)
+            return self.feed.comments.add(author_id, post_id, text.body)
 
         if not text.fits(POST_LENGTH):
             self.refused(ValidationError, act)
@@ -408,7 +408,7 @@ class SocialFeedMachine(RuleBasedStateMachine):
         user_id, comment_id = self.user(user), self.comment(comment)
 
         def act() -> Any:
-            return self.feed.comments.delete(comment_id, user_id)
+            return self.feed.comments.delete(user_id, comment_id)
 
         found = self.model.comments.get(comment_id)
         if found is None:
@@ -625,7 +625,7 @@ class SocialFeedMachine(RuleBasedStateMachine):
         viewer_id, story_id = self.user(viewer), self.story(story)
 
         def act() -> Any:
-            return self.feed.stories.view(story_id, viewer_id)
+            return self.feed.stories.view(viewer_id, story_id)
 
         if viewer_id not in self.model.users or not self.model.story_visible(story_id, viewer_id):
             self.refused(NotFoundError, act)
@@ -644,7 +644,7 @@ class SocialFeedMachine(RuleBasedStateMachine):
         user_id, story_id = self.user(user), self.story(story)
 
         def act() -> Any:
-            return self.feed.stories.delete(story_id, user_id)
+            return self.feed.stories.delete(user_id, story_id)
 
         if not self.model.story_visible(story_id, user_id):
             self.refused(NotFoundError, act)
@@ -712,7 +712,7 @@ class SocialFeedMachine(RuleBasedStateMachine):
         reader = self.user(index) if as_other else recipient
 
         def act() -> Any:
-            return self.feed.notifications.mark_read(target.id, reader)
+            return self.feed.notifications.mark_read(reader, target.id)
 
         if reader != recipient:
             self.refused(NotFoundError, act)
@@ -903,7 +903,7 @@ class SocialFeedMachine(RuleBasedStateMachine):
             (g.kind, g.post_id, g.actors, g.total, g.unread) for g in groups
         ] == model.notification_groups(viewer)
         for story_id in model.active_stories(viewer):
-            seen_by = self.feed.stories.viewers(story_id, viewer, limit=MAX_LIMIT).items
+            seen_by = self.feed.stories.viewers(story_id, viewer_id=viewer, limit=MAX_LIMIT).items
             assert {v.user.id for v in seen_by} == {
                 v for (s, v) in model.story_views if s == story_id and model.unblocked(viewer, v)
             }

@@ -205,7 +205,7 @@ def test_one_post_deleted_by_every_worker_at_once_is_deleted_once(
     post_ids = [feed.posts.create(author.id, content=f"#gone {n}").id for n in range(4)]
     for post in post_ids:
         feed.likes.like(fan.id, post)
-        feed.comments.add(post, fan.id, "before the end")
+        feed.comments.add(fan.id, post, "before the end")
     feed.hashtags.index_post(post_ids[0])
 
     outcomes = race(
@@ -227,7 +227,7 @@ def test_one_story_deleted_by_every_worker_at_once_is_deleted_once(
     viewer = feed.accounts.create_profile("viewer")
     story_ids = [feed.stories.create(author.id, content=f"story {n}").id for n in range(4)]
     for story in story_ids:
-        feed.stories.view(story, viewer.id)
+        feed.stories.view(viewer.id, story)
 
     outcomes = race(
         feed, runner, "delete_the_same_stories", {"author": [author.id], "stories": story_ids}

@@ -86,7 +86,7 @@ def test_a_handler_whose_transaction_fails_loses_nothing_and_a_redelivery_heals(
     caplog.set_level(logging.ERROR, logger="socialfeed")
     event.listen(engine, "before_cursor_execute", fail_notifications)
     try:
-        comment = feed.comments.add(post.id, fan.id, "nice #original")
+        comment = feed.comments.add(fan.id, post.id, "nice #original")
     finally:
         event.remove(engine, "before_cursor_execute", fail_notifications)
 

@@ -140,18 +140,18 @@ def add_and_delete_comments(
     meet(barrier)
     for number in range(COMMENTS_EACH):
         try:
-            comment = feed.comments.add(post, commenter, f"comment {number} of worker {index}")
+            comment = feed.comments.add(commenter, post, f"comment {number} of worker {index}")
         except Exception as error:
             outcomes.append("add " + name_error(error))
             continue
         outcomes.append("add ok")
         if number % 2:
-            outcomes.append("own " + attempt(feed.comments.delete, comment.id, commenter))
+            outcomes.append("own " + attempt(feed.comments.delete, commenter, comment.id))
     meet(barrier)
     left = feed.comments.for_post(post, viewer_id=author, limit=100).items
     for position in range(len(left)):
         comment_id = left[(position + index) % len(left)].id
-        outcomes.append("sweep " + attempt(feed.comments.delete, comment_id, author))
+        outcomes.append("sweep " + attempt(feed.comments.delete, author, comment_id))
     return outcomes
 
 
@@ -162,7 +162,7 @@ def delete_the_same_posts(
     [author], posts = ids["author"], ids["posts"]
     meet(barrier)
     return [
-        attempt(feed.posts.delete, posts[(position + index) % len(posts)], author)
+        attempt(feed.posts.delete, author, posts[(position + index) % len(posts)])
         for position in range(len(posts))
     ]
 
@@ -174,7 +174,7 @@ def delete_the_same_stories(
     [author], stories = ids["author"], ids["stories"]
     meet(barrier)
     return [
-        attempt(feed.stories.delete, stories[(position + index) % len(stories)], author)
+        attempt(feed.stories.delete, author, stories[(position + index) % len(stories)])
         for position in range(len(stories))
     ]
 
@@ -195,7 +195,7 @@ def read_all_while_notified(
     meet(barrier)
     outcomes.append(attempt(feed.likes.like, fan, post))
     for number in range(NOTIFYING_ROUNDS):
-        outcomes.append(attempt(feed.comments.add, post, fan, f"note {number}"))
+        outcomes.append(attempt(feed.comments.add, fan, post, f"note {number}"))
         try:
             outcomes.append(f"read {feed.notifications.mark_all_read(author)}")
         except Exception as error:
@@ -344,7 +344,7 @@ class LoadWorker:
 
     def comment(self) -> None:
         me = self._me()
-        self.feed.comments.add(self.rng.choice(self.posts), me, "load comment")
+        self.feed.comments.add(me, self.rng.choice(self.posts), "load comment")
         self.comments += 1
 
     def follow(self) -> None:

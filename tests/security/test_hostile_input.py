@@ -129,9 +129,9 @@ CALLS: Final[dict[str, Call]] = {
     ),
     "posts.create(content)": lambda f, w, s: f.posts.create(w["bob"], content=s),
     "posts.create(image_url)": lambda f, w, s: f.posts.create(w["bob"], image_url=s),
-    "posts.edit(content)": lambda f, w, s: f.posts.edit(w["post"], w["alice"], s),
+    "posts.edit(content)": lambda f, w, s: f.posts.edit(w["alice"], w["post"], s),
     "posts.by_author(cursor)": lambda f, w, s: f.posts.by_author(w["alice"], cursor=s),
-    "comments.add(content)": lambda f, w, s: f.comments.add(w["post"], w["bob"], s),
+    "comments.add(content)": lambda f, w, s: f.comments.add(w["bob"], w["post"], s),
     "comments.for_post(cursor)": lambda f, w, s: f.comments.for_post(w["post"], cursor=s),
     "messages.send(content)": lambda f, w, s: f.messages.send(w["bob"], w["alice"], s),
     "messages.conversation(cursor)": lambda f, w, s: f.messages.conversation(
@@ -151,7 +151,9 @@ CALLS: Final[dict[str, Call]] = {
     "search.hashtags(query)": lambda f, w, s: f.search.hashtags(s),
     "users.following(cursor)": lambda f, w, s: f.users.following(w["bob"], cursor=s),
     "likes.likers(cursor)": lambda f, w, s: f.likes.likers(w["post"], cursor=s),
-    "stories.viewers(cursor)": lambda f, w, s: f.stories.viewers(w["story"], w["alice"], cursor=s),
+    "stories.viewers(cursor)": lambda f, w, s: f.stories.viewers(
+        w["story"], viewer_id=w["alice"], cursor=s
+    ),
     "messages.conversations(cursor)": lambda f, w, s: f.messages.conversations(
         w["alice"], cursor=s
     ),

@@ -72,5 +72,5 @@ def mark_all_read(feed: Feed, user_id: CurrentUser) -> schemas.Status:
 )
 def mark_read(notification_id: int, feed: Feed, user_id: CurrentUser) -> schemas.Status:
     """Mark one of the caller's notifications read."""
-    feed.notifications.mark_read(notification_id, user_id)
+    feed.notifications.mark_read(user_id, notification_id)
     return schemas.Status()

@@ -53,7 +53,7 @@ def edit_post(
     post_id: int, body: schemas.PostEdit, feed: Feed, user_id: CurrentUser
 ) -> schemas.Post:
     """Replace a post's content (its author only); its hashtags are indexed again."""
-    return schemas.Post.of(feed.posts.edit(post_id, user_id, body.content))
+    return schemas.Post.of(feed.posts.edit(user_id, post_id, body.content))
 
 
 @router.delete(
@@ -65,7 +65,7 @@ def edit_post(
 )
 def delete_post(post_id: int, feed: Feed, user_id: CurrentUser) -> None:
     """Delete a post with its comments and likes (its author only)."""
-    feed.posts.delete(post_id, user_id)
+    feed.posts.delete(user_id, post_id)
 
 
 @router.post(
@@ -131,7 +131,7 @@ def add_comment(
     post_id: int, body: schemas.CommentCreate, feed: Feed, user_id: CurrentUser
 ) -> schemas.Comment:
     """Comment on a post."""
-    return schemas.Comment.of(feed.comments.add(post_id, user_id, body.content))
+    return schemas.Comment.of(feed.comments.add(user_id, post_id, body.content))
 
 
 @router.delete(
@@ -145,4 +145,4 @@ def add_comment(
 )
 def delete_comment(comment_id: int, feed: Feed, user_id: CurrentUser) -> None:
     """Delete a comment: its author and the post's author may."""
-    feed.comments.delete(comment_id, user_id)
+    feed.comments.delete(user_id, comment_id)

@@ -53,7 +53,7 @@ def story_feed(feed: Feed, user_id: CurrentUser) -> list[schemas.Story]:
 )
 def delete_story(story_id: int, feed: Feed, user_id: CurrentUser) -> None:
     """Delete a story (its author only)."""
-    feed.stories.delete(story_id, user_id)
+    feed.stories.delete(user_id, story_id)
 
 
 @router.post(
@@ -65,7 +65,7 @@ def delete_story(story_id: int, feed: Feed, user_id: CurrentUser) -> None:
 )
 def view_story(story_id: int, feed: Feed, user_id: CurrentUser) -> None:
     """Record that the caller saw a story; seeing it again, or one's own, records nothing."""
-    feed.stories.view(story_id, user_id)
+    feed.stories.view(user_id, story_id)
 
 
 @router.get(
@@ -84,5 +84,7 @@ def story_viewers(
     cursor: Cursor = None,
 ) -> list[schemas.User]:
     """Return who saw a story, most recent first (its author only; emails are not shown)."""
-    page = feed.stories.viewers(story_id, user_id, limit=limit, cursor=cursor, offset=offset)
+    page = feed.stories.viewers(
+        story_id, viewer_id=user_id, limit=limit, cursor=cursor, offset=offset
+    )
     return [schemas.User.of(viewer.user) for viewer in items_of(page, response)]

@@ -58,5 +58,5 @@ def mark_all_read() -> Response:
 def mark_read(notification_id: str) -> Response:
     """Mark one of the caller's notifications read."""
     me = current_user()
-    current_feed().notifications.mark_read(path_id("notification_id", notification_id), me)
+    current_feed().notifications.mark_read(me, path_id("notification_id", notification_id))
     return json_response(status_ok())

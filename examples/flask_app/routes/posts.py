@@ -45,14 +45,14 @@ def edit(post_id: str) -> Response:
     me = current_user()
     target = path_id("post_id", post_id)
     body = validate_body(PostEditIn, raw)
-    return json_response(post_body(current_feed().posts.edit(target, me, body.content)))
+    return json_response(post_body(current_feed().posts.edit(me, target, body.content)))
 
 
 @bp.delete("/<post_id>")
 def delete(post_id: str) -> Response:
     """Delete a post (its author only)."""
     me = current_user()
-    current_feed().posts.delete(path_id("post_id", post_id), me)
+    current_feed().posts.delete(me, path_id("post_id", post_id))
     return no_content()
 
 
@@ -96,12 +96,12 @@ def add_comment(post_id: str) -> Response:
     me = current_user()
     target = path_id("post_id", post_id)
     body = validate_body(CommentIn, raw)
-    return json_response(comment_body(current_feed().comments.add(target, me, body.content)), 201)
+    return json_response(comment_body(current_feed().comments.add(me, target, body.content)), 201)
 
 
 @bp.delete("/comments/<comment_id>")
 def delete_comment(comment_id: str) -> Response:
     """Delete a comment (its author or the post's author)."""
     me = current_user()
-    current_feed().comments.delete(path_id("comment_id", comment_id), me)
+    current_feed().comments.delete(me, path_id("comment_id", comment_id))
     return no_content()

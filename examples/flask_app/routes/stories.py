@@ -49,7 +49,7 @@ def story_feed() -> Response:
 def delete(story_id: str) -> Response:
     """Delete a story (its author only)."""
     me = current_user()
-    current_feed().stories.delete(path_id("story_id", story_id), me)
+    current_feed().stories.delete(me, path_id("story_id", story_id))
     return no_content()
 
 
@@ -57,7 +57,7 @@ def delete(story_id: str) -> Response:
 def view(story_id: str) -> Response:
     """Record that the caller saw a story."""
     me = current_user()
-    current_feed().stories.view(path_id("story_id", story_id), me)
+    current_feed().stories.view(me, path_id("story_id", story_id))
     return no_content()
 
 
@@ -68,6 +68,6 @@ def viewers(story_id: str) -> Response:
     target = path_id("story_id", story_id)
     page = page_params(50)
     found = current_feed().stories.viewers(
-        target, me, limit=page.limit, offset=page.offset, cursor=page.cursor
+        target, viewer_id=me, limit=page.limit, offset=page.offset, cursor=page.cursor
     )
     return list_response((user_body(viewer.user) for viewer in found.items), found.next_cursor)

@@ -17,7 +17,7 @@ __all__ = ["CommentService"]
 class CommentService(Service):
     """Adding, listing and deleting comments."""
 
-    def add(self, post_id: int, author_id: int, content: str) -> Comment:
+    def add(self, author_id: int, post_id: int, content: str) -> Comment:
         """Comment on a post: 1 to 2,200 characters once trimmed."""
         text = validation.comment_content(content)
         now = self._clock.now()
@@ -56,7 +56,7 @@ class CommentService(Service):
 
         return page_of(self._read(work), page, lambda c: Position(c.created_at, c.id))
 
-    def delete(self, comment_id: int, user_id: int) -> None:
+    def delete(self, user_id: int, comment_id: int) -> None:
         """Delete a comment. Its author and the post's author may."""
         now = self._clock.now()
 

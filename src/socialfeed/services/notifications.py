@@ -81,10 +81,10 @@ class NotificationService(Service):
 
     def notify(
         self,
-        recipient_id: int,
         actor_id: int,
-        kind: NotificationKind,
         *,
+        recipient_id: int,
+        kind: NotificationKind,
         event_id: uuid.UUID,
         post_id: int | None = None,
         comment_id: int | None = None,
@@ -160,9 +160,9 @@ class NotificationService(Service):
         for recipient_id in dict.fromkeys(found.values()):
             try:
                 notification = self.notify(
-                    recipient_id,
                     actor_id,
-                    "mention",
+                    recipient_id=recipient_id,
+                    kind="mention",
                     event_id=event_id,
                     post_id=post_id,
                     comment_id=comment_id,
@@ -243,7 +243,7 @@ class NotificationService(Service):
 
         return self._read(work)
 
-    def mark_read(self, notification_id: int, user_id: int) -> None:
+    def mark_read(self, user_id: int, notification_id: int) -> None:
         """Mark one notification read. It must be the user's own: anyone else gets NotFoundError."""
         now = self._clock.now()
 

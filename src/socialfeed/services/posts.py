@@ -42,7 +42,7 @@ class PostService(Service):
         """Return a post; `NotFoundError` if there is none or the viewer may not see it."""
         return self._read(lambda uow: require_visible_post(uow, post_id, viewer_id))
 
-    def edit(self, post_id: int, editor_id: int, content: str | None) -> Post:
+    def edit(self, editor_id: int, post_id: int, content: str | None) -> Post:
         """Replace a post's content. Only its author may; a post keeps content or an image."""
         now = self._clock.now()
 
@@ -60,7 +60,7 @@ class PostService(Service):
 
         return self._act(work)
 
-    def delete(self, post_id: int, user_id: int) -> None:
+    def delete(self, user_id: int, post_id: int) -> None:
         """Delete a post with its comments and likes. Only its author may."""
         now = self._clock.now()
 
