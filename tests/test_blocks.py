@@ -17,6 +17,7 @@ from socialfeed import (
     ValidationError,
 )
 from socialfeed.events import NotificationCreated, UserBlocked, UserUnblocked
+from socialfeed.ids import UserId
 from socialfeed.models import User
 from tests.support import EventRecorder, unchanged
 
@@ -356,7 +357,7 @@ def test_blocks_list_drops_a_lifted_block(
 def test_blocks_list_of_an_unknown_user_is_not_found(feed: SocialFeed) -> None:
     """Listing the blocks of a user who does not exist raises NotFoundError("user")."""
     with pytest.raises(NotFoundError) as info:
-        feed.blocks.list(999_999)
+        feed.blocks.list(UserId(999_999))
 
     assert info.value.entity == "user"
 
@@ -369,9 +370,9 @@ def test_is_blocking_is_directional(feed: SocialFeed, alice: User, bob: User) ->
 
     assert feed.blocks.is_blocking(alice.id, bob.id)
     assert not feed.blocks.is_blocking(bob.id, alice.id)
-    assert not feed.blocks.is_blocking(0, bob.id)
-    assert not feed.blocks.is_blocking(alice.id, -1)
-    assert not feed.blocks.is_blocking(alice.id, 2**63)
+    assert not feed.blocks.is_blocking(UserId(0), bob.id)
+    assert not feed.blocks.is_blocking(alice.id, UserId(-1))
+    assert not feed.blocks.is_blocking(alice.id, UserId(2**63))
 
 
 def test_a_block_hides_each_from_the_other_on_a_third_users_content(

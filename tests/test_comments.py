@@ -12,6 +12,7 @@ from socialfeed import (
     ValidationError,
 )
 from socialfeed.events import CommentAdded, CommentDeleted
+from socialfeed.ids import CommentId, PostId, UserId
 from socialfeed.models import Post, User
 from tests.support import EventRecorder, unchanged
 
@@ -65,7 +66,7 @@ def test_add_to_unknown_post_raises_not_found(
 ) -> None:
     """Commenting on a post that does not exist raises NotFoundError for the post."""
     with unchanged(feed, events), pytest.raises(NotFoundError) as info:
-        feed.comments.add(bob.id, 999_999, "hello?")
+        feed.comments.add(bob.id, PostId(999_999), "hello?")
 
     assert info.value.entity == "post"
 
@@ -75,7 +76,7 @@ def test_add_by_unknown_user_raises_not_found(
 ) -> None:
     """Commenting as a user that does not exist raises NotFoundError for the user."""
     with unchanged(feed, events), pytest.raises(NotFoundError) as info:
-        feed.comments.add(999_999, post.id, "ghost")
+        feed.comments.add(UserId(999_999), post.id, "ghost")
 
     assert info.value.entity == "user"
 
@@ -109,7 +110,7 @@ def test_for_post_offset_skips_newest_comments(feed: SocialFeed, post: Post, bob
 def test_for_unknown_post_raises_not_found(feed: SocialFeed) -> None:
     """Listing the comments of a post that does not exist raises NotFoundError for the post."""
     with pytest.raises(NotFoundError) as info:
-        feed.comments.for_post(999_999)
+        feed.comments.for_post(PostId(999_999))
 
     assert info.value.entity == "post"
 
@@ -173,7 +174,7 @@ def test_delete_unknown_comment_raises_not_found(
 ) -> None:
     """Deleting a comment that does not exist raises NotFoundError for the comment."""
     with unchanged(feed, events), pytest.raises(NotFoundError) as info:
-        feed.comments.delete(alice.id, 999_999)
+        feed.comments.delete(alice.id, CommentId(999_999))
 
     assert info.value.entity == "comment"
 

@@ -9,6 +9,7 @@ import pytest
 
 from socialfeed import AuthenticationError, HashtagHandler, NotificationHandler, SocialFeed
 from socialfeed.events import UserDeleted
+from socialfeed.ids import UserId
 from socialfeed.models import Post, User
 from socialfeed.storage import MemoryStorage
 from socialfeed.storage.sql.schema import metadata
@@ -107,7 +108,7 @@ def rows(feed: SocialFeed) -> dict[str, list[Row]]:
     }
 
 
-def mentions_of(feed: SocialFeed, user_id: int) -> list[tuple[str, Row]]:
+def mentions_of(feed: SocialFeed, user_id: UserId) -> list[tuple[str, Row]]:
     """Return each (table, row) whose user columns hold ``user_id``."""
     return [
         (name, row)

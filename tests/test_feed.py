@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from socialfeed import ManualClock, NotFoundError, SocialFeed, ValidationError
+from socialfeed.ids import PostId, UserId
 from socialfeed.models import User
 from socialfeed.storage import Storage
 from tests.support import EventRecorder, counted_statements, unchanged
@@ -195,7 +196,7 @@ def test_invalid_cursor_is_refused(
 
 @pytest.mark.parametrize("post_id", [2**63, -(2**63) - 1, 10**30])
 def test_cursor_with_out_of_range_id_is_refused(
-    feed: SocialFeed, events: EventRecorder, users: tuple[User, User, User], post_id: int
+    feed: SocialFeed, events: EventRecorder, users: tuple[User, User, User], post_id: PostId
 ) -> None:
     """A forged cursor whose id no database integer can hold is a ValidationError on 'cursor'."""
     alice, _, _ = users
@@ -223,7 +224,7 @@ def test_unfollowed_users_posts_leave_the_feed(
 def test_feed_of_unknown_user_raises_not_found(feed: SocialFeed) -> None:
     """The feed of a user that does not exist raises NotFoundError for the user."""
     with pytest.raises(NotFoundError) as info:
-        feed.feed.home(999_999)
+        feed.feed.home(UserId(999_999))
 
     assert info.value.entity == "user"
 

@@ -10,6 +10,7 @@ import pytest
 from socialfeed import ManualClock, NotFoundError, SocialFeed, ValidationError, signals
 from socialfeed.events import HashtagsExtracted, PostCreated
 from socialfeed.handlers import HashtagHandler
+from socialfeed.ids import PostId
 from socialfeed.models import Post, User
 from tests.support import EventRecorder, unchanged
 
@@ -349,7 +350,7 @@ def test_index_post_returns_and_announces_the_tags(
 
 @pytest.mark.parametrize("post_id", [999, 0, -1, 2**63])
 def test_index_post_of_an_unknown_post(
-    feed: SocialFeed, alice: User, events: EventRecorder, post_id: int
+    feed: SocialFeed, alice: User, events: EventRecorder, post_id: PostId
 ) -> None:
     """Indexing a post that does not exist is a NotFoundError and changes nothing."""
     feed.posts.create(alice.id, content="#real")

@@ -16,6 +16,7 @@ from socialfeed import (
 )
 from socialfeed.events import NotificationCreated, UserMuted, UserUnmuted
 from socialfeed.handlers import NotificationHandler
+from socialfeed.ids import UserId
 from socialfeed.models import MAX_ID, NotificationKind, User
 from tests.support import EventRecorder, unchanged
 
@@ -274,7 +275,7 @@ def test_unmuting_an_id_that_names_nobody_sends_nothing(
     alice, _, _ = users
 
     with unchanged(feed, events):
-        feed.mutes.unmute(alice.id, MAX_ID + 1)
+        feed.mutes.unmute(alice.id, UserId(MAX_ID + 1))
 
 
 def test_list_shows_only_running_mutes(
@@ -384,6 +385,6 @@ def test_muting_an_unknown_user_is_not_found(
     alice, _, _ = users
 
     with unchanged(feed, events), pytest.raises(NotFoundError) as info:
-        feed.mutes.mute(alice.id, 10_000)
+        feed.mutes.mute(alice.id, UserId(10_000))
 
     assert info.value.entity == "user"

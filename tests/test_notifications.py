@@ -16,6 +16,7 @@ from socialfeed.events import (
     PostLiked,
 )
 from socialfeed.handlers import NotificationHandler
+from socialfeed.ids import NotificationId, PostId, UserId
 from socialfeed.models import Notification, NotificationGroup, NotificationKind, Post, User
 from socialfeed.signals import signal_for
 from socialfeed.storage import Storage
@@ -408,7 +409,7 @@ def test_mark_read_by_anyone_else_is_not_found(
 
 @pytest.mark.parametrize("notification_id", [999_999, 0, -1, 2**63])
 def test_mark_read_of_an_unknown_notification_is_not_found(
-    feed: SocialFeed, events: EventRecorder, post: Post, bob: User, notification_id: int
+    feed: SocialFeed, events: EventRecorder, post: Post, bob: User, notification_id: NotificationId
 ) -> None:
     """Marking a notification that does not exist raises NotFoundError for the notification."""
     with unchanged(feed, events), pytest.raises(NotFoundError) as info:
@@ -781,13 +782,13 @@ def test_notify_about_something_missing_is_not_found(
     bob: User,
     entity: str,
     recipient: int | None,
-    post_id: int | None,
+    post_id: PostId | None,
 ) -> None:
     """notify() for an unknown recipient or post raises NotFoundError naming it."""
     with unchanged(feed, events), pytest.raises(NotFoundError) as info:
         feed.notifications.notify(
             alice.id,
-            recipient_id=recipient or bob.id,
+            recipient_id=UserId(recipient or bob.id),
             kind="like",
             event_id=uuid.uuid4(),
             post_id=post_id or post.id,

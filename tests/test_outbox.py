@@ -16,6 +16,7 @@ from socialfeed import (
     wire,
 )
 from socialfeed.events import CommentAdded, Event, PostCreated, PostLiked, UserRegistered
+from socialfeed.ids import PostId
 from socialfeed.services.outbox import OutboxStatus
 from socialfeed.storage import Storage
 from socialfeed.storage.base import OutboxMessage
@@ -87,7 +88,7 @@ def test_a_failed_action_records_nothing(feed: SocialFeed, events: EventRecorder
     before = rows(feed.storage)
 
     with unchanged(feed, events), pytest.raises(NotFoundError):
-        feed.likes.like(alice.id, 999)
+        feed.likes.like(alice.id, PostId(999))
 
     assert rows(feed.storage) == before
 

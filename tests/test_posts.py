@@ -14,6 +14,7 @@ from socialfeed import (
     ValidationError,
 )
 from socialfeed.events import PostCreated, PostDeleted, PostEdited
+from socialfeed.ids import PostId, UserId
 from socialfeed.storage import MemoryStorage
 from socialfeed.storage.sql.schema import comments, likes
 from tests.support import EventRecorder, dump, unchanged
@@ -131,7 +132,7 @@ def test_create_by_unknown_author_is_refused(feed: SocialFeed, events: EventReco
     feed.accounts.create_profile("alice")
 
     with unchanged(feed, events), pytest.raises(NotFoundError) as info:
-        feed.posts.create(999_999, content="hi")
+        feed.posts.create(UserId(999_999), content="hi")
 
     assert info.value.entity == "user"
 
@@ -139,7 +140,7 @@ def test_create_by_unknown_author_is_refused(feed: SocialFeed, events: EventReco
 def test_get_unknown_post_raises_not_found(feed: SocialFeed) -> None:
     """Getting a post that does not exist raises NotFoundError for the post."""
     with pytest.raises(NotFoundError) as info:
-        feed.posts.get(999_999)
+        feed.posts.get(PostId(999_999))
 
     assert info.value.entity == "post"
 
@@ -222,7 +223,7 @@ def test_edit_unknown_post_raises_not_found(feed: SocialFeed, events: EventRecor
     alice = feed.accounts.create_profile("alice")
 
     with unchanged(feed, events), pytest.raises(NotFoundError) as info:
-        feed.posts.edit(alice.id, 999_999, "hello")
+        feed.posts.edit(alice.id, PostId(999_999), "hello")
 
     assert info.value.entity == "post"
 
@@ -274,7 +275,7 @@ def test_delete_unknown_post_raises_not_found(feed: SocialFeed, events: EventRec
     alice = feed.accounts.create_profile("alice")
 
     with unchanged(feed, events), pytest.raises(NotFoundError) as info:
-        feed.posts.delete(alice.id, 999_999)
+        feed.posts.delete(alice.id, PostId(999_999))
 
     assert info.value.entity == "post"
 
@@ -351,7 +352,7 @@ def test_by_author_offset_skips_newest_posts(feed: SocialFeed) -> None:
 def test_by_author_unknown_author_raises_not_found(feed: SocialFeed) -> None:
     """Listing the posts of a user that does not exist raises NotFoundError for the user."""
     with pytest.raises(NotFoundError) as info:
-        feed.posts.by_author(999_999)
+        feed.posts.by_author(UserId(999_999))
 
     assert info.value.entity == "user"
 

@@ -17,6 +17,7 @@ from socialfeed import (
     ValidationError,
 )
 from socialfeed.events import ProfileUpdated
+from socialfeed.ids import UserId
 from socialfeed.storage import Storage
 from tests.conftest import HASHER
 from tests.support import EventRecorder, unchanged
@@ -35,7 +36,7 @@ def make_users(feed: SocialFeed, count: int) -> list[User]:
     return [feed.accounts.create_profile(f"user{n}") for n in range(count)]
 
 
-def walk(list_method: ListMethod, user_id: int, limit: int) -> list[list[int]]:
+def walk(list_method: ListMethod, user_id: UserId, limit: int) -> list[list[int]]:
     """Follow next_cursor from the first page to the last; return each page's user ids."""
     pages: list[list[int]] = []
     cursor: str | None = None

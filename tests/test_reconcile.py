@@ -21,6 +21,7 @@ from socialfeed import (
     SocialFeed,
     SocialFeedError,
 )
+from socialfeed.ids import CommentId, PostId, UserId
 from socialfeed.storage import MemoryStorage, SQLStorage, Storage
 from socialfeed.storage.sql.schema import metadata
 from tests.conftest import HASHER
@@ -87,22 +88,22 @@ def play(feed: SocialFeed, actions: list[Action]) -> None:
             elif name == "post":
                 posts.append((feed.posts.create(user, content=content).id, user))
             elif name == "edit" and post is not None:
-                feed.posts.edit(post[1], post[0], content)
+                feed.posts.edit(UserId(post[1]), PostId(post[0]), content)
             elif name == "comment" and post is not None:
-                added = feed.comments.add(user, post[0], "nice")
+                added = feed.comments.add(user, PostId(post[0]), "nice")
                 comments.append((added.id, user, post[1]))
             elif name == "like" and post is not None:
-                feed.likes.like(user, post[0])
+                feed.likes.like(user, PostId(post[0]))
             elif name == "unlike" and post is not None:
-                feed.likes.unlike(user, post[0])
+                feed.likes.unlike(user, PostId(post[0]))
             elif name == "follow":
                 feed.follows.follow(user, other)
             elif name == "unfollow":
                 feed.follows.unfollow(user, other)
             elif name == "delete_post" and post is not None:
-                feed.posts.delete(post[1], post[0])
+                feed.posts.delete(UserId(post[1]), PostId(post[0]))
             elif name == "delete_comment" and comment is not None:
-                feed.comments.delete(comment[1 + a % 2], comment[0])
+                feed.comments.delete(UserId(comment[1 + a % 2]), CommentId(comment[0]))
             elif name == "block":
                 feed.blocks.block(user, other)
             elif name == "set_private":

@@ -15,6 +15,7 @@ from socialfeed import (
     ValidationError,
 )
 from socialfeed.events import StoryCreated, StoryDeleted, StoryViewed
+from socialfeed.ids import StoryId, UserId
 from socialfeed.models import Story, StoryGroup, User
 from socialfeed.storage import Storage
 from tests.conftest import HASHER
@@ -134,7 +135,7 @@ def test_create_with_bad_image_url_is_refused(
 
 @pytest.mark.parametrize("author_id", [999, 0, -1, 2**63])
 def test_create_by_unknown_author_is_refused(
-    feed: SocialFeed, events: EventRecorder, author_id: int
+    feed: SocialFeed, events: EventRecorder, author_id: UserId
 ) -> None:
     """A story by a user who does not exist raises NotFoundError for the user."""
     feed.accounts.create_profile("alice")
@@ -251,7 +252,7 @@ def test_delete_by_someone_else_is_refused(
 
 @pytest.mark.parametrize("story_id", [999, 0, -1, 2**63])
 def test_delete_unknown_story_is_not_found(
-    feed: SocialFeed, events: EventRecorder, users: tuple[User, User, User], story_id: int
+    feed: SocialFeed, events: EventRecorder, users: tuple[User, User, User], story_id: StoryId
 ) -> None:
     """Deleting a story that does not exist raises NotFoundError for the story."""
     alice, _, _ = users
@@ -277,7 +278,7 @@ def test_active_lists_one_authors_stories_newest_first(
 def test_active_of_unknown_user_is_not_found(feed: SocialFeed) -> None:
     """active() for a user who does not exist raises NotFoundError."""
     with pytest.raises(NotFoundError) as info:
-        feed.stories.active(999)
+        feed.stories.active(UserId(999))
 
     assert info.value.entity == "user"
 
@@ -354,7 +355,7 @@ def test_seen_marks_reflect_only_the_viewers_own_views(
 def test_story_feed_of_unknown_user_is_not_found(feed: SocialFeed) -> None:
     """feed() for a user who does not exist raises NotFoundError."""
     with pytest.raises(NotFoundError) as info:
-        feed.stories.feed(999)
+        feed.stories.feed(UserId(999))
 
     assert info.value.entity == "user"
 
@@ -401,7 +402,7 @@ def test_view_of_unknown_story_or_by_unknown_user_is_not_found(
     story_id, viewer_id = (999, bob.id) if unknown == "story" else (story.id, 999)
 
     with unchanged(feed, events), pytest.raises(NotFoundError) as info:
-        feed.stories.view(viewer_id, story_id)
+        feed.stories.view(UserId(viewer_id), StoryId(story_id))
 
     assert info.value.entity == unknown
 
@@ -425,7 +426,7 @@ def test_viewers_of_unknown_story_is_not_found(
     alice, _, _ = users
 
     with pytest.raises(NotFoundError) as info:
-        feed.stories.viewers(999, viewer_id=alice.id)
+        feed.stories.viewers(StoryId(999), viewer_id=alice.id)
 
     assert info.value.entity == "story"
 

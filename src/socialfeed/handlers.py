@@ -43,6 +43,7 @@ from socialfeed.events import (
     UserFollowed,
     VisibilityChanged,
 )
+from socialfeed.ids import UserId
 
 if TYPE_CHECKING:
     from socialfeed.facade import SocialFeed
@@ -241,7 +242,7 @@ class NotificationHandler(_Handler):
             self._notify_follow(feed, event, requester_id, event.user_id)
 
     def _notify_follow(
-        self, feed: SocialFeed, event: Event, follower_id: int, followee_id: int
+        self, feed: SocialFeed, event: Event, follower_id: UserId, followee_id: UserId
     ) -> None:
         with suppress(NotFoundError):
             feed.notifications.notify(

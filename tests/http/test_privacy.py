@@ -16,6 +16,7 @@ import pytest
 
 from examples.fastapi_app import create_app
 from socialfeed import ManualClock
+from socialfeed.ids import UserId
 from socialfeed.storage import MemoryStorage
 from tests.http.conftest import (
     BACKENDS,
@@ -850,17 +851,17 @@ def lists(api: ApiClient) -> Lists:
         return [feed.accounts.create_profile(f"{prefix}{i}").id for i in range(1, 6)]
 
     for user_id in users("liker"):
-        feed.likes.like(user_id, post.id)
+        feed.likes.like(UserId(user_id), post.id)
     for user_id in users("blocked"):
-        feed.blocks.block(alice.id, user_id)
+        feed.blocks.block(alice.id, UserId(user_id))
     for user_id in users("muted"):
-        feed.mutes.mute(alice.id, user_id)
+        feed.mutes.mute(alice.id, UserId(user_id))
     for user_id in users("owner"):
-        feed.users.set_private(user_id, True)
-        feed.follows.follow(alice.id, user_id)
+        feed.users.set_private(UserId(user_id), True)
+        feed.follows.follow(alice.id, UserId(user_id))
     feed.users.set_private(alice.id, True)
     for user_id in users("requester"):
-        feed.follows.follow(user_id, alice.id)
+        feed.follows.follow(UserId(user_id), alice.id)
     return Lists(alice, {"post": post.id})
 
 

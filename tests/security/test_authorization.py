@@ -33,6 +33,7 @@ from socialfeed import (
     SocialFeed,
     SocialFeedError,
 )
+from socialfeed.ids import CommentId, NotificationId, PostId, StoryId, UserId
 from socialfeed.models import User
 from tests.support import EventRecorder, unchanged
 
@@ -57,12 +58,12 @@ class World:
     """The owner, their things, and the user who acts on them."""
 
     owner: User
-    actor_id: int
+    actor_id: UserId
     requester: User  # asked to follow a private owner; nobody else may answer for the owner
-    post_id: int
-    comment_id: int  # the owner's comment on their own post
-    story_id: int
-    notification_id: int  # the owner's notification
+    post_id: PostId
+    comment_id: CommentId  # the owner's comment on their own post
+    story_id: StoryId
+    notification_id: NotificationId  # the owner's notification
 
 
 Action = Callable[[SocialFeed, World], object]

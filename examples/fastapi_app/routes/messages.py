@@ -8,6 +8,7 @@ from examples.fastapi_app import schemas
 from examples.fastapi_app.dependencies import CurrentUser, Feed
 from examples.fastapi_app.errors import AUTH, INVALID, responses
 from examples.fastapi_app.pagination import PAGED, Cursor, Limit, Offset, items_of
+from socialfeed.ids import UserId
 
 __all__ = ["router"]
 
@@ -30,7 +31,7 @@ router = APIRouter(prefix="/api/messages", tags=["messages"])
 )
 def send_message(body: schemas.MessageCreate, feed: Feed, user_id: CurrentUser) -> schemas.Message:
     """Send a direct message to another user."""
-    return schemas.Message.of(feed.messages.send(user_id, body.receiver_id, body.content))
+    return schemas.Message.of(feed.messages.send(user_id, UserId(body.receiver_id), body.content))
 
 
 @router.get(
@@ -72,7 +73,7 @@ def unread_messages(feed: Feed, user_id: CurrentUser) -> schemas.Count:
     ),
 )
 def conversation(
-    user_id: int,
+    user_id: UserId,
     feed: Feed,
     me: CurrentUser,
     response: Response,
@@ -90,7 +91,7 @@ def conversation(
     response_model=schemas.Status,
     responses=responses({401: AUTH, 404: '"User not found"', 422: INVALID}),
 )
-def mark_messages_read(sender_id: int, feed: Feed, user_id: CurrentUser) -> schemas.Status:
+def mark_messages_read(sender_id: UserId, feed: Feed, user_id: CurrentUser) -> schemas.Status:
     """Mark every unread message from that sender to the caller read."""
     feed.messages.mark_read(user_id, sender_id)
     return schemas.Status()

@@ -13,6 +13,7 @@ from examples.fastapi_app import schemas
 from examples.fastapi_app.dependencies import OPTIONAL_AUTH, CurrentUser, Feed, Viewer
 from examples.fastapi_app.errors import AUTH, BAD_TOKEN, INVALID, responses
 from examples.fastapi_app.pagination import PAGED, Cursor, Limit, Offset, items_of
+from socialfeed.ids import UserId
 
 __all__ = ["router"]
 
@@ -68,7 +69,7 @@ def delete_me(feed: Feed, user_id: CurrentUser) -> None:
     ),
     openapi_extra=OPTIONAL_AUTH,
 )
-def get_profile(user_id: int, feed: Feed, viewer: Viewer) -> schemas.Profile:
+def get_profile(user_id: UserId, feed: Feed, viewer: Viewer) -> schemas.Profile:
     """Return a user's public profile with its counters (a private account's too)."""
     return schemas.Profile.of(feed.users.get(user_id, viewer_id=viewer))
 
@@ -80,7 +81,7 @@ def get_profile(user_id: int, feed: Feed, viewer: Viewer) -> schemas.Profile:
     openapi_extra=OPTIONAL_AUTH,
 )
 def list_posts(
-    user_id: int,
+    user_id: UserId,
     feed: Feed,
     viewer: Viewer,
     response: Response,
@@ -102,7 +103,7 @@ def list_posts(
     openapi_extra=OPTIONAL_AUTH,
 )
 def list_followers(
-    user_id: int,
+    user_id: UserId,
     feed: Feed,
     viewer: Viewer,
     response: Response,
@@ -124,7 +125,7 @@ def list_followers(
     openapi_extra=OPTIONAL_AUTH,
 )
 def list_following(
-    user_id: int,
+    user_id: UserId,
     feed: Feed,
     viewer: Viewer,
     response: Response,

@@ -83,7 +83,7 @@ class SQLPosts(Repository):
             # The author's deletion committed after this transaction read them.
             raise NotFoundError("user")
         post_id, author = counted
-        return Post(post_id, author_id, author, content, image_url, 0, 0, created_at, None)
+        return to_post((post_id, author_id, author, content, image_url, 0, 0, created_at, None))
 
     def get(self, post_id: int) -> Post | None:
         row = self._conn.execute(_POST, {"post_id": post_id}).first()
