@@ -8,13 +8,17 @@ INSTALLED := $(VENV)/.installed
 
 .PHONY: demo tour test check lint typecheck pytest core docs clean
 
-# The FastAPI example on an embedded SQLite file, with a demo world to log into.
+# An example app on an embedded SQLite file, with a demo world to log into:
+# make demo PORT=9000, HOST=0.0.0.0 to listen on every address, APP=flask for
+# the Flask example. It installs the package with the examples' extra only.
 DEMO_DATABASE ?= sqlite:///socialfeed-demo.db
 HOST ?= 127.0.0.1
 PORT ?= 8000
+APP ?= fastapi
+DEMO_INSTALLED := $(VENV)/.demo-installed
 
-demo: $(INSTALLED)
-	SOCIALFEED_DATABASE_URL=$(DEMO_DATABASE) $(BIN)/python -m examples.fastapi_app --demo --host $(HOST) --port $(PORT)
+demo: $(DEMO_INSTALLED)
+	SOCIALFEED_DATABASE_URL=$(DEMO_DATABASE) $(BIN)/python -m examples.$(APP)_app --demo --host $(HOST) --port $(PORT)
 
 # A printed tour of the library itself, without a web server.
 tour: $(INSTALLED)
@@ -72,13 +76,21 @@ bench: $(INSTALLED)
 			|| exit 1; \
 	done
 
-# Reinstall whenever the project's metadata changes.
-$(INSTALLED): pyproject.toml
+# The virtual environment, made once with a Python new enough.
+$(BIN)/python:
 	$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' \
 		|| { echo "socialfeed needs Python 3.11 or newer as $(PYTHON)"; exit 1; }
-	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(PYTHON) -m venv $(VENV)
+
+# Reinstall whenever the project's metadata changes: the whole toolchain for
+# the tests and docs, or for the demo only the package and the examples' extra.
+$(INSTALLED): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $@ $(DEMO_INSTALLED)
+
+$(DEMO_INSTALLED): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[examples]'
 	touch $@
 
 clean:

@@ -195,6 +195,7 @@ def generate(sizes: Sizes) -> Dataset:
     comment_counts = Counter(post_id for _, post_id, _ in comment_list)
     post_counts = Counter(authors)
     follower_counts = Counter(row[1] for row in follow_rows)
+    # Every generated user is public, so every link counts on its tag (public posts only).
     tag_counts = Counter(tag for tags in post_tags for tag in tags)
 
     # Users.

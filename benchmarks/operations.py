@@ -68,14 +68,20 @@ VISIBLE = """(u.id = :v OR (NOT EXISTS (SELECT 1 FROM socialfeed_blocks b
  WHERE vf.follower_id = :v AND vf.followee_id = u.id))))"""
 
 # What a recipient may see of their notifications: no block either way with
-# the actor, no running mute of the actor, and a post (if any) they may see.
+# the actor, no running mute of the actor, a post (if any) they may see, and
+# a cause that holds (the like is still there, the actor still follows).
 MAY_SEE = f"""NOT EXISTS (SELECT 1 FROM socialfeed_blocks b WHERE (b.blocker_id = :r
   AND b.blocked_id = n.actor_id) OR (b.blocker_id = n.actor_id AND b.blocked_id = :r))
  AND NOT EXISTS (SELECT 1 FROM socialfeed_mutes m WHERE m.muter_id = :r
   AND m.muted_id = n.actor_id AND (m.until IS NULL OR m.until > :now))
  AND (n.post_id IS NULL OR EXISTS (SELECT 1 FROM socialfeed_posts p
   JOIN socialfeed_users u ON u.id = p.author_id
-  WHERE p.id = n.post_id AND {VISIBLE.replace(":v", ":r")}))"""
+  WHERE p.id = n.post_id AND {VISIBLE.replace(":v", ":r")}))
+ AND (n.kind NOT IN ('like', 'follow')
+  OR (n.kind = 'like' AND EXISTS (SELECT 1 FROM socialfeed_likes l
+   WHERE l.user_id = n.actor_id AND l.post_id = n.post_id))
+  OR (n.kind = 'follow' AND EXISTS (SELECT 1 FROM socialfeed_follows f
+   WHERE f.follower_id = n.actor_id AND f.followee_id = n.recipient_id)))"""
 
 
 def _feed_in_subquery(after: bool) -> TextClause:
@@ -342,16 +348,20 @@ def _create_post(feed: SocialFeed, raw: Raw, data: Dataset, postgres: bool) -> O
     authors = itertools.cycle(range(1, data.sizes.users + 1, 7))
     tags = data.tag_names[:3]
     content = "A new post " + " ".join(f"#{t}" for t in tags)
-    users = "UPDATE socialfeed_users SET post_count = post_count + 1 WHERE id = :a"
+    users = """UPDATE socialfeed_users SET post_count = post_count + 1 WHERE id = :a
+ RETURNING id, is_private"""
     post = """INSERT INTO socialfeed_posts (author_id, content, image_url, like_count,
  comment_count, created_at) VALUES (:a, :c, NULL, 0, 0, :now) RETURNING id"""
-    tag_values = ", ".join(f"(:t{n}, 1)" for n in range(len(tags)))
+    # A tag counts the posts of public accounts only: 1 for a public author, else 0.
+    counted = "(SELECT CASE WHEN u.is_private THEN 0 ELSE 1 END FROM u)" if postgres else ":counted"
+    tag_values = ", ".join(f"(:t{n}, {counted})" for n in range(len(tags)))
     upsert_tags = f"""INSERT INTO socialfeed_hashtags (name, post_count) VALUES {tag_values}
- ON CONFLICT (name) DO UPDATE SET post_count = socialfeed_hashtags.post_count + 1 RETURNING id"""
+ ON CONFLICT (name) DO UPDATE SET post_count = socialfeed_hashtags.post_count + excluded.post_count
+ RETURNING id"""
     tag_params = {f"t{n}": name for n, name in enumerate(tags)}
     if postgres:
         one = _sql(
-            f"""WITH u AS ({users} RETURNING id), p AS ({post}), t AS ({upsert_tags})
+            f"""WITH u AS ({users}), p AS ({post}), t AS ({upsert_tags})
  INSERT INTO socialfeed_post_hashtags (hashtag_id, post_id, created_at)
  SELECT t.id, p.id, :now FROM t, p WHERE EXISTS (SELECT 1 FROM u) RETURNING post_id""",
             "now",
@@ -370,10 +380,12 @@ def _create_post(feed: SocialFeed, raw: Raw, data: Dataset, postgres: bool) -> O
 
         def work(conn: Connection) -> object:
             author, now = next(authors), _now()
-            if conn.execute(update_user, {"a": author}).rowcount != 1:
+            found = conn.execute(update_user, {"a": author}).first()
+            if found is None:
                 raise LookupError("user")
             post_id = conn.execute(insert_post, {"a": author, "c": content, "now": now}).scalar()
-            ids = list(conn.execute(insert_tags, tag_params).scalars())
+            counted = {"counted": 0 if found.is_private else 1}
+            ids = list(conn.execute(insert_tags, tag_params | counted).scalars())
             params = {f"h{n}": tag_id for n, tag_id in enumerate(ids)}
             return conn.execute(links, params | {"p": post_id, "now": now})
 

@@ -16,7 +16,13 @@ from socialfeed import (
     SocialFeedError,
     ValidationError,
 )
-from socialfeed.events import NotificationCreated, UserBlocked, UserUnblocked
+from socialfeed.events import (
+    CommentDeleted,
+    NotificationCreated,
+    PostUnliked,
+    UserBlocked,
+    UserUnblocked,
+)
 from socialfeed.ids import UserId
 from socialfeed.models import User
 from tests.support import EventRecorder, unchanged
@@ -109,12 +115,12 @@ def test_block_hides_the_notifications_between_the_two_users_both_ways(
 ) -> None:
     """A block hides every notification between the two users, either way; others stay."""
     post = notified.posts.create(alice.id, content="hello")
-    notified.likes.like(bob.id, post.id)
-    notified.comments.add(bob.id, post.id, "hi")
+    notified.posts.create(bob.id, content="hi @alice")
     notified.follows.follow(bob.id, alice.id)
     notified.likes.like(carol.id, post.id)
-    notified.follows.follow(alice.id, bob.id)
-    assert len(actors(notified, alice)) == 4
+    notified.posts.create(alice.id, content="hi @bob")
+    assert len(actors(notified, alice)) == 3
+    assert len(actors(notified, bob)) == 1
     events.clear()
 
     notified.blocks.block(alice.id, bob.id)
@@ -269,7 +275,11 @@ def test_unblock_restores_nothing_and_sends_user_unblocked(
     bob: User,
     carol: User,
 ) -> None:
-    """Unblocking lifts the block but brings back no follow or request; notifications show again."""
+    """Unblocking lifts the block but brings back no follow or request; a mention shows again.
+
+    The follow notifications stay hidden: the follows they announced ended.
+    """
+    notified.posts.create(bob.id, content="hi @alice")
     notified.follows.follow(alice.id, bob.id)
     notified.follows.follow(bob.id, alice.id)
     notified.users.set_private(alice.id, True)
@@ -287,8 +297,8 @@ def test_unblock_restores_nothing_and_sends_user_unblocked(
     assert counts(notified, alice) == (0, 0)
     assert counts(notified, bob) == (0, 0)
     assert ids(notified.follow_requests.incoming(alice.id).items) == []
-    assert actors(notified, alice) == [("follow", bob.id)]
-    assert actors(notified, bob) == [("follow", alice.id)]
+    assert actors(notified, alice) == [("mention", bob.id)]
+    assert actors(notified, bob) == []
     event = events.only(UserUnblocked)
     assert (event.blocker_id, event.blocked_id) == (alice.id, bob.id)
     assert before < event.occurred_at < clock.now()
@@ -410,3 +420,91 @@ def test_the_blocker_no_longer_sees_the_blocked_user_among_story_viewers(
     assert [v.user.id for v in feed.stories.viewers(story.id, viewer_id=alice.id).items] == [
         carol.id
     ]
+
+
+def test_block_removes_likes_and_comments_both_ways_with_exact_counters(
+    notified: SocialFeed, events: EventRecorder, alice: User, bob: User, carol: User
+) -> None:
+    """Each one's likes and comments on the other's posts go, counted off and announced."""
+    alices = notified.posts.create(alice.id, content="alice's")
+    bobs = notified.posts.create(bob.id, content="bob's")
+    carols = notified.posts.create(carol.id, content="carol's")
+    notified.likes.like(bob.id, alices.id)
+    by_bob = notified.comments.add(bob.id, alices.id, "nice")
+    notified.likes.like(alice.id, bobs.id)
+    first = notified.comments.add(alice.id, bobs.id, "one")
+    second = notified.comments.add(alice.id, bobs.id, "two")
+    notified.likes.like(carol.id, alices.id)
+    kept = notified.comments.add(carol.id, alices.id, "stays")
+    for user in (alice, bob):
+        notified.likes.like(user.id, carols.id)
+        notified.comments.add(user.id, carols.id, "on carol's")
+    events.clear()
+
+    notified.blocks.block(alice.id, bob.id)
+
+    after = {p.id: notified.posts.get(p.id) for p in (alices, bobs, carols)}
+    assert (after[alices.id].like_count, after[alices.id].comment_count) == (1, 1)
+    assert (after[bobs.id].like_count, after[bobs.id].comment_count) == (0, 0)
+    assert (after[carols.id].like_count, after[carols.id].comment_count) == (2, 2)
+    assert [c.id for c in notified.comments.for_post(alices.id, viewer_id=alice.id).items] == [
+        kept.id
+    ]
+    assert [u.id for u in notified.likes.likers(alices.id, viewer_id=alice.id).items] == [carol.id]
+    assert notified.likes.liked_post_ids(bob.id, [alices.id, carols.id]) == {carols.id}
+    assert notified.likes.liked_post_ids(alice.id, [bobs.id, carols.id]) == {carols.id}
+    assert notified.maintenance.reconcile_counters() == 0
+    assert actors(notified, alice) == [("comment", carol.id), ("like", carol.id)]
+    assert isinstance(events.events[0], UserBlocked)
+    unliked = {(e.user_id, e.post_id, e.post_author_id) for e in events.of_type(PostUnliked)}
+    assert unliked == {(bob.id, alices.id, alice.id), (alice.id, bobs.id, bob.id)}
+    deleted = {(e.comment_id, e.post_id, e.deleted_by) for e in events.of_type(CommentDeleted)}
+    assert deleted == {
+        (by_bob.id, alices.id, alice.id),
+        (first.id, bobs.id, alice.id),
+        (second.id, bobs.id, alice.id),
+    }
+    assert len(events.events) == 6
+
+
+def test_unblock_brings_back_no_like_or_comment(
+    feed: SocialFeed, events: EventRecorder, alice: User, bob: User
+) -> None:
+    """What a block removed stays removed after the unblock; the two can like and comment anew."""
+    post = feed.posts.create(alice.id, content="hello")
+    feed.likes.like(bob.id, post.id)
+    feed.comments.add(bob.id, post.id, "hi")
+    feed.blocks.block(alice.id, bob.id)
+
+    feed.blocks.unblock(alice.id, bob.id)
+
+    after = feed.posts.get(post.id)
+    assert (after.like_count, after.comment_count) == (0, 0)
+    assert feed.likes.like(bob.id, post.id).like_count == 1
+
+
+def test_a_block_hides_the_conversation_from_both_and_its_unread_count(
+    feed: SocialFeed, events: EventRecorder, alice: User, bob: User, carol: User
+) -> None:
+    """While a block stands, neither sees the conversation, its history or its unread messages."""
+    feed.messages.send(bob.id, alice.id, "hi alice")
+    feed.messages.send(alice.id, bob.id, "hi bob")
+    feed.messages.send(carol.id, alice.id, "hi from carol")
+    feed.messages.send(alice.id, bob.id, "still there?")
+    feed.blocks.block(alice.id, bob.id)
+    events.clear()
+
+    for me, other in ((alice, bob), (bob, alice)):
+        assert feed.messages.conversation(me.id, other.id).items == ()
+    assert [c.other_user_id for c in feed.messages.conversations(alice.id).items] == [carol.id]
+    assert feed.messages.conversations(bob.id).items == ()
+    assert feed.messages.unread_count(alice.id) == 1
+    assert feed.messages.unread_count(bob.id) == 0
+    with unchanged(feed, events):
+        assert feed.messages.mark_read(bob.id, alice.id) == 0
+
+    feed.blocks.unblock(alice.id, bob.id)
+
+    assert len(feed.messages.conversation(bob.id, alice.id).items) == 3
+    assert feed.messages.unread_count(bob.id) == 2
+    assert [c.unread_count for c in feed.messages.conversations(bob.id).items] == [2]

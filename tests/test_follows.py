@@ -170,3 +170,20 @@ def test_self_actions_are_a_distinct_validation_error(feed: SocialFeed) -> None:
             attempt()
         assert isinstance(info.value, ValidationError)
         assert info.value.reason.startswith("Cannot")
+
+
+def test_a_self_action_message_is_for_people(feed: SocialFeed, alice: User) -> None:
+    """A SelfActionError's message is the reason alone; only ``field`` names the parameter."""
+    attempts: dict[str, Callable[[], object]] = {
+        "followee_id": lambda: feed.follows.follow(alice.id, alice.id),
+        "blocked_id": lambda: feed.blocks.block(alice.id, alice.id),
+        "muted_id": lambda: feed.mutes.mute(alice.id, alice.id),
+        "receiver_id": lambda: feed.messages.send(alice.id, alice.id, "hi me"),
+        "other_id": lambda: feed.messages.conversation(alice.id, alice.id),
+    }
+    for field, attempt in attempts.items():
+        with pytest.raises(SelfActionError) as info:
+            attempt()
+        assert info.value.field == field
+        assert info.value.message == info.value.reason == str(info.value)
+        assert "_id" not in info.value.message

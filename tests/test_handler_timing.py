@@ -15,7 +15,7 @@ from datetime import timedelta
 import pytest
 
 from socialfeed import HashtagHandler, ManualClock, NotificationHandler, SocialFeed
-from socialfeed.events import Event, PostLiked
+from socialfeed.events import Event, PostCreated, PostLiked
 from socialfeed.models import User
 from socialfeed.signals import signal_for
 from socialfeed.storage import Storage
@@ -66,21 +66,23 @@ def test_a_late_notification_is_dated_by_its_event(
 def test_a_repeat_after_a_block_and_an_unblock_adds_nothing(
     feed: SocialFeed, worker: SocialFeed, events: EventRecorder, alice: User
 ) -> None:
-    """A block hides a like's notice; an unblock shows it again, once, however often it comes."""
+    """A block hides a mention's notice; an unblock shows it again, once, however often it comes.
+
+    (A like's notice would not come back: the block removed the like.)
+    """
     bob = feed.accounts.create_profile("bob")
-    post = feed.posts.create(alice.id, content="hi")
-    feed.likes.like(bob.id, post.id)
-    liked = events.of_type(PostLiked)[0]
-    deliver(worker, liked)
+    post = feed.posts.create(bob.id, content="hi @alice")
+    posted = events.of_type(PostCreated)[0]
+    deliver(worker, posted)
 
     feed.blocks.block(alice.id, bob.id)
-    deliver(worker, liked)
+    deliver(worker, posted)
     assert inbox(feed, alice) == []
     assert feed.notifications.unread_count(alice.id) == 0
 
     feed.blocks.unblock(alice.id, bob.id)
-    deliver(worker, liked)
-    assert inbox(feed, alice) == [(bob.id, "like", post.id, liked.occurred_at)]
+    deliver(worker, posted)
+    assert inbox(feed, alice) == [(bob.id, "mention", post.id, posted.occurred_at)]
 
 
 def test_a_block_hides_what_a_late_event_stores_after_it(

@@ -8,7 +8,8 @@ from socialfeed import LikeState, ManualClock, NotFoundError, SocialFeed
 from socialfeed.events import PostLiked, PostUnliked
 from socialfeed.ids import UserId
 from socialfeed.models import Post, User
-from tests.support import EventRecorder, unchanged
+from socialfeed.storage import SQLStorage
+from tests.support import EventRecorder, counted_statements, unchanged
 
 
 @pytest.fixture
@@ -121,6 +122,25 @@ def test_liked_post_ids_for_a_page_of_posts(feed: SocialFeed, alice: User, bob: 
     assert liked == {ids[5], ids[2]}
     assert feed.likes.liked_post_ids(bob.id, []) == frozenset()
     assert feed.likes.liked_post_ids(alice.id, ids) == {ids[1]}
+
+
+def test_liked_post_ids_takes_any_number_of_ids_in_one_query(
+    feed: SocialFeed, alice: User, bob: User
+) -> None:
+    """300,000 ids, past every database's parameter limit, are still answered in one query."""
+    liked = feed.posts.create(alice.id, content="liked")
+    other = feed.posts.create(alice.id, content="not liked")
+    feed.likes.like(bob.id, liked.id)
+    ids = [*range(10**9, 10**9 + 300_000), liked.id, other.id, liked.id]
+
+    if isinstance(feed.storage, SQLStorage):
+        with counted_statements(feed.storage) as statements:
+            found = feed.likes.liked_post_ids(bob.id, ids)
+        assert len(statements) == 1
+    else:
+        found = feed.likes.liked_post_ids(bob.id, ids)
+
+    assert found == {liked.id}
 
 
 @pytest.mark.parametrize("action", ["like", "unlike", "toggle"])

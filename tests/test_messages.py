@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 import pytest
 
-from socialfeed import NotFoundError, Page, SocialFeed, ValidationError
+from socialfeed import NotFoundError, Page, SelfActionError, SocialFeed, ValidationError
 from socialfeed.events import MessageSent, MessagesRead
 from socialfeed.ids import UserId
 from socialfeed.models import Conversation, Message, User
@@ -351,3 +351,17 @@ def test_a_conversation_with_yourself_is_refused(feed: SocialFeed) -> None:
         feed.messages.conversation(alice.id, alice.id)
 
     assert info.value.field == "other_id"
+
+
+def test_mark_read_of_ones_own_id_is_refused_as_a_conversation_is(
+    feed: SocialFeed, events: EventRecorder, users: tuple[User, User, User]
+) -> None:
+    """mark_read(alice, alice) raises SelfActionError on sender_id and changes nothing."""
+    alice, bob, _ = users
+    feed.messages.send(bob.id, alice.id, "hi")
+
+    with unchanged(feed, events), pytest.raises(SelfActionError) as raised:
+        feed.messages.mark_read(alice.id, alice.id)
+
+    assert raised.value.field == "sender_id"
+    assert feed.messages.unread_count(alice.id) == 1

@@ -323,7 +323,6 @@ def test_quiet_period_is_per_liker_and_per_post(
     """Within alice's quiet period, carol's like and alice's like of another post still notify."""
     other = feed.posts.create(bob.id, content="another")
     feed.likes.like(alice.id, post.id)
-    feed.likes.unlike(alice.id, post.id)
 
     feed.likes.like(carol.id, post.id)
     feed.likes.like(alice.id, other.id)
@@ -580,16 +579,16 @@ def test_custom_renderer_replaces_messages(
     feed.likes.like(alice.id, post.id)
     feed.likes.like(carol.id, post.id)
 
-    follow = custom.notifications.notify(
-        alice.id, recipient_id=bob.id, kind="follow", event_id=uuid.uuid4()
+    mention = custom.notifications.notify(
+        alice.id, recipient_id=bob.id, kind="mention", event_id=uuid.uuid4(), post_id=post.id
     )
 
-    assert follow is not None
-    assert follow.message == "[follow] alice"
+    assert mention is not None
+    assert mention.message == "[mention] alice"
     messages = [n.message for n in custom.notifications.list(bob.id).items]
-    assert messages == ["[follow] alice", "[like] carol", "[like] alice"]
+    assert messages == ["[mention] alice", "[like] carol", "[like] alice"]
     grouped = [g.message for g in custom.notifications.grouped(bob.id).items]
-    assert grouped == ["[follow x1] alice", "[like x2] carol+alice"]
+    assert grouped == ["[mention x1] alice", "[like x2] carol+alice"]
     assert [n.message for n in inbox(feed, bob)][1] == "carol liked your post"
 
 
@@ -709,10 +708,10 @@ def test_notify_stores_and_returns_the_notification_once_per_event(
     event_id = uuid.uuid4()
 
     note = feed.notifications.notify(
-        alice.id, recipient_id=bob.id, kind="like", event_id=event_id, post_id=post.id
+        alice.id, recipient_id=bob.id, kind="mention", event_id=event_id, post_id=post.id
     )
     again = feed.notifications.notify(
-        alice.id, recipient_id=bob.id, kind="like", event_id=event_id, post_id=post.id
+        alice.id, recipient_id=bob.id, kind="mention", event_id=event_id, post_id=post.id
     )
 
     assert note is not None
@@ -796,3 +795,108 @@ def test_notify_about_something_missing_is_not_found(
 
     assert info.value.entity == entity
     assert inbox(feed, bob) == []
+
+
+def test_unlike_hides_the_like_notification_until_liked_again(
+    feed: SocialFeed, post: Post, alice: User, bob: User, carol: User
+) -> None:
+    """A like taken back leaves the list, groups and unread count; a relike brings it back."""
+    feed.likes.like(alice.id, post.id)
+    feed.likes.like(carol.id, post.id)
+
+    feed.likes.unlike(alice.id, post.id)
+
+    assert [(n.kind, n.actor_id) for n in inbox(feed, bob)] == [("like", carol.id)]
+    assert feed.notifications.unread_count(bob.id) == 1
+    assert [(g.actors, g.total) for g in feed.notifications.grouped(bob.id).items] == [
+        (("carol",), 1)
+    ]
+
+    feed.likes.like(alice.id, post.id)  # within the quiet period: the same notification
+
+    assert [(n.kind, n.actor_id) for n in inbox(feed, bob)] == [
+        ("like", carol.id),
+        ("like", alice.id),
+    ]
+    assert feed.notifications.unread_count(bob.id) == 2
+
+
+def test_unfollow_hides_the_follow_notification(
+    feed: SocialFeed, alice: User, bob: User, carol: User
+) -> None:
+    """'Started following you' is shown only while the follow lasts, in every read."""
+    feed.follows.follow(alice.id, bob.id)
+    feed.follows.follow(carol.id, bob.id)
+
+    feed.follows.unfollow(alice.id, bob.id)
+
+    assert [(n.kind, n.actor_id) for n in inbox(feed, bob)] == [("follow", carol.id)]
+    assert feed.notifications.unread_count(bob.id) == 1
+    assert [(g.kind, g.total) for g in feed.notifications.grouped(bob.id).items] == [("follow", 1)]
+
+
+def test_a_late_notification_whose_cause_is_gone_is_stored_hidden_and_not_announced(
+    feed: SocialFeed, events: EventRecorder, post: Post, alice: User, bob: User
+) -> None:
+    """A like or follow notification stored after the unlike or unfollow is hidden and not sent."""
+    like = feed.notifications.notify(
+        alice.id, recipient_id=bob.id, kind="like", event_id=uuid.uuid4(), post_id=post.id
+    )
+    follow = feed.notifications.notify(
+        alice.id, recipient_id=bob.id, kind="follow", event_id=uuid.uuid4()
+    )
+
+    assert (like, follow) == (None, None)
+    assert inbox(feed, bob) == []
+    assert feed.notifications.unread_count(bob.id) == 0
+    assert feed.notifications.grouped(bob.id).items == ()
+    assert events.of_type(NotificationCreated) == []
+
+    feed.follows.follow(alice.id, bob.id)  # the cause holds again: the stored one shows
+
+    assert [n.kind for n in inbox(feed, bob)] == ["follow", "follow"]
+
+
+def test_a_private_accounts_mention_is_hidden_once_the_recipient_unfollows(
+    feed: SocialFeed, alice: User, bob: User
+) -> None:
+    """A mention on a private account's post shows only while the recipient may see the post."""
+    feed.users.set_private(bob.id, True)
+    feed.follows.follow(alice.id, bob.id)
+    feed.follow_requests.approve(bob.id, alice.id)
+    feed.posts.create(bob.id, content="hi @alice")
+    assert [n.kind for n in inbox(feed, alice)] == ["mention"]
+
+    feed.follows.unfollow(alice.id, bob.id)
+
+    assert inbox(feed, alice) == []
+    assert feed.notifications.unread_count(alice.id) == 0
+    assert feed.notifications.grouped(alice.id).items == ()
+
+
+def test_an_edit_that_drops_a_mention_leaves_the_notification(
+    feed: SocialFeed, alice: User, bob: User
+) -> None:
+    """The mention notification stays after an edit removes the mention: it was delivered."""
+    post = feed.posts.create(bob.id, content="hi @alice")
+
+    feed.posts.edit(bob.id, post.id, "hi everyone")
+
+    assert [(n.kind, n.post_id) for n in inbox(feed, alice)] == [("mention", post.id)]
+    assert feed.notifications.unread_count(alice.id) == 1
+
+
+def test_a_group_that_moves_up_between_pages_shows_on_a_fresh_first_page_only(
+    feed: SocialFeed, post: Post, alice: User, bob: User, carol: User, grouped_setup: Post
+) -> None:
+    """A group on a later page that gets a new notification moves to the top, past the cursor."""
+    first = feed.notifications.grouped(bob.id, limit=1)
+    assert first.items[0].post_id == grouped_setup.id
+    # The last group (likes of ``post``) gets a new like before the next page is read.
+    feed.likes.like(feed.accounts.create_profile("frank").id, post.id)
+
+    rest = feed.notifications.grouped(bob.id, limit=10, cursor=first.next_cursor)
+
+    assert [(g.kind, g.post_id) for g in rest.items] == [("follow", None)]
+    fresh = feed.notifications.grouped(bob.id, limit=1).items
+    assert [(g.kind, g.post_id, g.total) for g in fresh] == [("like", post.id, 4)]

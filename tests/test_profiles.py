@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Callable
 from datetime import timedelta
 
 import pytest
 
 from socialfeed import (
+    AuthenticationError,
     ManualClock,
     NotFoundError,
     Page,
@@ -68,10 +70,11 @@ def test_get_returns_the_profile(feed: SocialFeed) -> None:
 
 
 @pytest.mark.parametrize(
-    "username", ["Alice", "alice", "ALICE", "aLiCe", fullwidth("alice"), fullwidth("ALICE")]
+    "username",
+    ["Alice", "alice", "ALICE", "aLiCe", "  alice  ", fullwidth("alice"), fullwidth("ALICE")],
 )
 def test_get_by_username_ignores_case_and_width(feed: SocialFeed, username: str) -> None:
-    """get_by_username finds the user whatever the case, after NFKC."""
+    """get_by_username finds the user whatever the case and blanks around, after NFKC."""
     feed.accounts.create_profile("bob")
     alice = feed.accounts.create_profile("Alice")
 
@@ -428,3 +431,71 @@ def test_user_counts_posts_followers_and_following(feed: SocialFeed) -> None:
     assert feed.users.get(bob.id).follower_count == 0
     assert feed.users.get(carol.id).following_count == 0
     assert feed.users.followers(alice.id).items == (feed.users.get(bob.id),)
+
+
+@pytest.mark.parametrize("name", ["alice", " Alice", "ALICE\t", "\u3000alice", "nobody", " "])
+def test_get_by_username_and_login_read_a_name_alike(feed: SocialFeed, name: str) -> None:
+    """A name finds the user by get_by_username exactly when it logs them in."""
+    alice = feed.accounts.register("alice", "alice@example.com", "correct horse")
+    try:
+        found: int | None = feed.users.get_by_username(name).id
+    except NotFoundError:
+        found = None
+    try:
+        logged_in: int | None = feed.accounts.login(name, "correct horse").user_id
+    except AuthenticationError:
+        logged_in = None
+    assert found == logged_in
+    assert (found == alice.id) == (name.strip().lower() == "alice")
+
+
+def forgeries(cursor: str) -> list[str]:
+    """Variants of a real cursor that decode to the same numbers by a lenient parser."""
+    raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+    micros, item_id, fingerprint = raw.split(":")
+    arabic = item_id.translate(str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩"))
+    variants = [
+        f"+{micros}:{item_id}:{fingerprint}",
+        f"{micros}:+{item_id}:{fingerprint}",
+        f" {micros}:{item_id} :{fingerprint}",
+        f"{micros[:1]}_{micros[1:]}:{item_id}:{fingerprint}",
+        f"{micros}:{arabic}:{fingerprint}",
+        f"-{micros}:{item_id}:{fingerprint}",
+    ]
+    encoded = [base64.urlsafe_b64encode(v.encode()).decode().rstrip("=") for v in variants]
+    return [*encoded, cursor + "=" * (-len(cursor) % 4 or 4)]
+
+
+def test_only_the_exact_cursor_text_is_a_cursor(
+    feed: SocialFeed, events: EventRecorder, alice: User, bob: User, carol: User
+) -> None:
+    """A forged variant of a real cursor (sign, '_', blanks, other digits, padding) is refused."""
+    feed.follows.follow(bob.id, alice.id)
+    feed.follows.follow(carol.id, alice.id)
+    cursor = feed.users.followers(alice.id, limit=1).next_cursor
+    assert cursor is not None
+    for forged in forgeries(cursor):
+        with unchanged(feed, events), pytest.raises(ValidationError) as info:
+            feed.users.followers(alice.id, limit=1, cursor=forged)
+        assert info.value.field == "cursor", forged
+
+
+def test_a_cursor_pages_only_the_list_it_was_made_for(
+    feed: SocialFeed, alice: User, bob: User, carol: User
+) -> None:
+    """Another list, or the same list of another user, refuses a cursor; its own takes it."""
+    for follower, followee in [(bob, alice), (carol, alice), (alice, bob), (carol, bob)]:
+        feed.follows.follow(follower.id, followee.id)
+    cursor = feed.users.followers(alice.id, limit=1).next_cursor
+    assert cursor is not None
+    others: list[Callable[[], object]] = [
+        lambda: feed.users.followers(bob.id, limit=1, cursor=cursor),
+        lambda: feed.users.following(alice.id, limit=1, cursor=cursor),
+        lambda: feed.likes.likers(feed.posts.create(alice.id, content="x").id, cursor=cursor),
+        lambda: feed.posts.by_author(alice.id, cursor=cursor),
+    ]
+    for other in others:
+        with pytest.raises(ValidationError) as info:
+            other()
+        assert info.value.field == "cursor"
+    assert len(feed.users.followers(alice.id, cursor=cursor, viewer_id=bob.id).items) == 1

@@ -94,15 +94,18 @@ def test_statements_per_page_do_not_grow_with_the_page(
 
 
 #: The statements (BEGIN left out) of one write, its handlers' transactions included.
+#: A like or follow notification checks that its cause still holds before it is announced.
+#: Indexing a post's hashtags reads the post and locks its author before the post: the
+#: author's privacy decides whether the links count (the public hashtag counts).
 EXPECTED_WRITES = {
-    "like, notifying the author": 10,
+    "like, notifying the author": 11,
     "unlike": 5,
-    "follow, notifying the followee": 9,
-    "post with three hashtags": 8,
+    "follow, notifying the followee": 10,
+    "post with three hashtags": 10,
     "message": 6,
 }
 #: Where PostgreSQL needs fewer: data-modifying CTEs move counters with their rows.
-EXPECTED_WRITES_POSTGRESQL = EXPECTED_WRITES | {"post with three hashtags": 5}
+EXPECTED_WRITES_POSTGRESQL = EXPECTED_WRITES | {"post with three hashtags": 7}
 
 
 def test_writes_run_a_fixed_small_number_of_statements(sql_storage: Storage) -> None:
@@ -132,7 +135,7 @@ def test_writes_run_a_fixed_small_number_of_statements(sql_storage: Storage) -> 
         isinstance(sql_storage, SQLStorage) and sql_storage.engine.dialect.name == "postgresql"
     )
     assert measured == (EXPECTED_WRITES_POSTGRESQL if postgres else EXPECTED_WRITES)
-    assert feed.notifications.unread_count(alice.id) == 2  # the like and the follow
+    assert feed.notifications.unread_count(alice.id) == 1  # the follow: the like was taken back
 
 
 def test_a_hidden_or_unknown_owner_is_not_found_for_a_signed_in_viewer(feed: SocialFeed) -> None:

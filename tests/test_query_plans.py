@@ -148,3 +148,17 @@ def test_lists_read_through_their_keyset_index(
     }
     plans = _plans(feed, calls[list_name])
     assert any(index in plan for _, plan in plans), plans
+
+
+def test_trending_reads_the_window_by_time_and_each_author_by_key(
+    world: tuple[SocialFeed, dict[str, int]],
+) -> None:
+    """Trending walks the links' time index and finds each post and author by primary key."""
+    feed, _ = world
+    statement, plan = _plan_of_list(_plans(feed, lambda: feed.hashtags.trending(limit=5)))
+    assert "ix_socialfeed_post_hashtags_created_at" in plan
+    assert "socialfeed_users" in statement
+    assert isinstance(feed.storage, SQLStorage)
+    if feed.storage.engine.dialect.name == "sqlite":
+        # PostgreSQL may join a window of any size by hash; SQLite must not scan.
+        assert "SCAN" not in plan

@@ -33,7 +33,7 @@ def cursor_of(raw: bytes) -> str:
     [
         Position(datetime(2026, 1, 1, tzinfo=UTC), 1),
         Position(datetime(2026, 5, 4, 3, 2, 1, 999_999, tzinfo=UTC), 2**62),
-        Position(datetime(1960, 2, 29, 12, 0, 0, 1, tzinfo=UTC), 7),
+        Position(datetime(1970, 1, 1, tzinfo=UTC), 7),
         Position(datetime(9999, 12, 31, 23, 59, 59, 999_999, tzinfo=UTC), 2**63 - 1),
     ],
 )
@@ -75,6 +75,9 @@ def test_cursor_keeps_the_instant_of_a_non_utc_time() -> None:
         cursor_of(b"1:0"),
         cursor_of(b"1:-5"),
         cursor_of(f"1:{2**63}".encode()),
+        Position(datetime(1960, 2, 29, 12, 0, 0, 1, tzinfo=UTC), 7).encode(),
+        Position(datetime(2026, 1, 1, tzinfo=UTC), 7).encode("another list"),
+        Position(datetime(2026, 1, 1, tzinfo=UTC), 7).encode() + "==",
     ],
 )
 def test_garbage_cursor_is_a_validation_error(cursor: str) -> None:

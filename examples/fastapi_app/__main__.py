@@ -10,13 +10,33 @@ from __future__ import annotations
 import argparse
 import socket
 from collections.abc import Callable, Sequence
+from typing import Any
 
 import uvicorn
 
-from examples.fastapi_app import demo
+from examples import demo
 from examples.fastapi_app.app import create_app, feed_from_environment
 
-__all__ = ["main"]
+__all__ = ["SERVER_LIMITS", "main"]
+
+# --8<-- [start:limits]
+#: What uvicorn allows each client, written out rather than left to its defaults.
+#: An idle or trickling connection costs uvicorn a socket and no worker, so a few
+#: hundred of them do not lock it out; what it lacks is a deadline for a request's
+#: headers (a trickler keeps its connection for as long as it trickles), which is
+#: one reason to run it behind a reverse proxy with its own connection and
+#: header-time limits.
+SERVER_LIMITS: dict[str, Any] = {
+    # Open connections plus running requests, past which a new request is answered
+    # 503. Idle connections count too, so it is high: it bounds memory, not load.
+    "limit_concurrency": 1000,
+    # Seconds an idle keep-alive connection stays open after a response.
+    "timeout_keep_alive": 5,
+    # The h11 parser, whose limit below bounds the request line and headers.
+    "http": "h11",
+    "h11_max_incomplete_event_size": 16 * 1024,
+}
+# --8<-- [end:limits]
 
 
 class _Server(uvicorn.Server):
@@ -72,7 +92,8 @@ def main(argv: Sequence[str] | None = None) -> None:
             print(f"Interactive docs: {url}/docs", flush=True)
             print(f"Demo account: {demo.DEMO_EMAIL} / {demo.DEMO_PASSWORD}", flush=True)
 
-    server = _Server(uvicorn.Config(app, host=args.host, port=args.port), announce)
+    config = uvicorn.Config(app, host=args.host, port=args.port, **SERVER_LIMITS)
+    server = _Server(config, announce)
     try:
         server.run()
     finally:

@@ -9,6 +9,8 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from examples.fastapi_app.errors import install_error_handlers
+from examples.fastapi_app.guards import RequestGuard
+from examples.fastapi_app.home import install_home
 from examples.fastapi_app.routes import ROUTERS
 from socialfeed import HashtagHandler, NotificationHandler, Settings, SocialFeed
 
@@ -69,11 +71,17 @@ def create_app(feed: SocialFeed | None = None) -> FastAPI:
         redirect_slashes=False,
         # Operation ids are the route functions' names ("create_post"), for client generators.
         generate_unique_id_function=lambda route: route.name,
+        # Served by install_home, from local assets rather than a CDN; ReDoc has no
+        # packaged copy, so it is left out rather than served as a blank page.
+        docs_url=None,
+        redoc_url=None,
     )
+    app.add_middleware(RequestGuard)
     if feed is not None:
         connect_handlers(feed)
         app.state.feed = feed
     install_error_handlers(app, ROUTERS)
     for router in ROUTERS:
         app.include_router(router)
+    install_home(app)
     return app

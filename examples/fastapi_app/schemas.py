@@ -9,10 +9,11 @@ library's attrs models by their ``of`` class methods; the library's rules
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
-from typing import Annotated, Literal
+from typing import Annotated, Literal, TypeVar
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict
 from pydantic_core import PydanticCustomError
 
 from socialfeed import models
@@ -35,6 +36,7 @@ __all__ = [
     "Notification",
     "NotificationGroup",
     "PasswordChange",
+    "PathId",
     "Post",
     "PostCreate",
     "PostEdit",
@@ -45,6 +47,7 @@ __all__ = [
     "Status",
     "Story",
     "StoryCreate",
+    "Timestamp",
     "Token",
     "TrendingHashtag",
     "User",
@@ -57,16 +60,54 @@ class _Body(BaseModel):
     model_config = ConfigDict(strict=True)
 
 
-def _json_string(value: object) -> object:
-    """Let only a JSON string on to datetime parsing: a number is not a time here."""
-    if isinstance(value, str):
-        return value
-    raise PydanticCustomError("datetime_type", "Input should be a valid datetime")
+# ISO 8601 in its extended form, as RFC 3339 writes it: a "T" between date and
+# time, ASCII digits only, and an offset that is "Z" or "+HH:MM" (a time without
+# one goes on to the library, which refuses it with its own message).
+_ISO_8601 = re.compile(
+    r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]+)?)?(Z|[+-][0-9]{2}:[0-9]{2})?"
+)
 
 
-#: A time in a request body, as ISO 8601 text. Strict bodies take no text as a
-#: datetime, and lax parsing alone would take a number as a Unix time.
-Timestamp = Annotated[datetime, Field(strict=False), BeforeValidator(_json_string)]
+def _iso_8601_text(value: object) -> datetime:
+    """Parse a time in a request body, which must be ISO 8601 text.
+
+    Pydantic alone would also take a number, or a numeric string, as a Unix
+    time, and a space for the "T"; the API promises ISO 8601 and nothing else.
+    """
+    if isinstance(value, str) and _ISO_8601.fullmatch(value):
+        try:
+            return datetime.fromisoformat(value)
+        except ValueError:  # the right shape, but no such day or hour
+            pass
+    raise PydanticCustomError(
+        "datetime_from_iso_8601",
+        "Input should be an ISO 8601 date and time with its offset, like 2030-01-01T12:00:00Z",
+    )
+
+
+#: A time in a request body, as ISO 8601 text (see :func:`_iso_8601_text`).
+Timestamp = Annotated[datetime, BeforeValidator(_iso_8601_text)]
+
+# A canonical decimal integer: no sign but "-", no leading zero, no "_", no
+# spaces, ASCII digits only. int() takes "+42", "1_000", " 42", "042" and
+# full-width or Arabic-Indic digits as 42: each would be another name for a resource.
+_CANONICAL_ID = re.compile(r"-?[1-9][0-9]*|0")
+
+
+def _canonical_id(value: object) -> object:
+    """Let only a canonical decimal integer through to the integer conversion."""
+    if isinstance(value, str) and not _CANONICAL_ID.fullmatch(value):
+        raise PydanticCustomError(
+            "int_parsing", "Input should be a valid integer, unable to parse string as an integer"
+        )
+    return value
+
+
+_Id = TypeVar("_Id", bound=int)
+
+#: An id in a request's path, of the kind in brackets (``PathId[PostId]``):
+#: only its canonical decimal form names a resource.
+PathId = Annotated[_Id, BeforeValidator(_canonical_id)]
 
 
 # Requests
@@ -405,7 +446,7 @@ class Hashtag(BaseModel):
 
 
 class TrendingHashtag(BaseModel):
-    """A trending hashtag; ``post_count`` counts its posts within the trending window."""
+    """A trending hashtag; ``post_count`` counts public accounts' posts in the trending window."""
 
     id: int
     name: str

@@ -5,12 +5,14 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from flask import Flask
+from flask import Flask, Response
 from werkzeug.routing import Rule
 
 from examples.flask_app.errors import register_error_handlers
 from examples.flask_app.extension import socialfeed
+from examples.flask_app.guards import install_guards
 from examples.flask_app.provider import SocialFeedJSONProvider
+from examples.flask_app.responses import json_response
 from examples.flask_app.routes import BLUEPRINTS
 from socialfeed import SocialFeed
 
@@ -49,9 +51,27 @@ def create_app(feed: SocialFeed | None = None) -> Flask:
     app.config["PROVIDE_AUTOMATIC_OPTIONS"] = False
     socialfeed.init_app(app, feed)
     register_error_handlers(app)
+    install_guards(app)
     for blueprint in BLUEPRINTS:
         app.register_blueprint(blueprint)
+    app.add_url_rule("/", "home", home)
     return app
 
 
 # --8<-- [end:create_app]
+
+
+def home() -> Response:
+    """Say what this server is and where to go from here (``/``, for a browser).
+
+    The same keys as the FastAPI example's; this app has no interactive docs.
+    """
+    return json_response(
+        {
+            "name": "socialfeed example API",
+            "framework": "Flask",
+            "api": "/api",
+            "docs": None,
+            "openapi": None,
+        }
+    )

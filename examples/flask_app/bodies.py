@@ -7,10 +7,11 @@ the values (lengths, formats, what may be empty) is the library's.
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict
 from pydantic_core import PydanticCustomError
 
 __all__ = [
@@ -28,16 +29,33 @@ __all__ = [
 ]
 
 
-def _json_string(value: object) -> object:
-    """Let only a JSON string on to datetime parsing: a number is not a time here."""
-    if isinstance(value, str):
-        return value
-    raise PydanticCustomError("datetime_type", "Input should be a valid datetime")
+# ISO 8601 in its extended form, as RFC 3339 writes it: a "T" between date and
+# time, ASCII digits only, and an offset that is "Z" or "+HH:MM" (a time without
+# one goes on to the library, which refuses it with its own message).
+_ISO_8601 = re.compile(
+    r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]+)?)?(Z|[+-][0-9]{2}:[0-9]{2})?"
+)
 
 
-#: A time in a request body, as ISO 8601 text. Strict bodies take no text as a
-#: datetime, and lax parsing alone would take a number as a Unix time.
-Timestamp = Annotated[datetime, Field(strict=False), BeforeValidator(_json_string)]
+def _iso_8601_text(value: object) -> datetime:
+    """Parse a time in a request body, which must be ISO 8601 text.
+
+    Pydantic alone would also take a number, or a numeric string, as a Unix
+    time, and a space for the "T"; the API promises ISO 8601 and nothing else.
+    """
+    if isinstance(value, str) and _ISO_8601.fullmatch(value):
+        try:
+            return datetime.fromisoformat(value)
+        except ValueError:  # the right shape, but no such day or hour
+            pass
+    raise PydanticCustomError(
+        "datetime_from_iso_8601",
+        "Input should be an ISO 8601 date and time with its offset, like 2030-01-01T12:00:00Z",
+    )
+
+
+#: A time in a request body, as ISO 8601 text (see :func:`_iso_8601_text`).
+Timestamp = Annotated[datetime, BeforeValidator(_iso_8601_text)]
 
 
 class _Body(BaseModel):

@@ -12,11 +12,13 @@ from __future__ import annotations
 
 import email.message
 import json
+import re
 from typing import Annotated, Final, NamedTuple, TypeVar
 
 import pydantic
 from flask import request
-from pydantic import BaseModel, Field, TypeAdapter
+from pydantic import BaseModel, BeforeValidator, Field, TypeAdapter
+from pydantic_core import PydanticCustomError
 
 __all__ = [
     "CURSOR",
@@ -117,11 +119,26 @@ def optional_body(model: type[Model], body: object) -> Model | None:
     return validate_body(model, body)
 
 
-_PATH_ID: Final[TypeAdapter[int]] = TypeAdapter(int)
+# A canonical decimal integer: no sign but "-", no leading zero, no "_", no
+# spaces, ASCII digits only. int() takes "+42", "1_000", " 42", "042" and
+# full-width or Arabic-Indic digits as 42: each would be another name for a resource.
+_CANONICAL_ID = re.compile(r"-?[1-9][0-9]*|0")
+
+
+def _canonical_id(value: object) -> object:
+    """Let only a canonical decimal integer through to the integer conversion."""
+    if isinstance(value, str) and not _CANONICAL_ID.fullmatch(value):
+        raise PydanticCustomError(
+            "int_parsing", "Input should be a valid integer, unable to parse string as an integer"
+        )
+    return value
+
+
+_PATH_ID: Final[TypeAdapter[int]] = TypeAdapter(Annotated[int, BeforeValidator(_canonical_id)])
 
 
 def path_id(name: str, raw: str) -> int:
-    """Return a path segment as an integer id; anything else is a 422 naming ``name``."""
+    """Return a path segment as an integer id; anything else (even "+42") is 422 naming ``name``."""
     try:
         return _PATH_ID.validate_python(raw, from_attributes=True)
     except pydantic.ValidationError as error:

@@ -94,10 +94,18 @@ class ValidationError(SocialFeedError):
 class SelfActionError(ValidationError):
     """A user tried to do to themselves what only makes sense towards someone else.
 
-    Following, unfollowing or messaging yourself. ``reason`` is a sentence
-    fit to show ("Cannot follow yourself"); a web layer usually answers 400,
-    where other validation errors are 422.
+    Following, unfollowing or messaging yourself. ``message`` and ``reason``
+    are the same sentence, fit to show a user ("Cannot follow yourself"):
+    unlike other validation errors the message does not start with the
+    parameter's name, which ``field`` still holds. A web layer usually
+    answers 400, where other validation errors are 422.
     """
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(field, message)
+        # Shown to the person who did it, so no parameter name in it.
+        self.message = message
+        self.args = (message,)
 
 
 class AuthenticationError(SocialFeedError):

@@ -155,7 +155,7 @@ class CommentAdded(Event):
 
 @frozen(kw_only=True)
 class CommentDeleted(Event):
-    """A comment was deleted, by its author or by the post's author."""
+    """A comment was deleted, by its author or by the post's author (or by their block)."""
 
     comment_id: CommentId
     post_id: PostId
@@ -173,7 +173,7 @@ class PostLiked(Event):
 
 @frozen(kw_only=True)
 class PostUnliked(Event):
-    """A user took back their like of a post."""
+    """A user's like of a post ended: they took it back, or a block removed it."""
 
     user_id: UserId
     post_id: PostId

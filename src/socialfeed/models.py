@@ -252,7 +252,7 @@ class NotificationGroup:
 
 @frozen
 class Hashtag:
-    """A hashtag and how many posts carry it."""
+    """A hashtag and how many posts of public accounts carry it (the count anyone may see)."""
 
     id: HashtagId
     name: str

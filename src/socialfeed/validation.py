@@ -24,8 +24,11 @@ __all__ = [
     "MAX_QUERY_LENGTH",
     "MAX_URL_LENGTH",
     "MAX_USERNAME_LENGTH",
+    "bio",
     "comment_content",
+    "displayable",
     "email",
+    "full_name",
     "identity_key",
     "message_content",
     "optional_text",
@@ -37,6 +40,7 @@ __all__ = [
     "storable",
     "too_long_to_normalize",
     "username",
+    "username_key",
     "utc_time",
 ]
 
@@ -110,6 +114,16 @@ def identity_key(value: str) -> str:
     return _normal(_normal(value).casefold())
 
 
+def username_key(value: str) -> str:
+    """Return the key a username is looked up by, ignoring blanks around it.
+
+    The one rule of `AccountService.login` and `UserService.get_by_username`:
+    ``" Alice "`` finds ``alice`` in both. ValidationError on ``username`` if
+    the trimmed text is no username, so it names nobody.
+    """
+    return identity_key(username(value.strip()))
+
+
 def email(value: str) -> str:
     """Return the email address, trimmed, if it looks deliverable."""
     trimmed = value.strip()
@@ -147,15 +161,74 @@ def password(value: str, *, min_length: int, max_length: int, field: str = "pass
     return value
 
 
-def optional_text(field: str, value: str | None, max_length: int) -> str | None:
-    """Return trimmed text, ``None`` when blank; longer than ``max_length`` is an error."""
+def optional_text(
+    field: str, value: str | None, max_length: int, *, multiline: bool = True
+) -> str | None:
+    """Return trimmed text, ``None`` when blank.
+
+    The length is counted on the text's NFKC form, the form socialfeed
+    compares, searches and indexes text in: one character that NFKC spells
+    out in eighteen (U+FDFA) counts as eighteen, so what is accepted fits
+    every derived key and column, on every backend alike. The text itself is
+    kept as given. Invisible characters that can disguise text are refused
+    (see `displayable`); ``multiline`` text may hold line breaks and tabs.
+    """
     if value is None:
         return None
     text = value.strip()
-    if len(text) > max_length:
-        raise ValidationError(field, f"must be at most {max_length} characters")
+    too_long = f"must be at most {max_length} characters"
+    _refuse_overlong(field, text, max_length, too_long)
     _check_storable(field, text)
+    if len(_normal(text)) > max_length:
+        raise ValidationError(field, too_long)
+    if not displayable(text, multiline=multiline):
+        raise ValidationError(field, _UNDISPLAYABLE)
     return text or None
+
+
+def full_name(value: str | None) -> str | None:
+    """Return a display name: one line of up to 100 characters, ``None`` when blank."""
+    return optional_text("full_name", value, MAX_FULL_NAME_LENGTH, multiline=False)
+
+
+def bio(value: str | None) -> str | None:
+    """Return a bio: up to 150 characters, line breaks allowed, ``None`` when blank."""
+    return optional_text("bio", value, MAX_BIO_LENGTH)
+
+
+_UNDISPLAYABLE = "must not contain control, bidirectional override or invisible characters"
+_LINE_BREAKS = frozenset("\n\r\t\u2028\u2029")
+# Reorder the text around them (the "Trojan Source" trick): embeddings,
+# overrides and isolates. The marks U+200E, U+200F and U+061C stay allowed:
+# they only set the direction of neutral characters next to them.
+_BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+# Invisible characters with no job in running text, which let two names
+# look the same (UTS #39). The zero-width joiner and non-joiner stay
+# allowed: emoji sequences and several scripts (Persian, Indic) need them.
+_INVISIBLE = frozenset(
+    "\u180e\u200b\u2060\u2061\u2062\u2063\u2064\ufeff\ufff9\ufffa\ufffb"
+    "\u206a\u206b\u206c\u206d\u206e\u206f"
+)
+
+
+def displayable(text: str, *, multiline: bool = True) -> bool:
+    """Tell whether ``text`` may be shown as users wrote it.
+
+    Refused: C0 and C1 control characters (ESC can drive a terminal, BEL
+    rings it), except line breaks and tabs in ``multiline`` text; the
+    bidirectional embeddings, overrides and isolates (U+202A-U+202E,
+    U+2066-U+2069), which can make text read differently from what it says;
+    and invisible characters such as the zero-width space and U+FEFF.
+    Single-line text may not hold the line and paragraph separators either.
+    """
+    for ch in text:
+        if ch in _BIDI_CONTROLS or ch in _INVISIBLE:
+            return False
+        if unicodedata.category(ch) in ("Cc", "Zl", "Zp") and not (
+            multiline and ch in _LINE_BREAKS
+        ):
+            return False
+    return True
 
 
 def _check_storable(field: str, text: str) -> None:
@@ -216,12 +289,12 @@ def search_query(query: str) -> str:
 
     Nothing in it is special: ``%``, ``_``, ``\\`` and quotes match themselves.
     """
-    return identity_key(required_text("query", query, MAX_QUERY_LENGTH))
+    return identity_key(required_text("query", query, MAX_QUERY_LENGTH, multiline=False))
 
 
-def required_text(field: str, value: str, max_length: int) -> str:
-    """Return trimmed text that must not be blank."""
-    text = optional_text(field, value, max_length)
+def required_text(field: str, value: str, max_length: int, *, multiline: bool = True) -> str:
+    """Return trimmed text that must not be blank (see `optional_text`)."""
+    text = optional_text(field, value, max_length, multiline=multiline)
     if text is None:
         raise ValidationError(field, "must not be empty")
     return text

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json as jsonlib
 import warnings
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import ExitStack, contextmanager
 from datetime import datetime
 from pathlib import Path
@@ -73,7 +73,9 @@ class Member:
     token: str
 
 
-Transport = Callable[[str, str, dict[str, str], Params | None, bytes | None], Response]
+#: Header fields in order, a name possibly repeated.
+HeaderList = list[tuple[str, str]]
+Transport = Callable[[str, str, HeaderList, Params | None, bytes | None], Response]
 
 
 class ApiClient:
@@ -96,16 +98,21 @@ class ApiClient:
         token: str | None = None,
         params: Params | None = None,
         body: bytes | None = None,
-        headers: Mapping[str, str] | None = None,
+        headers: Mapping[str, str] | Sequence[tuple[str, str]] | None = None,
     ) -> Response:
-        """Send one request; ``json`` is serialized, ``body`` is sent as raw JSON bytes."""
-        sent = dict(headers or {})
+        """Send one request; ``json`` is serialized, ``body`` is sent as raw JSON bytes.
+
+        ``headers`` given as pairs may name a header more than once.
+        """
+        pairs = headers.items() if isinstance(headers, Mapping) else headers or ()
+        sent: HeaderList = list(pairs)
         if token is not None:
-            sent["Authorization"] = f"Bearer {token}"
+            sent = [(name, value) for name, value in sent if name.lower() != "authorization"]
+            sent.append(("Authorization", f"Bearer {token}"))
         if json is not None:
             body = jsonlib.dumps(json).encode()
-        if body is not None:
-            sent.setdefault("Content-Type", "application/json")
+        if body is not None and all(name.lower() != "content-type" for name, _ in sent):
+            sent.append(("Content-Type", "application/json"))
         return self._transport(method, path, sent, params, body)
 
     def signup(self, username: str, *, full_name: str | None = None) -> Member:
@@ -274,7 +281,7 @@ def serve(framework: str, feed: SocialFeed, clock: ManualClock) -> Iterator[ApiC
             def send_asgi(
                 method: str,
                 path: str,
-                headers: dict[str, str],
+                headers: HeaderList,
                 params: Params | None,
                 body: bytes | None,
             ) -> Response:
@@ -299,7 +306,7 @@ def serve(framework: str, feed: SocialFeed, clock: ManualClock) -> Iterator[ApiC
     def send_wsgi(
         method: str,
         path: str,
-        headers: dict[str, str],
+        headers: HeaderList,
         params: Params | None,
         body: bytes | None,
     ) -> Response:

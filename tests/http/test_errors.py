@@ -135,3 +135,48 @@ def test_lone_surrogates_are_refused(api: ApiClient, path: str, body: bytes, fie
 
     expect_field_error(response, field)
     assert dump(api.feed.storage) == before
+
+
+# Spellings that int() reads as a number, each of which would otherwise be another
+# name for a resource: a sign, a leading zero, spaces, "_" and full-width digits.
+NON_CANONICAL = [
+    "+{id}",
+    "0{id}",
+    "00",
+    "-0",
+    " {id}",
+    "{id} ",
+    "%20{id}",
+    "{id}_0",
+    "{id}%0A",
+    "\uff11",
+    "\u0661",
+]
+
+
+@pytest.mark.parametrize("spelling", NON_CANONICAL)
+def test_only_the_canonical_decimal_id_names_a_resource(api: ApiClient, spelling: str) -> None:
+    """An id in a path other than canonical decimal ("+1", "01", " 1", "1_0") is 422 on the id."""
+    alice = api.signup("alice")
+    post = api.feed.posts.create(alice.id, content="hello")
+    path_id = spelling.format(id=post.id)
+
+    for method, path, field in [
+        ("GET", f"/api/posts/{path_id}", "post_id"),
+        ("GET", f"/api/posts/{path_id}/comments", "post_id"),
+        ("POST", f"/api/posts/{path_id}/likes", "post_id"),
+        ("GET", f"/api/users/{path_id}", "user_id"),
+        ("POST", f"/api/messages/{path_id}/read", "sender_id"),
+    ]:
+        expect_field_error(api.request(method, path, token=alice.token), field)
+    assert api.feed.posts.get(post.id).like_count == 0
+
+
+def test_canonical_ids_still_name_their_resource(api: ApiClient) -> None:
+    """The canonical id finds the post; 0 and a negative id are well-formed and name nothing."""
+    alice = api.signup("alice")
+    post = api.feed.posts.create(alice.id, content="hello")
+
+    assert api.request("GET", f"/api/posts/{post.id}").status == 200
+    expect_error(api.request("GET", "/api/posts/0"), 404, "Post not found")
+    expect_error(api.request("GET", "/api/posts/-7"), 404, "Post not found")

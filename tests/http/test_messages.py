@@ -118,3 +118,21 @@ def test_mark_read_and_unread_count(api: ApiClient) -> None:
         True,
     ]
     assert api.feed.messages.conversation(alice.id, carol.id).items[0].is_read is False
+
+
+def test_mark_read_answers_as_the_conversation_does(api: ApiClient) -> None:
+    """POST /messages/{id}/read answers as GET /messages/{id}: for oneself, a stranger, nobody."""
+    alice = api.signup("alice")
+    stranger = api.signup("stranger")
+    before = dump(api.feed.storage)
+
+    for other_id in (alice.id, stranger.id, 999):
+        read = api.request("GET", f"/api/messages/{other_id}", token=alice.token)
+        marked = api.request("POST", f"/api/messages/{other_id}/read", token=alice.token)
+
+        assert marked.status == read.status, (other_id, marked.body, read.body)
+        if read.status >= 400:
+            expect_error(marked, read.status, read.detail)
+        else:
+            expect(marked, 200, {"status": "ok"})
+    assert dump(api.feed.storage) == before

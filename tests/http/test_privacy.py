@@ -900,3 +900,44 @@ def test_new_lists_take_offset_and_check_limit(
         expect_field_error(
             api.request("GET", path, token=lists.alice.token, params={"limit": limit}), "limit"
         )
+
+
+@pytest.mark.parametrize(
+    "until",
+    [
+        "1900000000",
+        "1900000000.5",
+        "2030-01-01 12:00:00Z",
+        "2030-01-01t12:00:00z",
+        "20300101T120000Z",
+        "2030-01-01",
+        "2030-01-01T12:00:00+0100",
+        "２０３０-01-01T12:00:00Z",
+        "2030-02-30T12:00:00Z",
+        " 2030-01-01T12:00:00Z",
+    ],
+)
+def test_mute_until_is_iso_8601_text_only(api: ApiClient, until: str) -> None:
+    """An until that is not ISO 8601 text with a "T" (a Unix time, a space...) is 422 on until."""
+    alice = api.signup("alice")
+    bob = api.signup("bob")
+
+    response = api.request("POST", f"/api/mutes/{bob.id}", json={"until": until}, token=alice.token)
+
+    expect_field_error(response, "until")
+    assert api.feed.mutes.list(alice.id).items == ()
+
+
+@pytest.mark.parametrize(
+    "until", ["2030-01-01T12:00Z", "2030-01-01T12:00:00.123456+02:00", "2030-01-01T12:00:00-05:30"]
+)
+def test_mute_until_takes_iso_8601_with_an_offset(api: ApiClient, until: str) -> None:
+    """An ISO 8601 until with its offset, seconds and fractions optional, is taken as written."""
+    alice = api.signup("alice")
+    bob = api.signup("bob")
+
+    response = api.request("POST", f"/api/mutes/{bob.id}", json={"until": until}, token=alice.token)
+
+    expect_no_content(response)
+    (mute,) = api.feed.mutes.list(alice.id).items
+    assert mute.until == datetime.fromisoformat(until)

@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
+from contextlib import ExitStack
 from pathlib import Path
 
 import httpx
 import pytest
 from attrs import frozen
 
+from examples.flask_app.guards import BODY_TOO_LARGE, MAX_BODY_BYTES
 from socialfeed import SocialFeed
 from tests.http.conftest import FRAMEWORKS
 from tests.support import PASSWORD
@@ -115,3 +118,83 @@ def test_server_serves_the_api(server: Server) -> None:
         assert stored.posts.get(created.json()["id"]).content == "over the wire"
     finally:
         stored.close()
+
+
+def _raw_exchange(url: str, head: bytes, chunks: Iterable[bytes] = ()) -> tuple[int, bytes]:
+    """Send a request as raw bytes and return the status and body of the answer.
+
+    The server may answer and close before the body is all sent: sending then
+    stops, and the answer is read all the same.
+    """
+    host, port = url.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port)), timeout=10.0) as conn:
+        try:
+            conn.sendall(head)
+            for chunk in chunks:
+                conn.sendall(chunk)
+        except OSError:
+            pass
+        received = b""
+        while b"\r\n\r\n" not in received or not _complete(received):
+            data = conn.recv(65536)
+            if not data:
+                break
+            received += data
+    status_line, _, rest = received.partition(b"\r\n")
+    _, _, body = rest.partition(b"\r\n\r\n")
+    return int(status_line.split()[1]), body
+
+
+def _complete(received: bytes) -> bool:
+    head, _, body = received.partition(b"\r\n\r\n")
+    for line in head.split(b"\r\n")[1:]:
+        name, _, value = line.partition(b":")
+        if name.strip().lower() == b"content-length":
+            return len(body) >= int(value)
+    return False
+
+
+def test_server_refuses_a_large_body_unread(server: Server) -> None:
+    """A 10 MB Content-Length is answered 413 in the API's shape without the body being sent."""
+    head = (
+        b"POST /api/posts HTTP/1.1\r\nHost: test\r\nContent-Type: application/json\r\n"
+        b"Content-Length: 10485760\r\n\r\n{"
+    )
+
+    status, body = _raw_exchange(server.url, head)
+
+    assert (status, json.loads(body)) == (413, {"detail": BODY_TOO_LARGE})
+
+
+def test_server_refuses_a_chunked_body_past_the_limit(server: Server) -> None:
+    """A chunked body is refused with 413 once it passes the limit, whatever comes after."""
+    head = (
+        b"POST /api/auth/login HTTP/1.1\r\nHost: test\r\nContent-Type: application/json\r\n"
+        b"Transfer-Encoding: chunked\r\n\r\n"
+    )
+    piece = b" " * 16384
+    chunks = [b"4000\r\n" + piece + b"\r\n"] * (MAX_BODY_BYTES // len(piece) + 2) + [b"0\r\n\r\n"]
+
+    status, body = _raw_exchange(server.url, head, chunks)
+
+    assert (status, json.loads(body)) == (413, {"detail": BODY_TOO_LARGE})
+
+
+@pytest.mark.slow
+def test_idle_and_trickling_connections_do_not_lock_the_server_out(server: Server) -> None:
+    """With 150 idle sockets and a client trickling its headers, a request is still answered."""
+    host, port = server.url.removeprefix("http://").split(":")
+    with ExitStack() as stack:
+        for _ in range(150):
+            stack.enter_context(socket.create_connection((host, int(port)), timeout=5.0))
+        trickler = stack.enter_context(socket.create_connection((host, int(port)), timeout=5.0))
+        trickler.sendall(b"GET /api/users/1 HTTP/1.1\r\n")
+        for byte in b"X-Slow: 1":
+            trickler.sendall(bytes([byte]))
+            time.sleep(0.1)
+
+        started = time.monotonic()
+        response = httpx.get(f"{server.url}/api/users/1", timeout=5.0)
+
+        assert response.status_code == 404
+        assert time.monotonic() - started < 3.0

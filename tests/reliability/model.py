@@ -234,8 +234,12 @@ class Model:
         return [p.id for p in newest(posts)]
 
     def tag_count(self, tag: str) -> int:
-        """How many posts carry ``tag``."""
-        return sum(1 for p in self.posts.values() if tag in p.text.tags)
+        """How many posts of public accounts carry ``tag``: the count anyone is shown."""
+        return sum(
+            1
+            for p in self.posts.values()
+            if tag in p.text.tags and not self.users[p.author].private
+        )
 
     def comments_for(self, post: int, viewer: int | None) -> list[int]:
         """Ids of the post's comments the viewer may see, newest first."""
@@ -357,11 +361,11 @@ class Model:
         return result
 
     def trending(self, within: timedelta) -> list[tuple[str, int]]:
-        """(tag, posts carrying it created within the window), most used first, then by name."""
+        """(tag, public accounts' posts carrying it created within the window), most used first."""
         since = self.now - within
         uses: dict[str, int] = {}
         for p in self.posts.values():
-            if self.since(p.created_at, since):
+            if self.since(p.created_at, since) and not self.users[p.author].private:
                 for tag in p.text.tags:
                     uses[tag] = uses.get(tag, 0) + 1
         return sorted(uses.items(), key=lambda item: (-item[1], item[0]))

@@ -8,6 +8,7 @@ from examples.fastapi_app import schemas
 from examples.fastapi_app.dependencies import CurrentUser, Feed
 from examples.fastapi_app.errors import AUTH, INVALID, responses
 from examples.fastapi_app.pagination import PAGED, Cursor, Limit, Offset, items_of
+from examples.fastapi_app.schemas import PathId
 from socialfeed.ids import UserId
 
 __all__ = ["router"]
@@ -73,7 +74,7 @@ def unread_messages(feed: Feed, user_id: CurrentUser) -> schemas.Count:
     ),
 )
 def conversation(
-    user_id: UserId,
+    user_id: PathId[UserId],
     feed: Feed,
     me: CurrentUser,
     response: Response,
@@ -89,9 +90,18 @@ def conversation(
 @router.post(
     "/{sender_id}/read",
     response_model=schemas.Status,
-    responses=responses({401: AUTH, 404: '"User not found"', 422: INVALID}),
+    responses=responses(
+        {
+            400: '"A conversation needs two people" (the caller\'s own id)',
+            401: AUTH,
+            404: '"User not found"',
+            422: INVALID,
+        }
+    ),
 )
-def mark_messages_read(sender_id: UserId, feed: Feed, user_id: CurrentUser) -> schemas.Status:
+def mark_messages_read(
+    sender_id: PathId[UserId], feed: Feed, user_id: CurrentUser
+) -> schemas.Status:
     """Mark every unread message from that sender to the caller read."""
     feed.messages.mark_read(user_id, sender_id)
     return schemas.Status()

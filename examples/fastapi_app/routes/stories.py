@@ -8,6 +8,7 @@ from examples.fastapi_app import schemas
 from examples.fastapi_app.dependencies import CurrentUser, Feed
 from examples.fastapi_app.errors import AUTH, INVALID, responses
 from examples.fastapi_app.pagination import PAGED, Cursor, Limit, Offset, items_of
+from examples.fastapi_app.schemas import PathId
 from socialfeed.ids import StoryId
 
 __all__ = ["router"]
@@ -52,7 +53,7 @@ def story_feed(feed: Feed, user_id: CurrentUser) -> list[schemas.Story]:
     response_model=None,
     responses=responses({401: AUTH, 403: '"Not your story"', 404: _STORY_NOT_FOUND, 422: INVALID}),
 )
-def delete_story(story_id: StoryId, feed: Feed, user_id: CurrentUser) -> None:
+def delete_story(story_id: PathId[StoryId], feed: Feed, user_id: CurrentUser) -> None:
     """Delete a story (its author only)."""
     feed.stories.delete(user_id, story_id)
 
@@ -64,7 +65,7 @@ def delete_story(story_id: StoryId, feed: Feed, user_id: CurrentUser) -> None:
     response_model=None,
     responses=responses({401: AUTH, 404: _STORY_NOT_FOUND, 422: INVALID}),
 )
-def view_story(story_id: StoryId, feed: Feed, user_id: CurrentUser) -> None:
+def view_story(story_id: PathId[StoryId], feed: Feed, user_id: CurrentUser) -> None:
     """Record that the caller saw a story; seeing it again, or one's own, records nothing."""
     feed.stories.view(user_id, story_id)
 
@@ -76,7 +77,7 @@ def view_story(story_id: StoryId, feed: Feed, user_id: CurrentUser) -> None:
     | responses({401: AUTH, 403: '"Not your story"', 404: _STORY_NOT_FOUND, 422: INVALID}),
 )
 def story_viewers(
-    story_id: StoryId,
+    story_id: PathId[StoryId],
     feed: Feed,
     user_id: CurrentUser,
     response: Response,

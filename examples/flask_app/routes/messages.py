@@ -59,5 +59,6 @@ def conversation(user_id: str) -> Response:
 def mark_read(sender_id: str) -> Response:
     """Mark the unread messages from a user to the caller read."""
     me = current_user()
-    current_feed().messages.mark_read(me, UserId(path_id("sender_id", sender_id)))
+    sender = UserId(path_id("sender_id", sender_id))
+    current_feed().messages.mark_read(me, sender)
     return json_response(status_ok())

@@ -14,6 +14,7 @@ __all__ = [
     "is_id",
     "lock_users",
     "require_comment",
+    "require_held",
     "require_ids",
     "require_locked",
     "require_locked_post",
@@ -39,24 +40,42 @@ def require_user(uow: UnitOfWork, user_id: int) -> User:
     return user
 
 
-def lock_users(uow: UnitOfWork, *user_ids: int, deleting: bool = False) -> dict[int, User]:
+def lock_users(
+    uow: UnitOfWork, *user_ids: int, deleting: bool = False, exclusive: bool = False
+) -> dict[int, User]:
     """Lock the rows of these users until the transaction ends; return those that exist, by id.
 
     See `UserRepository.lock`: the first step of every action that changes
     or decides what holds between users. Ids no row can have are left out.
     """
-    return uow.users.lock({user_id for user_id in user_ids if is_id(user_id)}, deleting=deleting)
+    ids = {user_id for user_id in user_ids if is_id(user_id)}
+    return uow.users.lock(ids, deleting=deleting, exclusive=exclusive)
+
+
+def require_held(uow: UnitOfWork, user_id: int) -> User:
+    """Return the user, held against a block until the end (`UserRepository.hold`).
+
+    NotFoundError("user") if there is no such user.
+    """
+    user = uow.users.hold(user_id) if is_id(user_id) else None
+    if user is None:
+        raise NotFoundError("user")
+    return user
 
 
 def require_locked(
-    uow: UnitOfWork, *user_ids: int, also: Iterable[int] = (), deleting: bool = False
+    uow: UnitOfWork,
+    *user_ids: int,
+    also: Iterable[int] = (),
+    deleting: bool = False,
+    exclusive: bool = False,
 ) -> list[User]:
     """Lock the rows of ``user_ids`` and ``also`` (`lock_users`); return the former, in order.
 
     NotFoundError("user") if one of ``user_ids`` does not exist; users of
     ``also`` are locked if they exist, and not required.
     """
-    found = lock_users(uow, *user_ids, *also, deleting=deleting)
+    found = lock_users(uow, *user_ids, *also, deleting=deleting, exclusive=exclusive)
     if not all(user_id in found for user_id in user_ids):
         raise NotFoundError("user")
     return [found[user_id] for user_id in user_ids]

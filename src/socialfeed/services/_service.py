@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import inspect
 import logging
 from collections.abc import Callable, Sequence
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from socialfeed._retry import Backoff, retrying
 from socialfeed.errors import StorageConflictError
 from socialfeed.events import Event
+from socialfeed.services._arguments import checked
 from socialfeed.services._context import Context
 from socialfeed.services._timelines import TimelineKeeper
 from socialfeed.storage.base import UnitOfWork
@@ -24,7 +26,17 @@ _CONFLICT_BACKOFF = Backoff(first=0.02, jitter=True)
 
 
 class Service:
-    """Base of the services: runs actions in transactions and sends their events."""
+    """Base of the services: runs actions in transactions and sends their events.
+
+    Every public method of a subclass checks its arguments first (see
+    `checked`): the types its annotations give, and ids no row can have.
+    """
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        for name, member in vars(cls).items():
+            if not name.startswith("_") and inspect.isfunction(member):
+                setattr(cls, name, checked(member))
 
     def __init__(self, context: Context) -> None:
         self._context = context

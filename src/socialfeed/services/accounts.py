@@ -217,7 +217,7 @@ class AccountService(Service):
 
     def _new_user(self, username: str, full_name: str | None, *, email: str | None) -> NewUser:
         name = validation.username(username)
-        full = validation.optional_text("full_name", full_name, validation.MAX_FULL_NAME_LENGTH)
+        full = validation.full_name(full_name)
         return NewUser(
             username=name,
             username_key=validation.identity_key(name),
@@ -258,7 +258,7 @@ def _login_key(login: str) -> str | None:
     try:
         if "@" in unicodedata.normalize("NFKC", login):
             return validation.identity_key(validation.email(login))
-        return validation.identity_key(validation.username(login))
+        return validation.username_key(login)
     except ValidationError:
         return None
 

@@ -5,8 +5,16 @@ from __future__ import annotations
 from datetime import datetime
 
 from socialfeed.errors import SelfActionError
-from socialfeed.events import Event, UserBlocked, UserMuted, UserUnblocked, UserUnmuted
-from socialfeed.ids import UserId
+from socialfeed.events import (
+    CommentDeleted,
+    Event,
+    PostUnliked,
+    UserBlocked,
+    UserMuted,
+    UserUnblocked,
+    UserUnmuted,
+)
+from socialfeed.ids import CommentId, PostId, UserId
 from socialfeed.models import Mute, Page, User
 from socialfeed.pagination import DEFAULT_LIMIT, PageRequest, Position, page_of
 from socialfeed.services._lookups import (
@@ -26,7 +34,10 @@ class BlockService(Service):
     """Blocking another user.
 
     A block ends the follows between the two in both directions (counters
-    fixed) and rejects pending follow requests between them. From then on
+    fixed), rejects pending follow requests between them, and removes the
+    likes and comments each left on the other's posts (counters fixed, one
+    `PostUnliked` or `CommentDeleted`, by the blocker, for each, after
+    `UserBlocked`); unblocking brings none of them back. From then on
     neither can follow, like, comment on, message or see the other's
     content, and the notifications between them, either way, are hidden
     from both; the blocked user finds the blocker not found. Unblocking
@@ -40,18 +51,39 @@ class BlockService(Service):
         now = self._clock.now()
 
         def work(uow: UnitOfWork) -> tuple[None, list[Event]]:
-            # Locked first: a follow, request or approval racing the block
-            # waits for it, and then finds it (see UserRepository.lock).
-            require_locked(uow, blocker_id, blocked_id)
+            # Locked first, exclusively: a follow, request, approval, like or
+            # comment racing the block waits for it, and then finds it (see
+            # UserRepository.lock and hold).
+            require_locked(uow, blocker_id, blocked_id, exclusive=True)
             if not uow.blocks.add(blocker_id, blocked_id, now):
                 return None, []
             for a, b in ((blocker_id, blocked_id), (blocked_id, blocker_id)):
                 if uow.follows.remove(a, b):
                     self._timelines.unfollowed(uow, a, b)
                 uow.follow_requests.remove(a, b)
-            return None, [
+            removed = uow.blocks.remove_interactions(blocker_id, blocked_id)
+            events: list[Event] = [
                 UserBlocked(occurred_at=now, blocker_id=blocker_id, blocked_id=blocked_id)
             ]
+            events += [
+                PostUnliked(
+                    occurred_at=now,
+                    user_id=UserId(like.user_id),
+                    post_id=PostId(like.post_id),
+                    post_author_id=UserId(like.post_author_id),
+                )
+                for like in removed.likes
+            ]
+            events += [
+                CommentDeleted(
+                    occurred_at=now,
+                    comment_id=CommentId(comment_id),
+                    post_id=PostId(post_id),
+                    deleted_by=blocker_id,
+                )
+                for comment_id, post_id in removed.comments
+            ]
+            return None, events
 
         self._act(work)
 

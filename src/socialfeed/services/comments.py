@@ -7,7 +7,7 @@ from socialfeed.events import CommentAdded, CommentDeleted, Event
 from socialfeed.ids import CommentId, PostId, UserId
 from socialfeed.models import Comment, Page
 from socialfeed.pagination import DEFAULT_LIMIT, PageRequest, Position, page_of
-from socialfeed.services._lookups import require_comment, require_post, require_user
+from socialfeed.services._lookups import require_comment, require_held, require_post
 from socialfeed.services._service import Service
 from socialfeed.services._visibility import refusal, require_visible_post
 from socialfeed.storage.base import UnitOfWork
@@ -24,7 +24,9 @@ class CommentService(Service):
         now = self._clock.now()
 
         def work(uow: UnitOfWork) -> tuple[Comment, list[Event]]:
-            require_user(uow, author_id)
+            # Held before the post is read: a block racing this comes wholly
+            # before it (and is seen) or after (and removes the comment).
+            require_held(uow, author_id)
             post = require_visible_post(uow, post_id, author_id)
             comment = uow.comments.add(post_id, author_id, text, now)
             added = CommentAdded(

@@ -11,7 +11,7 @@ from socialfeed.events import Event, HashtagsExtracted
 from socialfeed.ids import PostId, UserId
 from socialfeed.models import Hashtag, Page, Post, TrendingHashtag
 from socialfeed.pagination import DEFAULT_LIMIT, PageRequest, page_of
-from socialfeed.services._lookups import require_locked_post
+from socialfeed.services._lookups import lock_users, require_locked_post, require_post
 from socialfeed.services._service import Service
 from socialfeed.services.posts import post_position
 from socialfeed.storage.base import UnitOfWork
@@ -31,16 +31,27 @@ class HashtagService(Service):
         now = self._clock.now()
 
         def work(uow: UnitOfWork) -> tuple[tuple[str, ...], list[Event]]:
-            # Locked, so that an edit or a deletion of the post waits until
-            # the links match what this reads, or this reads what they left.
-            tags = text.extract_hashtags(require_locked_post(uow, post_id).content)
-            uow.hashtags.set_post_tags(post_id, tags)
+            # The author first (users before posts, the order a deletion takes
+            # them in): their privacy decides whether the links count, and
+            # their lock keeps it still until this commits (`HashtagRepository`).
+            author = lock_users(uow, require_post(uow, post_id).author_id)
+            # The post locked, so that an edit or a deletion of the post waits
+            # until the links match what this reads, or this reads what they left.
+            post = require_locked_post(uow, post_id)
+            tags = text.extract_hashtags(post.content)
+            counted = not author[post.author_id].is_private
+            uow.hashtags.set_post_tags(post_id, tags, counted=counted)
             return tags, [HashtagsExtracted(occurred_at=now, post_id=post_id, tags=tags)]
 
         return self._act(work)
 
     def get(self, tag: str) -> Hashtag | None:
-        """Return the hashtag (``"#Café"`` finds ``café``), or ``None`` if no post carries it."""
+        """Return the hashtag (``"#Café"`` finds ``café``), or ``None`` if no public post has it.
+
+        Its ``post_count`` is the public count: the posts of public accounts
+        that carry it, the same for every reader. A tag that only private
+        accounts use is ``None`` here, as it is absent from search and trending.
+        """
         name = normalize_tag(tag)
         found = self._read(lambda uow: uow.hashtags.get(name)) if name else None
         return found if found is not None and found.post_count > 0 else None
@@ -56,7 +67,9 @@ class HashtagService(Service):
     ) -> Page[Post]:
         """Return the posts carrying a hashtag that the viewer may see, newest first.
 
-        An unknown tag has none.
+        An unknown tag has none. A private account's posts are listed for its
+        approved followers (and itself) even when the tag's public count, which
+        `get` shows, is 0.
         """
         page = PageRequest.build(limit, cursor, offset)
         name = normalize_tag(tag)
@@ -72,7 +85,9 @@ class HashtagService(Service):
     ) -> tuple[TrendingHashtag, ...]:
         """Return the hashtags used by the most posts created within the window.
 
-        The window defaults to ``Settings.trending_window`` (24 hours).
+        Only the posts of public accounts count, the same for every reader,
+        and each hashtag carries its public count. The window defaults to
+        ``Settings.trending_window`` (24 hours).
         """
         PageRequest.build(limit, None, 0)  # validates limit
         window = self._settings.trending_window if within is None else within

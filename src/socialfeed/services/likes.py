@@ -11,8 +11,8 @@ from socialfeed.models import LikeState, Page, User
 from socialfeed.pagination import DEFAULT_LIMIT, PageRequest
 from socialfeed.services._lookups import (
     is_id,
+    require_held,
     require_locked,
-    require_user,
     user_page,
 )
 from socialfeed.services._service import Service
@@ -71,10 +71,13 @@ class LikeService(Service):
                 # A toggle decides from what it finds, so two toggles of one
                 # user must not both find the same state: they take turns on
                 # the user's row. A like or unlike needs no turn: its one
-                # insert or delete is the decision.
+                # insert or delete is the decision. Either way the user's row
+                # is held before the post is read, so a block racing this
+                # runs wholly before it (and is seen) or after (and removes
+                # the like): see UserRepository.hold.
                 require_locked(uow, user_id)
             else:
-                require_user(uow, user_id)
+                require_held(uow, user_id)
             author_id = require_visible_post(uow, post_id, user_id).author_id
             if like is not False:
                 count = uow.likes.add(user_id, post_id, now)

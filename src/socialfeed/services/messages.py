@@ -21,7 +21,9 @@ class MessageService(Service):
 
     Every read names the reader, and a reader only ever gets messages they
     sent or received: a conversation between two other people does not exist
-    for them.
+    for them. While a block stands between two users, either way, their
+    conversation and its history are hidden from both, and its unread
+    messages not counted; they show again after an unblock.
     """
 
     def send(self, sender_id: UserId, receiver_id: UserId, content: str) -> Message:
@@ -100,7 +102,13 @@ class MessageService(Service):
         return page_of(self._read(work), page, lambda m: Position(m.created_at, m.id))
 
     def mark_read(self, reader_id: UserId, sender_id: UserId) -> int:
-        """Mark every unread message from ``sender_id`` to the reader read; return how many."""
+        """Mark every unread message from ``sender_id`` to the reader read; return how many.
+
+        Refuses what `conversation` refuses: one's own id (`SelfActionError`)
+        and a user that does not exist (`NotFoundError`).
+        """
+        if reader_id == sender_id:
+            raise SelfActionError("sender_id", "A conversation needs two people")
         require_ids(reader_id, sender_id)
         now = self._clock.now()
 

@@ -209,6 +209,9 @@ class NotificationService(Service):
 
         Follows fold into one group. Groups come newest first by their latest
         notification; each names its most recent actors and counts them all.
+        A group that gets a new notification moves to the top: paging on with
+        a cursor does not show it again (not even if it was on a later page);
+        a fresh first page does.
         """
         page = PageRequest.build(limit, cursor, offset)
         require_ids(user_id)
@@ -303,9 +306,20 @@ def _visible(uow: UnitOfWork, new: NewNotification, post: Post | None, now: date
     """Whether the recipient may see it now: the rule of the reads (NotificationRepository)."""
     if uow.mutes.blocked_or_muted(new.recipient_id, new.actor_id, now):
         return False
+    if not _cause_holds(uow, new):
+        return False
     if post is None or post.author_id == new.recipient_id:
         return True  # nothing to see, or the recipient's own post
     return can_see_content(uow, new.recipient_id, require_user(uow, post.author_id))
+
+
+def _cause_holds(uow: UnitOfWork, new: NewNotification) -> bool:
+    """Whether the like is still there, or the actor still follows the recipient."""
+    if new.kind == "like" and new.post_id is not None:
+        return bool(uow.likes.liked_post_ids(new.actor_id, [new.post_id]))
+    if new.kind == "follow":
+        return uow.follows.exists(new.actor_id, new.recipient_id)
+    return True  # a deleted comment or post took its notifications with it
 
 
 def _require_refs(uow: UnitOfWork, new: NewNotification) -> tuple[User, Post | None]:

@@ -40,7 +40,9 @@ class SearchService(Service):
     def hashtags(self, query: str, *, limit: int = DEFAULT_LIMIT) -> tuple[Hashtag, ...]:
         """Find hashtags that start with the query (a leading ``#`` is ignored), most used first.
 
-        Hashtags that no post carries any more are left out.
+        Most used by public accounts' posts, the count each hashtag carries:
+        tags that no public account's post carries (any more) are left out,
+        so a private account's tags are not listed to anyone.
         """
         PageRequest.build(limit, None, 0)
         name = normalize_tag(validation.required_text("query", query, validation.MAX_QUERY_LENGTH))

@@ -38,9 +38,12 @@ class UserService(Service):
         return self._read(lambda uow: require_profile(uow, user_id, viewer_id))
 
     def get_by_username(self, username: str, *, viewer_id: UserId | None = None) -> User:
-        """Return the user with this username, compared case-insensitively."""
+        """Return the user with this username, compared case-insensitively.
+
+        Blanks around it are ignored, as `AccountService.login` ignores them.
+        """
         try:
-            key = validation.identity_key(validation.username(username))
+            key = validation.username_key(username)
         except ValidationError:
             raise NotFoundError("user") from None
 
@@ -57,7 +60,9 @@ class UserService(Service):
 
         Going private keeps every existing follower. Going public approves
         every pending follow request, as if the owner had approved each one;
-        the one ``visibility_changed`` signal names them.
+        the one ``visibility_changed`` signal names them. The hashtags of the
+        account's posts leave the public counts, search and trending when it
+        goes private, and come back when it goes public.
         """
         now = self._clock.now()
 
@@ -69,6 +74,10 @@ class UserService(Service):
             if owner.is_private == is_private:
                 return None, []
             uow.users.set_private(user_id, is_private)
+            # Tags count public accounts' posts only. The owner's lock keeps
+            # their posts' links still meanwhile: whatever links or unlinks
+            # their tags takes it first (`HashtagRepository`).
+            uow.hashtags.count_author(user_id, -1 if is_private else +1)
             approved = [] if is_private else uow.follow_requests.requester_ids(user_id)
             approved_ids = tuple(UserId(requester_id) for requester_id in approved)
             for requester_id in approved:
@@ -164,11 +173,8 @@ def _clean_profile(changes: Mapping[str, object]) -> dict[str, str | None]:
             raise ValidationError(name, "must be a string or null")
         if name == "profile_image_url":
             cleaned[name] = validation.optional_url(name, value)
+        elif name == "full_name":
+            cleaned[name] = validation.full_name(value)
         else:
-            limit = (
-                validation.MAX_FULL_NAME_LENGTH
-                if name == "full_name"
-                else validation.MAX_BIO_LENGTH
-            )
-            cleaned[name] = validation.optional_text(name, value, limit)
+            cleaned[name] = validation.bio(value)
     return cleaned

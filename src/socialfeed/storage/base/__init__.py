@@ -37,9 +37,11 @@ from socialfeed.storage.base.receipts import Claim, ReceiptRepository
 from socialfeed.storage.base.relations import (
     BlockRepository,
     FollowRequestRepository,
+    Interactions,
     MaintenanceRepository,
     MuteEntry,
     MuteRepository,
+    RemovedLike,
 )
 from socialfeed.storage.base.social import (
     MessageRepository,
@@ -81,6 +83,8 @@ __all__ = [  # noqa: RUF022
     # relations
     "MuteEntry",
     "BlockRepository",
+    "Interactions",
+    "RemovedLike",
     "MuteRepository",
     "FollowRequestRepository",
     "MaintenanceRepository",

@@ -116,10 +116,29 @@ class LikeRepository(Protocol):
 
 
 class HashtagRepository(Protocol):
-    """Hashtags, the posts that carry them, and their post counts."""
+    """Hashtags, the posts that carry them, and their public post counts.
 
-    def set_post_tags(self, post_id: int, names: Sequence[str]) -> None:
-        """Make ``names`` the post's hashtags, creating tags and fixing counts as needed."""
+    A tag's ``post_count`` counts the posts of public accounts that carry it:
+    it is what anyone may be shown. Every change of a link moves it only if
+    the post's author is public at that time, and `count_author` moves it
+    when an account changes sides; the caller holds the author's lock
+    (`UserRepository.lock`) across either, so the two cannot interleave.
+    """
+
+    def set_post_tags(self, post_id: int, names: Sequence[str], *, counted: bool) -> None:
+        """Make ``names`` the post's hashtags, creating tags as needed.
+
+        The links added and removed move the tags' counts when ``counted``
+        (the author, locked by the caller, is public), and only then.
+        """
+        ...
+
+    def count_author(self, author_id: int, delta: int) -> None:
+        """Add ``delta`` to each tag's count once per post of the author's that carries it.
+
+        +1 when the account goes public, -1 when it goes private, with the
+        author's row locked by the caller.
+        """
         ...
 
     def get(self, name: str) -> Hashtag | None:
@@ -135,12 +154,12 @@ class HashtagRepository(Protocol):
         ...
 
     def search(self, prefix: str, limit: int) -> list[Hashtag]:
-        """Return hashtags that start with ``prefix`` (literally) and that some post carries.
+        """Return the hashtags that start with ``prefix`` (literally) with a public count.
 
         The most used come first, then by name.
         """
         ...
 
     def trending(self, since: datetime, limit: int) -> list[TrendingHashtag]:
-        """Return the hashtags most used by posts created at or after ``since``."""
+        """Return the hashtags most used by public accounts' posts created since ``since``."""
         ...

@@ -71,7 +71,9 @@ class UserRepository(Protocol):
         """Return the user, or ``None``."""
         ...
 
-    def lock(self, user_ids: Collection[int], *, deleting: bool = False) -> dict[int, User]:
+    def lock(
+        self, user_ids: Collection[int], *, deleting: bool = False, exclusive: bool = False
+    ) -> dict[int, User]:
         """Lock these users' rows until the transaction ends; return those that exist, by id.
 
         An action that changes or decides what holds between users (a follow,
@@ -84,8 +86,23 @@ class UserRepository(Protocol):
         counters the deletion updates), then takes the stronger lock a
         deletion needs on these users, which waits for, then holds off,
         every insert that refers to them (a like, a comment, a message of
-        theirs); only these users are returned. Where write transactions
-        already run one at a time (memory, SQLite) this is a plain read.
+        theirs); only these users are returned. ``exclusive`` takes that
+        stronger lock on these users alone: a block takes it, so that a like
+        or comment of either user (which `hold` their author first) runs
+        wholly before or wholly after it. Where write transactions already
+        run one at a time (memory, SQLite) this is a plain read.
+        """
+        ...
+
+    def hold(self, user_id: int) -> User | None:
+        """Return the user, and hold their row against an exclusive `lock` until the end.
+
+        The weakest lock (the one a foreign key check takes): many holds and
+        counter updates run side by side, but an exclusive lock (a block or
+        a deletion) waits for them, and they for it. An action that must not
+        miss a block racing it (a like, a comment) holds its author before
+        it reads anything else. Where write transactions already run one at
+        a time (memory, SQLite) this is a plain read.
         """
         ...
 

@@ -17,9 +17,11 @@ from socialfeed.storage.base.people import FollowEntry
 __all__ = [
     "BlockRepository",
     "FollowRequestRepository",
+    "Interactions",
     "MaintenanceRepository",
     "MuteEntry",
     "MuteRepository",
+    "RemovedLike",
 ]
 
 
@@ -30,6 +32,23 @@ class MuteEntry:
     user: User
     muted_at: datetime
     until: datetime | None
+
+
+@frozen
+class RemovedLike:
+    """A like that a block removed: who liked which post, and that post's author."""
+
+    user_id: int
+    post_id: int
+    post_author_id: int
+
+
+@frozen
+class Interactions:
+    """What a block removed between two users: likes, and comments as (comment id, post id)."""
+
+    likes: list[RemovedLike]
+    comments: list[tuple[int, int]]
 
 
 class BlockRepository(Protocol):
@@ -49,6 +68,14 @@ class BlockRepository(Protocol):
 
     def blocked_users(self, blocker_id: int, page: PageRequest) -> list[FollowEntry]:
         """Return up to ``page.limit + 1`` users a user blocks, the latest block first."""
+        ...
+
+    def remove_interactions(self, user_id: int, other_id: int) -> Interactions:
+        """Delete the likes and comments each of the two left on the other's posts; return them.
+
+        The posts' like and comment counts drop with them, and the
+        notifications of the comments go too.
+        """
         ...
 
 

@@ -128,7 +128,12 @@ class StoryRepository(Protocol):
 
 
 class MessageRepository(Protocol):
-    """Direct messages and the per-user conversations list."""
+    """Direct messages and the per-user conversations list.
+
+    The reads and `mark_read` leave out the messages between two users with
+    a block between them (either way): while it stands, the conversation and
+    its history are hidden from both, and its unread messages not counted.
+    """
 
     def add(self, sender_id: int, receiver_id: int, content: str, created_at: datetime) -> Message:
         """Insert a message and make it the last one of the conversation for both users."""
@@ -161,10 +166,11 @@ class NotificationRepository(Protocol):
     What a recipient may see is decided when they read, not when the
     notification is stored: the reads leave out a notification whose actor
     and recipient have a block between them (either way), whose actor the
-    recipient mutes at ``now``, or whose post the recipient may not see (see
-    `UserRepository.can_see`). So a block, a mute or a change of privacy
-    hides the same notifications whether the handler stored them before or
-    after it (docs: "Handlers and timing").
+    recipient mutes at ``now``, whose post the recipient may not see (see
+    `UserRepository.can_see`), or whose cause no longer holds: a like that
+    was taken back, a follow that ended. So a block, a mute, a change of
+    privacy or an unlike hides the same notifications whether the handler
+    stored them before or after it (docs: "Handlers and timing").
     """
 
     def add(self, new: NewNotification) -> NotificationRow | None:

@@ -122,16 +122,22 @@ class Likes(Repository):
 
 
 class Hashtags(Repository):
-    def set_post_tags(self, post_id: int, names: Sequence[str]) -> None:
+    def set_post_tags(self, post_id: int, names: Sequence[str], *, counted: bool) -> None:
         t = self._t
         wanted = {self._tag_id(name) for name in names}
         current = {tag_id for tag_id, linked in t.post_hashtags if linked == post_id}
+        step = 1 if counted else 0
         for tag_id in current - wanted:
             self._j.delete(t.post_hashtags, (tag_id, post_id))
-            self._count(tag_id, -1)
+            self._count(tag_id, -step)
         for tag_id in wanted - current:
             self._j.set(t.post_hashtags, (tag_id, post_id), t.posts[post_id].created_at)
-            self._count(tag_id, +1)
+            self._count(tag_id, step)
+
+    def count_author(self, author_id: int, delta: int) -> None:
+        for tag_id, post_id in list(self._t.post_hashtags):
+            if self._t.posts[post_id].author_id == author_id:
+                self._count(tag_id, delta)
 
     def get(self, name: str) -> Hashtag | None:
         tag_id = self._t.hashtag_names.get(name)
@@ -155,7 +161,11 @@ class Hashtags(Repository):
         return found[:limit]
 
     def trending(self, since: datetime, limit: int) -> list[TrendingHashtag]:
-        uses = Counter(tag for (tag, _), at in self._t.post_hashtags.items() if at >= since)
+        uses = Counter(
+            tag
+            for (tag, post_id), at in self._t.post_hashtags.items()
+            if at >= since and self._by_public_author(post_id)
+        )
         ranked = sorted(uses.items(), key=lambda item: (-item[1], self._t.hashtags[item[0]].name))
         return [TrendingHashtag(self._t.hashtags[tag], count) for tag, count in ranked[:limit]]
 
@@ -168,5 +178,7 @@ class Hashtags(Repository):
         return tag_id
 
     def _count(self, tag_id: int, delta: int) -> None:
+        if not delta:
+            return
         tag = self._t.hashtags[tag_id]
         self._j.set(self._t.hashtags, tag_id, attrs.evolve(tag, post_count=tag.post_count + delta))

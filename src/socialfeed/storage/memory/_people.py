@@ -46,9 +46,14 @@ class Users(Repository):
     def get(self, user_id: int) -> User | None:
         return self._t.users.get(user_id)
 
-    def lock(self, user_ids: Collection[int], *, deleting: bool = False) -> dict[int, User]:
+    def lock(
+        self, user_ids: Collection[int], *, deleting: bool = False, exclusive: bool = False
+    ) -> dict[int, User]:
         # Transactions run one at a time here: nothing to lock.
         return {user_id: self._t.users[user_id] for user_id in user_ids if user_id in self._t.users}
+
+    def hold(self, user_id: int) -> User | None:
+        return self._t.users.get(user_id)
 
     def get_by_username(self, username_key: str) -> User | None:
         user_id = self._t.username_keys.get(username_key)

@@ -10,7 +10,7 @@ import attrs
 
 from socialfeed.models import Hashtag, Post, User
 from socialfeed.pagination import PageRequest, Position
-from socialfeed.storage.base import FollowEntry, MuteEntry
+from socialfeed.storage.base import FollowEntry, Interactions, MuteEntry, RemovedLike
 from socialfeed.storage.memory._tables import Repository, newest_first
 
 Row = TypeVar("Row", User, Post, Hashtag)
@@ -48,6 +48,27 @@ class Blocks(_Pairs):
     def blocked_users(self, blocker_id: int, page: PageRequest) -> list[FollowEntry]:
         pairs = ((b, at) for (a, b), at in self._t.blocks.items() if a == blocker_id)
         return self._entries(pairs, page, None)
+
+    def remove_interactions(self, user_id: int, other_id: int) -> Interactions:
+        t = self._t
+        across = {(user_id, other_id), (other_id, user_id)}
+
+        def crosses(actor_id: int, post_id: int) -> bool:
+            return (actor_id, t.posts[post_id].author_id) in across
+
+        removed = [
+            RemovedLike(liker, post_id, t.posts[post_id].author_id)
+            for liker, post_id in sorted(t.likes)
+            if crosses(liker, post_id)
+        ]
+        for like in removed:
+            self._remove_like(like.user_id, like.post_id)
+        comments = [
+            (c.id, c.post_id) for c in t.comments.values() if crosses(c.author_id, c.post_id)
+        ]
+        for comment_id, _ in comments:
+            self._delete_comment(comment_id)
+        return Interactions(removed, sorted(comments))
 
 
 class Mutes(_Pairs):
@@ -114,7 +135,10 @@ class Maintenance(Repository):
         for post in list(t.posts.values()):
             fixed = attrs.evolve(post, like_count=likes[post.id], comment_count=comments[post.id])
             wrong += self._fix(t.posts, fixed)
-        uses = Counter(tag_id for tag_id, _ in t.post_hashtags)
+        # A tag counts the posts of public accounts only (HashtagRepository).
+        uses = Counter(
+            tag_id for tag_id, post_id in t.post_hashtags if self._by_public_author(post_id)
+        )
         for tag in list(t.hashtags.values()):
             wrong += self._fix(t.hashtags, attrs.evolve(tag, post_count=uses[tag.id]))
         return wrong

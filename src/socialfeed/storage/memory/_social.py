@@ -90,6 +90,8 @@ class Messages(Repository):
         return message
 
     def conversation(self, user_id: int, other_id: int, page: PageRequest) -> list[Message]:
+        if self._blocked_between(user_id, other_id):
+            return []  # hidden from both while the block stands
         pair = {user_id, other_id}
         between = (m for m in self._t.messages.values() if {m.sender_id, m.receiver_id} == pair)
         return newest_first(between, lambda m: Position(m.created_at, m.id), page)
@@ -101,6 +103,8 @@ class Messages(Repository):
             if user_id not in (m.sender_id, m.receiver_id):
                 continue
             other = m.receiver_id if m.sender_id == user_id else m.sender_id
+            if self._blocked_between(user_id, other):
+                continue
             if other not in last or (m.created_at, m.id) > (last[other].created_at, last[other].id):
                 last[other] = m
             if m.receiver_id == user_id and not m.is_read:
@@ -117,7 +121,9 @@ class Messages(Repository):
         unread = [
             m
             for m in self._t.messages.values()
-            if (m.receiver_id, m.sender_id) == (reader_id, sender_id) and not m.is_read
+            if (m.receiver_id, m.sender_id) == (reader_id, sender_id)
+            and not m.is_read
+            and not self._blocked_between(reader_id, sender_id)
         ]
         for message in unread:
             self._j.set(self._t.messages, message.id, attrs.evolve(message, is_read=True))
@@ -125,7 +131,11 @@ class Messages(Repository):
 
     def unread_count(self, user_id: int) -> int:
         return sum(
-            1 for m in self._t.messages.values() if m.receiver_id == user_id and not m.is_read
+            1
+            for m in self._t.messages.values()
+            if m.receiver_id == user_id
+            and not m.is_read
+            and not self._blocked_between(user_id, m.sender_id)
         )
 
 
@@ -218,7 +228,17 @@ class Notifications(Repository):
                 author_id = self._t.posts[n.post_id].author_id
                 if not self._visible_author(recipient_id, author_id):
                     continue
+            if not self._cause_holds(n):
+                continue
             yield n
+
+    def _cause_holds(self, n: NotificationRow) -> bool:
+        """Whether the like is still there, or the actor still follows the recipient."""
+        if n.kind == "like":
+            return (n.actor_id, n.post_id) in self._t.likes
+        if n.kind == "follow":
+            return (n.actor_id, n.recipient_id) in self._t.follows
+        return True  # a deleted comment or post took its notifications with it
 
 
 def _distinct_actors(rows: list[NotificationRow], limit: int) -> tuple[str, ...]:

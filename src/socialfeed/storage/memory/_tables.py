@@ -154,6 +154,10 @@ class Repository:
             return True
         return viewer_id is not None and (viewer_id, author_id) in self._t.follows
 
+    def _by_public_author(self, post_id: int) -> bool:
+        """Whether the post's author is public: whether hashtags count the post."""
+        return not self._t.users[self._t.posts[post_id].author_id].is_private
+
     def _muting(self, muter_id: int, muted_id: int, now: datetime) -> bool:
         mute = self._t.mutes.get((muter_id, muted_id))
         return mute is not None and (mute[1] is None or mute[1] > now)
@@ -201,11 +205,13 @@ class Repository:
         self._delete_where(self._t.comments, lambda _, comment: comment.post_id == post_id)
         self._delete_where(self._t.likes, lambda key, _: key[1] == post_id)
         self._delete_where(self._t.timeline_entries, lambda key, _: key[1] == post_id)
+        # A tag counts the post only while its author is public.
+        step = 1 if self._by_public_author(post_id) else 0
         for hashtag_id, _ in [key for key in self._t.post_hashtags if key[1] == post_id]:
             self._j.delete(self._t.post_hashtags, (hashtag_id, post_id))
             tag = self._t.hashtags[hashtag_id]
             self._j.set(
-                self._t.hashtags, hashtag_id, attrs.evolve(tag, post_count=tag.post_count - 1)
+                self._t.hashtags, hashtag_id, attrs.evolve(tag, post_count=tag.post_count - step)
             )
         self._j.delete(self._t.posts, post_id)
         self._bump_user(post.author_id, post_count=-1)

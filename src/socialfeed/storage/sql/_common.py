@@ -2,19 +2,23 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import json
+from collections.abc import Collection, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
 from attrs import frozen
 from sqlalchemy import (
+    BigInteger,
     BindParameter,
     ColumnElement,
     Connection,
     CursorResult,
     FromClause,
     Select,
+    String,
     and_,
+    any_,
     bindparam,
     exists,
     false,
@@ -97,6 +101,20 @@ def to_comment(row: Sequence[Any]) -> Comment:
 def id_param(name: str) -> BindParameter[int]:
     """A bound id: statements built once take their values at execution."""
     return bindparam(name, type_=Id)
+
+
+def one_of(column: ColumnElement[int], ids: Collection[int], dialect: str) -> ColumnElement[bool]:
+    """``column`` is one of ``ids``, which go to the database as one parameter.
+
+    An array (PostgreSQL) or a JSON text (SQLite), never one parameter per
+    id: databases cap those (65,535 on PostgreSQL), and a query over any
+    number of ids must stay one query.
+    """
+    if dialect == "postgresql":
+        array = bindparam("ids", list(ids), type_=postgresql.ARRAY(BigInteger))
+        return column == any_(array)
+    listed = func.json_each(bindparam("ids", json.dumps(list(ids)), type_=String))
+    return column.in_(select(listed.table_valued("value").c.value))
 
 
 def time_param(name: str) -> BindParameter[datetime]:
@@ -206,8 +224,17 @@ def escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-def uncount_hashtags(links: ColumnElement[bool]) -> Any:
-    """An UPDATE that takes the post links matching ``links`` off their hashtags' counts."""
+def public_posts(condition: ColumnElement[bool]) -> Select[Any]:
+    """The ids of the posts matching ``condition`` whose author is public: those tags count."""
+    return (
+        select(posts.c.id)
+        .select_from(POSTS_WITH_AUTHOR)
+        .where(condition, users.c.is_private == false())
+    )
+
+
+def count_hashtags(links: ColumnElement[bool], delta: int) -> Any:
+    """An UPDATE that adds ``delta`` per post link matching ``links`` to its hashtag's count."""
     uses = (
         select(func.count())
         .select_from(post_hashtags)
@@ -218,7 +245,7 @@ def uncount_hashtags(links: ColumnElement[bool]) -> Any:
     return (
         update(hashtags)
         .where(hashtags.c.id.in_(tagged))
-        .values(post_count=hashtags.c.post_count - uses)
+        .values(post_count=hashtags.c.post_count + delta * uses)
     )
 
 

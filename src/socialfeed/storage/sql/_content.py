@@ -11,6 +11,7 @@ from sqlalchemy import (
     Select,
     bindparam,
     delete,
+    false,
     func,
     insert,
     literal,
@@ -34,17 +35,19 @@ from socialfeed.storage.sql._common import (
     VIEWER,
     PagedQuery,
     Repository,
+    count_hashtags,
     escape_like,
     id_param,
     liked_by_viewer,
     newest_first,
     not_blocked,
     not_muted,
+    one_of,
     page_params,
+    public_posts,
     time_param,
     to_comment,
     to_post,
-    uncount_hashtags,
     visible_author,
 )
 from socialfeed.storage.sql.schema import (
@@ -113,7 +116,10 @@ class SQLPosts(Repository):
         # index locks it to relink), and new likes and comments wait.
         for statement in (_UNLIKE_POST, _UNCOMMENT_POST, _LOCK_POST_FOR_DELETE):
             self._conn.execute(statement, params)
-        self._conn.execute(uncount_hashtags(post_hashtags.c.post_id == post_id))
+        # A tag counts the post only if its author is public, which the
+        # author's lock (taken by the service) holds still.
+        counted = post_hashtags.c.post_id.in_(public_posts(posts.c.id == post_id))
+        self._conn.execute(count_hashtags(counted, -1))
         author_id = self._conn.execute(
             delete(posts).where(posts.c.id == post_id).returning(posts.c.author_id)
         ).scalar_one_or_none()
@@ -208,9 +214,8 @@ class SQLLikes(Repository):
     def liked_post_ids(self, user_id: int, post_ids: Collection[int]) -> set[int]:
         if not post_ids:
             return set()
-        query = select(likes.c.post_id).where(
-            likes.c.user_id == user_id, likes.c.post_id.in_(list(post_ids))
-        )
+        given = one_of(likes.c.post_id, post_ids, self._conn.dialect.name)
+        query = select(likes.c.post_id).where(likes.c.user_id == user_id, given)
         return set(self._conn.execute(query).scalars())
 
     def likers(self, post_id: int, page: PageRequest, viewer_id: int | None) -> list[FollowEntry]:
@@ -220,7 +225,7 @@ class SQLLikes(Repository):
 
 
 class SQLHashtags(Repository):
-    def set_post_tags(self, post_id: int, names: Sequence[str]) -> None:
+    def set_post_tags(self, post_id: int, names: Sequence[str], *, counted: bool) -> None:
         # Links are matched by tag name inside the statements, so the tag ids,
         # the current links and the post's time never make a round trip.
         dialect = self._conn.dialect.name
@@ -229,6 +234,12 @@ class SQLHashtags(Repository):
             rows = [{"name": name, "post_count": 0} for name in sorted(names)]
             self._conn.execute(_add_tags(dialect), rows)
         params = {"post_id": post_id, "names": list(names)}
+        if not counted:
+            # A private author's links: the public counts do not move.
+            self._conn.execute(_UNLINK_OTHER_TAGS, params)
+            if names:
+                self._conn.execute(_link_tags(dialect), params)
+            return
         if dialect == "postgresql":
             # Data-modifying CTEs drop and add the links and move their
             # counters in one statement, where SQLite needs four.
@@ -239,6 +250,10 @@ class SQLHashtags(Repository):
         if names:
             new = set(self._conn.execute(_link_tags(dialect), params).scalars())
             self._count(new, +1)
+
+    def count_author(self, author_id: int, delta: int) -> None:
+        theirs = select(posts.c.id).where(posts.c.author_id == author_id)
+        self._conn.execute(count_hashtags(post_hashtags.c.post_id.in_(theirs), delta))
 
     def get(self, name: str) -> Hashtag | None:
         row = self._conn.execute(_HASHTAG, {"name": name}).first()
@@ -262,18 +277,10 @@ class SQLHashtags(Repository):
         return [Hashtag(*row) for row in self._conn.execute(query)]
 
     def trending(self, since: datetime, limit: int) -> list[TrendingHashtag]:
-        uses = func.count().label("uses")
-        query = (
-            select(hashtags.c.id, hashtags.c.name, hashtags.c.post_count, uses)
-            .join(post_hashtags, post_hashtags.c.hashtag_id == hashtags.c.id)
-            .where(post_hashtags.c.created_at >= since)
-            .group_by(hashtags.c.id, hashtags.c.name, hashtags.c.post_count)
-            .order_by(uses.desc(), hashtags.c.name)
-            .limit(limit)
-        )
+        rows = self._conn.execute(_TRENDING, {"since": since, "limit": limit})
         return [
             TrendingHashtag(Hashtag(tag_id, name, count), recent)
-            for tag_id, name, count, recent in self._conn.execute(query)
+            for tag_id, name, count, recent in rows
         ]
 
     def _count(self, tag_ids: set[int], delta: int) -> None:
@@ -351,6 +358,21 @@ _HASHTAG = select(hashtags.c.id, hashtags.c.name, hashtags.c.post_count).where(
     hashtags.c.name == bindparam("name")
 )
 
+# The window's links come from the created_at index; each one's post and
+# author are then found by primary key, and only public authors' count.
+_USES = func.count().label("uses")
+_TRENDING = (
+    select(hashtags.c.id, hashtags.c.name, hashtags.c.post_count, _USES)
+    .select_from(
+        post_hashtags.join(hashtags, hashtags.c.id == post_hashtags.c.hashtag_id)
+        .join(posts, posts.c.id == post_hashtags.c.post_id)
+        .join(users, users.c.id == posts.c.author_id)
+    )
+    .where(post_hashtags.c.created_at >= time_param("since"), users.c.is_private == false())
+    .group_by(hashtags.c.id, hashtags.c.name, hashtags.c.post_count)
+    .order_by(_USES.desc(), hashtags.c.name)
+    .limit(bindparam("limit"))
+)
 _NAMED_TAGS = select(hashtags.c.id).where(hashtags.c.name.in_(bindparam("names", expanding=True)))
 _UNLINK_OTHER_TAGS = (
     delete(post_hashtags)

@@ -19,6 +19,7 @@ from sqlalchemy import (
     and_,
     bindparam,
     case,
+    exists,
     func,
     literal,
     literal_column,
@@ -41,7 +42,14 @@ from socialfeed.storage.sql._common import (
     time_param,
     visible_author,
 )
-from socialfeed.storage.sql.schema import UTCDateTime, notifications, posts, users
+from socialfeed.storage.sql.schema import (
+    UTCDateTime,
+    follows,
+    likes,
+    notifications,
+    posts,
+    users,
+)
 
 _NOTIFICATION_COLUMNS = (
     notifications.c.id,
@@ -63,10 +71,16 @@ def may_see(
     """True for a notification of ``recipient_id`` that they may see at ``now``.
 
     No block either way between recipient and actor, no mute of the actor by
-    the recipient running at ``now``, and a post (if any) whose author the
-    recipient may see.
+    the recipient running at ``now``, a post (if any) whose author the
+    recipient may see, and a cause that still holds: the like is still
+    there, the actor still follows the recipient. (A deleted comment or post
+    takes its notifications with it.)
     """
     n = notifications.c
+    like_holds = exists().where(likes.c.user_id == n.actor_id, likes.c.post_id == n.post_id)
+    follow_holds = exists().where(
+        follows.c.follower_id == n.actor_id, follows.c.followee_id == n.recipient_id
+    )
     post_visible = (
         select(posts.c.id)
         .select_from(posts.join(users, users.c.id == posts.c.author_id))
@@ -78,6 +92,11 @@ def may_see(
         not_blocked(recipient_id, n.actor_id),
         not_muted(recipient_id, n.actor_id, now),
         or_(n.post_id.is_(None), post_visible),
+        or_(
+            n.kind.not_in(("like", "follow")),
+            and_(n.kind == "like", like_holds),
+            and_(n.kind == "follow", follow_holds),
+        ),
     )
 
 

@@ -33,12 +33,13 @@ from socialfeed.storage.sql._common import (
     USER_COLUMNS,
     VIEWER,
     Repository,
+    count_hashtags,
     escape_like,
     id_param,
     not_blocked,
+    public_posts,
     time_param,
     to_user,
-    uncount_hashtags,
     visible_author,
 )
 from socialfeed.storage.sql.schema import (
@@ -89,8 +90,13 @@ class SQLUsers(Repository):
         row = self._conn.execute(_USER, {"user_id": user_id}).first()
         return None if row is None else to_user(row)
 
-    def lock(self, user_ids: Collection[int], *, deleting: bool = False) -> dict[int, User]:
+    def lock(
+        self, user_ids: Collection[int], *, deleting: bool = False, exclusive: bool = False
+    ) -> dict[int, User]:
         params = {"user_ids": sorted(user_ids)}
+        if exclusive and not deleting:
+            rows = self._conn.execute(_LOCK_FOR_DELETE, params)
+            return {user.id: user for user in map(to_user, rows)}
         if not deleting:
             return {user.id: user for user in map(to_user, self._conn.execute(_LOCK, params))}
         # A deletion updates the counters of everyone the users follow or
@@ -106,6 +112,10 @@ class SQLUsers(Repository):
                 break
         rows = self._conn.execute(_LOCK_FOR_DELETE, params)
         return {user.id: user for user in map(to_user, rows)}
+
+    def hold(self, user_id: int) -> User | None:
+        row = self._conn.execute(_HOLD, {"user_id": user_id}).first()
+        return None if row is None else to_user(row)
 
     def get_by_username(self, username_key: str) -> User | None:
         query = select(*USER_COLUMNS).where(users.c.username_key == username_key)
@@ -218,8 +228,10 @@ class SQLUsers(Repository):
             .where(users.c.id.in_(followees))
             .values(follower_count=users.c.follower_count - 1)
         )
-        their_posts = select(posts.c.id).where(posts.c.author_id == user_id)
-        execute(uncount_hashtags(post_hashtags.c.post_id.in_(their_posts)))
+        # Their tags count their posts only while they are public (the lock
+        # taken holds their privacy still).
+        their_posts = public_posts(posts.c.author_id == user_id)
+        execute(count_hashtags(post_hashtags.c.post_id.in_(their_posts), -1))
         followers = select(follows.c.follower_id).where(follows.c.followee_id == user_id)
         execute(
             update(users)
@@ -372,6 +384,13 @@ _PARTNERS = union(
 _LOCKED = select(*USER_COLUMNS).where(users.c.id.in_(_USER_IDS)).order_by(users.c.id)
 _LOCK = _LOCKED.with_for_update(key_share=True)
 _LOCK_FOR_DELETE = _LOCKED.with_for_update()
+# FOR KEY SHARE: what the foreign key check of a like or comment takes anyway,
+# taken before the action reads, so that it waits for a block's FOR UPDATE.
+_HOLD = (
+    select(*USER_COLUMNS)
+    .where(users.c.id == id_param("user_id"))
+    .with_for_update(read=True, key_share=True)
+)
 _LOCK_WITH_PARTNERS = (
     select(users.c.id)
     .where(or_(users.c.id.in_(_USER_IDS), users.c.id.in_(_PARTNERS)))

@@ -2,22 +2,28 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import datetime
 
 from sqlalchemy import (
     ColumnElement,
     Table,
+    and_,
+    bindparam,
     delete,
     exists,
+    false,
     func,
+    or_,
     select,
     update,
 )
 
 from socialfeed.pagination import PageRequest
-from socialfeed.storage.base import FollowEntry, MuteEntry
+from socialfeed.storage.base import FollowEntry, Interactions, MuteEntry, RemovedLike
 from socialfeed.storage.sql._common import (
     NOW,
+    POSTS_WITH_AUTHOR,
     USER_COLUMNS,
     Repository,
     id_param,
@@ -75,6 +81,29 @@ class SQLBlocks(_SQLPairs):
         return self._user_entries(
             blocks, b.blocked_id, b.created_at, b.blocker_id == blocker_id, page, None
         )
+
+    def remove_interactions(self, user_id: int, other_id: int) -> Interactions:
+        params = {"a": user_id, "b": other_id}
+        # The rows first, then their posts' counters: the order of an unlike
+        # and of a comment's deletion, so none of them deadlocks with this.
+        liked = self._conn.execute(_REMOVE_LIKES_ACROSS, params).all()
+        authors: dict[int, int] = {}
+        if liked:
+            post_ids = sorted(post_id for _, post_id in liked)
+            uncounted = self._conn.execute(_UNCOUNT_LIKES, {"post_ids": post_ids})
+            authors = {row.id: row.author_id for row in uncounted}
+        # A post deleted meanwhile took its likes with it, and is left out.
+        removed = [
+            RemovedLike(liker, post_id, authors[post_id])
+            for liker, post_id in sorted(liked)
+            if post_id in authors
+        ]
+        commented = sorted(self._conn.execute(_REMOVE_COMMENTS_ACROSS, params).all())
+        per_post = Counter(post_id for _, post_id in commented)
+        if per_post:
+            rows = [{"post_id": p, "removed": n} for p, n in sorted(per_post.items())]
+            self._conn.execute(_UNCOUNT_COMMENTS, rows)
+        return Interactions(removed, [(c, p) for c, p in commented])
 
 
 class SQLMutes(_SQLPairs):
@@ -177,11 +206,8 @@ class SQLMaintenance(Repository):
             (users, users.c.following_count, _count(follows, follows.c.follower_id == users.c.id)),
             (posts, posts.c.like_count, _count(likes, likes.c.post_id == posts.c.id)),
             (posts, posts.c.comment_count, _count(comments, comments.c.post_id == posts.c.id)),
-            (
-                hashtags,
-                hashtags.c.post_count,
-                _count(post_hashtags, post_hashtags.c.hashtag_id == hashtags.c.id),
-            ),
+            # A tag counts the posts of public accounts only (HashtagRepository).
+            (hashtags, hashtags.c.post_count, _public_uses()),
         ]
         wrong = 0
         for table, counter, right in fixes:
@@ -192,3 +218,44 @@ class SQLMaintenance(Repository):
 
 def _count(table: Table, condition: ColumnElement[bool]) -> ColumnElement[int]:
     return select(func.count()).select_from(table).where(condition).scalar_subquery()
+
+
+def _public_uses() -> ColumnElement[int]:
+    """How many posts of public accounts carry the hashtag of the row being updated."""
+    return (
+        select(func.count())
+        .select_from(post_hashtags.join(POSTS_WITH_AUTHOR, posts.c.id == post_hashtags.c.post_id))
+        .where(post_hashtags.c.hashtag_id == hashtags.c.id, users.c.is_private == false())
+        .scalar_subquery()
+    )
+
+
+def _across(actor: ColumnElement[int], post_id: ColumnElement[int]) -> ColumnElement[bool]:
+    """True for a row of ``actor`` on a post of the other user of the pair ``a``, ``b``."""
+    a, b = id_param("a"), id_param("b")
+    of_a = select(posts.c.id).where(posts.c.author_id == a)
+    of_b = select(posts.c.id).where(posts.c.author_id == b)
+    return or_(and_(actor == a, post_id.in_(of_b)), and_(actor == b, post_id.in_(of_a)))
+
+
+_REMOVE_LIKES_ACROSS = (
+    delete(likes)
+    .where(_across(likes.c.user_id, likes.c.post_id))
+    .returning(likes.c.user_id, likes.c.post_id)
+)
+_UNCOUNT_LIKES = (
+    update(posts)
+    .where(posts.c.id.in_(bindparam("post_ids", expanding=True)))
+    .values(like_count=posts.c.like_count - 1)
+    .returning(posts.c.id, posts.c.author_id)
+)
+_REMOVE_COMMENTS_ACROSS = (
+    delete(comments)
+    .where(_across(comments.c.author_id, comments.c.post_id))
+    .returning(comments.c.id, comments.c.post_id)
+)
+_UNCOUNT_COMMENTS = (
+    update(posts)
+    .where(posts.c.id == id_param("post_id"))
+    .values(comment_count=posts.c.comment_count - bindparam("removed"))
+)

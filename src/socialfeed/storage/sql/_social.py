@@ -193,7 +193,12 @@ class SQLMessages(Repository):
         )
 
     def conversation(self, user_id: int, other_id: int, page: PageRequest) -> list[Message]:
-        params = {"low_user_id": min(user_id, other_id), "high_user_id": max(user_id, other_id)}
+        params = {
+            "low_user_id": min(user_id, other_id),
+            "high_user_id": max(user_id, other_id),
+            "user_id": user_id,
+            "other_id": other_id,
+        }
         return [_message(row) for row in _CONVERSATION.run(self._conn, page, params)]
 
     def conversations(self, user_id: int, page: PageRequest) -> list[Conversation]:
@@ -215,7 +220,10 @@ class SQLMessages(Repository):
                     users, users.c.id == conversations.c.other_id
                 )
             )
-            .where(conversations.c.user_id == user_id)
+            .where(
+                conversations.c.user_id == user_id,
+                not_blocked(user_id, conversations.c.other_id),
+            )
         )
         query = newest_first(query, conversations.c.last_at, conversations.c.other_id, page)
         width = len(_MESSAGE_COLUMNS)
@@ -231,6 +239,7 @@ class SQLMessages(Repository):
                 messages.c.receiver_id == reader_id,
                 messages.c.sender_id == sender_id,
                 ~messages.c.is_read,
+                not_blocked(reader_id, messages.c.sender_id),
             )
             .values(is_read=True)
         )
@@ -240,7 +249,11 @@ class SQLMessages(Repository):
         query = (
             select(func.count())
             .select_from(messages)
-            .where(messages.c.receiver_id == user_id, ~messages.c.is_read)
+            .where(
+                messages.c.receiver_id == user_id,
+                ~messages.c.is_read,
+                not_blocked(user_id, messages.c.sender_id),
+            )
         )
         count: int = self._conn.execute(query).scalar_one()
         return count
@@ -251,6 +264,8 @@ _CONVERSATION = PagedQuery.build(
     select(*_MESSAGE_COLUMNS).where(
         messages.c.low_user_id == id_param("low_user_id"),
         messages.c.high_user_id == id_param("high_user_id"),
+        # Hidden from both while a block between them stands.
+        not_blocked(id_param("user_id"), id_param("other_id")),
     ),
     messages.c.created_at,
     messages.c.id,

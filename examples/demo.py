@@ -1,14 +1,14 @@
-"""A small demo world, so that the interactive docs have something to show.
+"""A small demo world, so that a fresh server has something to show.
 
-``python -m examples.fastapi_app --demo`` calls :func:`seed`. Every account
-logs in with the password ``demo-password``; the one to start with is
-``demo@example.com``.
+Both examples seed it with ``--demo`` (``python -m examples.fastapi_app --demo``
+or ``python -m examples.flask_app --demo``). Every account logs in with the
+password ``demo-password``; the one to start with is ``demo@example.com``,
+whose feed has text posts and an image post.
 """
 
 from __future__ import annotations
 
-from examples.fastapi_app.app import connect_handlers
-from socialfeed import NotFoundError, SocialFeed
+from socialfeed import HashtagHandler, NotFoundError, NotificationHandler, SocialFeed
 
 __all__ = ["DEMO_EMAIL", "DEMO_PASSWORD", "DEMO_USERNAME", "seed"]
 
@@ -31,7 +31,9 @@ def seed(feed: SocialFeed) -> None:
         pass
     else:
         return
-    connect_handlers(feed)
+    # Connecting again what an app connected already connects nothing more.
+    NotificationHandler().connect(feed)
+    HashtagHandler().connect(feed)
 
     demo = feed.accounts.register(DEMO_USERNAME, DEMO_EMAIL, DEMO_PASSWORD, full_name="Demo User")
     feed.users.update_profile(demo.id, {"bio": "Trying out socialfeed. Log in as me!"})
@@ -52,7 +54,12 @@ def seed(feed: SocialFeed) -> None:
     ]:
         feed.follows.follow(follower.id, followee.id)
 
-    swim = feed.posts.create(ana.id, content="Sunrise swim at the harbour #sea #morning")
+    # An image post from someone the demo account follows, so its feed shows one.
+    swim = feed.posts.create(
+        ana.id,
+        content="Sunrise swim at the harbour #sea #morning",
+        image_url="https://example.com/images/harbour-swim.jpg",
+    )
     bread = feed.posts.create(ben.id, content="Third try at sourdough, finally a crust #baking")
     fjord = feed.posts.create(
         chloe.id,
