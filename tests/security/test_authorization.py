@@ -147,6 +147,7 @@ def build_world(feed: SocialFeed, *, private: bool, relation: str) -> World:
     post = feed.posts.create(owner.id, content="mine")
     comment = feed.comments.add(owner.id, post.id, "also mine")
     story = feed.stories.create(owner.id, content="my story")
+    feed.follows.follow(friend.id, owner.id)  # the follow that its notification tells of
     notification = feed.notifications.notify(
         friend.id, recipient_id=owner.id, kind="follow", event_id=uuid.uuid4()
     )
