@@ -84,6 +84,7 @@ def test_the_notification_handler_works_unchanged_in_a_worker(feed: SocialFeed) 
     alice = feed.accounts.create_profile("alice")
     bob = feed.accounts.create_profile("bob")
     post = feed.posts.create(alice.id, content="hi")
+    feed.likes.like(bob.id, post.id)  # the like the event tells of, made with no handler connected
     app_event = PostLiked(occurred_at=NOW, user_id=bob.id, post_id=post.id, post_author_id=alice.id)
     handler = NotificationHandler()
     handler.connect(feed)
