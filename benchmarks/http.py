@@ -36,6 +36,7 @@ from benchmarks.http_load import Round, available_tool, python_rounds, run_round
 from benchmarks.load import DATA_DIR, load
 from benchmarks.runner import RESULTS
 from socialfeed import PasswordHasher, SocialFeed
+from socialfeed.ids import UserId
 
 __all__ = ["http_markdown", "measure_http", "record_http", "sign_in", "sqlite_database"]
 
@@ -58,7 +59,7 @@ def _own_sqlite_database(preset: str) -> str:
     return f"sqlite:///{path}"
 
 
-def sign_in(database: str, user_id: int) -> str:
+def sign_in(database: str, user_id: UserId) -> str:
     """Give a generated user (who has no password) one, log in through the library; the token."""
     password = secrets.token_urlsafe(16)
     feed = SocialFeed.from_url(database)
@@ -166,7 +167,7 @@ def measure_http(
     requests in turn: each route's latency with no queue, under the same load.
     """
     tool = available_tool(load_generator)
-    token = sign_in(database, viewer)
+    token = sign_in(database, UserId(viewer))
     headers = {"Authorization": f"Bearer {token}"}
     paths = {"library": LIBRARY_PATH, "library_direct": LIBRARY_FEED_PATH, "raw": RAW_FEED_PATH}
     measured: dict[str, list[Round]] = {name: [] for name in paths}

@@ -24,6 +24,7 @@ from sqlalchemy import Connection, Engine, TextClause, bindparam, text
 from benchmarks.dataset import Dataset
 from socialfeed import SocialFeed
 from socialfeed.handlers import HashtagHandler, NotificationHandler
+from socialfeed.ids import PostId, UserId
 from socialfeed.storage.sql.schema import UTCDateTime
 
 __all__ = ["Operation", "build_operations"]
@@ -178,7 +179,7 @@ def _feed_operation(
     is_after = after is not None
 
     def library(_: int) -> object:
-        return feed.feed.home(viewer, limit=LIMIT, cursor=cursor)
+        return feed.feed.home(UserId(viewer), limit=LIMIT, cursor=cursor)
 
     in_subquery = _feed_in_subquery(is_after)
     candidates: dict[str, Call] = {
@@ -253,7 +254,7 @@ def build_operations(
     cursor: str | None = None
     after: tuple[datetime, int] | None = None
     for _ in range(49):  # the cursor and position where page 50 starts
-        page = feed.feed.home(data.typical_user, limit=LIMIT, cursor=cursor)
+        page = feed.feed.home(UserId(data.typical_user), limit=LIMIT, cursor=cursor)
         if page.next_cursor is None:
             break
         cursor, last = page.next_cursor, page.items[-1].post
@@ -269,7 +270,7 @@ def build_operations(
         Operation(
             "user_posts",
             "read",
-            lambda _: feed.posts.by_author(author, viewer_id=viewer, limit=LIMIT),
+            lambda _: feed.posts.by_author(UserId(author), viewer_id=UserId(viewer), limit=LIMIT),
             {"one_query": lambda _: raw.read(by_author, {"a": author, "v": viewer, "lim": 21})},
         )
     )
@@ -286,7 +287,7 @@ def build_operations(
         Operation(
             "hashtag_page",
             "read",
-            lambda _: feed.hashtags.posts(f"#{tag}", viewer_id=viewer, limit=LIMIT),
+            lambda _: feed.hashtags.posts(f"#{tag}", viewer_id=UserId(viewer), limit=LIMIT),
             {"one_query": lambda _: raw.read(tag_page, {"name": tag, "v": viewer, "lim": 21})},
         )
     )
@@ -301,7 +302,7 @@ def build_operations(
         Operation(
             "conversation_page",
             "read",
-            lambda _: feed.messages.conversation(me, other, limit=LIMIT),
+            lambda _: feed.messages.conversation(UserId(me), UserId(other), limit=LIMIT),
             {"one_query": lambda _: raw.read(chat, pair)},
         )
     )
@@ -323,7 +324,7 @@ def build_operations(
         Operation(
             "notifications_page",
             "read",
-            lambda _: feed.notifications.list(star, limit=LIMIT),
+            lambda _: feed.notifications.list(UserId(star), limit=LIMIT),
             {"one_query": lambda _: raw.read(notes, {"r": star, "lim": 21, "now": _now()})},
         )
     )
@@ -331,7 +332,7 @@ def build_operations(
         Operation(
             "notifications_unread_count",
             "read",
-            lambda _: feed.notifications.unread_count(star),
+            lambda _: feed.notifications.unread_count(UserId(star)),
             {"one_query": lambda _: raw.read(unread, {"r": star, "now": _now()})},
         )
     )
@@ -392,7 +393,7 @@ def _create_post(feed: SocialFeed, raw: Raw, data: Dataset, postgres: bool) -> O
     return Operation(
         "create_post_3_hashtags",
         "write",
-        lambda _: feed.posts.create(next(lib_authors), content=content),
+        lambda _: feed.posts.create(UserId(next(lib_authors)), content=content),
         {"one_transaction": lambda _: raw.write(work)},
     )
 
@@ -460,7 +461,8 @@ def _toggle_like(
             return likes
 
     def library(i: int) -> object:
-        return feed.likes.toggle(*lib_pairs[i])
+        user, post = lib_pairs[i]
+        return feed.likes.toggle(UserId(user), PostId(post))
 
     def raw_toggle(i: int) -> object:
         actor, post = raw_pairs[i]
@@ -522,7 +524,7 @@ def _follow(feed: SocialFeed, raw: Raw, data: Dataset, postgres: bool, count: in
     return Operation(
         "follow",
         "write",
-        lambda i: feed.follows.follow(*lib_pairs[i]),
+        lambda i: feed.follows.follow(UserId(lib_pairs[i][0]), UserId(lib_pairs[i][1])),
         {"one_transaction": raw_follow},
     )
 
@@ -572,6 +574,6 @@ def _send_message(feed: SocialFeed, raw: Raw, data: Dataset, postgres: bool) -> 
 
     def library(i: int) -> object:
         sender, receiver = (me, other) if i % 2 else (other, me)
-        return feed.messages.send(sender, receiver, f"library message {i}")
+        return feed.messages.send(UserId(sender), UserId(receiver), f"library message {i}")
 
     return Operation("send_message", "write", library, {"one_transaction": raw_send})

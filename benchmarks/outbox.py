@@ -46,6 +46,7 @@ from benchmarks.runner import StatementCounter, measure
 from socialfeed import Settings, SocialFeed, signals, wire
 from socialfeed.events import PostLiked
 from socialfeed.handlers import HashtagHandler, NotificationHandler
+from socialfeed.ids import PostId, UserId
 from socialfeed.outbox.relay import Relay
 from socialfeed.outbox.worker import Worker
 from socialfeed.redis import RedisStreamConsumer, RedisStreamPublisher
@@ -240,15 +241,15 @@ def _pair(name: str, on: Call, off: Call) -> Operation:
 def _poster(feed: SocialFeed, data: Dataset, content: str) -> Call:
     """Posts by every 7th user in turn, as in the main table's create_post_3_hashtags."""
     authors = itertools.cycle(range(2, data.sizes.users + 1, 7))
-    return lambda _: feed.posts.create(next(authors), content=content)
+    return lambda _: feed.posts.create(UserId(next(authors)), content=content)
 
 
 def _liker(feed: SocialFeed, pairs: list[tuple[int, int]]) -> Call:
-    return lambda i: feed.likes.toggle(*pairs[i])
+    return lambda i: feed.likes.toggle(UserId(pairs[i][0]), PostId(pairs[i][1]))
 
 
 def _follower(feed: SocialFeed, pairs: list[tuple[int, int]]) -> Call:
-    return lambda i: feed.follows.follow(*pairs[i])
+    return lambda i: feed.follows.follow(UserId(pairs[i][0]), UserId(pairs[i][1]))
 
 
 def _on_off(row: dict[str, Any]) -> dict[str, Any]:
@@ -286,9 +287,9 @@ def _payloads(data: Dataset, count: int) -> list[str]:
         post_id, author_id = cast(tuple[int, int], posts[n % len(posts)][:2])
         like = PostLiked(
             occurred_at=now,
-            user_id=n % data.sizes.users + 1,
-            post_id=post_id,
-            post_author_id=author_id,
+            user_id=UserId(n % data.sizes.users + 1),
+            post_id=PostId(post_id),
+            post_author_id=UserId(author_id),
         )
         payloads.append(wire.encode(like))
     return payloads
@@ -489,7 +490,7 @@ def _write_paced(
         pause = started + index / rate - time.perf_counter()
         if pause > 0:
             time.sleep(pause)
-        writer.likes.like(*pair)
+        writer.likes.like(UserId(pair[0]), PostId(pair[1]))
         committed[pair] = time.time()
     return committed, time.perf_counter() - started
 

@@ -20,6 +20,7 @@ from benchmarks.dataset import Dataset
 from benchmarks.operations import LIKED, LIMIT, POST_COLS, Call, Operation, Raw, _now, _sql
 from benchmarks.timelines import MUTED
 from socialfeed import Settings, SocialFeed
+from socialfeed.ids import UserId
 from socialfeed.redis.timelines import RedisTimelines
 
 __all__ = ["build_redis_timeline_operations"]
@@ -45,7 +46,7 @@ def build_redis_timeline_operations(
     store = RedisTimelines(client, prefix=f"{prefix}timelines:")
     push = SocialFeed(feed.storage, settings=Settings(feed_strategy="push"), timeline_store=store)
     viewer = data.typical_user
-    push.feed.rebuild_timeline(viewer)
+    push.feed.rebuild_timeline(UserId(viewer))
     key = store.timeline_key(viewer)
     raw = Raw(engine)
 
@@ -62,7 +63,7 @@ def build_redis_timeline_operations(
         Operation(
             "redis_timeline_page1_typical",
             "read",
-            lambda _: push.feed.home(viewer, limit=LIMIT),
+            lambda _: push.feed.home(UserId(viewer), limit=LIMIT),
             candidates,
         )
     ]

@@ -17,6 +17,7 @@ from sqlalchemy import Connection, Engine
 from benchmarks.dataset import Dataset
 from benchmarks.operations import LIKED, LIMIT, POST_COLS, Call, Operation, Raw, _now, _sql
 from socialfeed import Settings, SocialFeed
+from socialfeed.ids import UserId
 
 __all__ = ["build_timeline_operations", "fan_out_author"]
 
@@ -60,7 +61,7 @@ def build_timeline_operations(feed: SocialFeed, data: Dataset) -> list[Operation
     push = SocialFeed(feed.storage, settings=Settings(feed_strategy="push"))
     viewers = {"typical": data.typical_user, "following_2000": data.heavy_user}
     for viewer in viewers.values():
-        push.feed.rebuild_timeline(viewer)
+        push.feed.rebuild_timeline(UserId(viewer))
     with engine.begin() as conn:
         conn.exec_driver_sql("ANALYZE socialfeed_timeline_entries")
     ops = [
@@ -77,7 +78,9 @@ def _timeline_page(name: str, push: SocialFeed, raw: Raw, viewer: int) -> Operat
         "not_in_muted": lambda _: raw.read(TIMELINE_NOT_IN, params | {"now": _now()}),
         "not_exists_muted": lambda _: raw.read(TIMELINE_NOT_EXISTS, params | {"now": _now()}),
     }
-    return Operation(name, "read", lambda _: push.feed.home(viewer, limit=LIMIT), candidates)
+    return Operation(
+        name, "read", lambda _: push.feed.home(UserId(viewer), limit=LIMIT), candidates
+    )
 
 
 def _fan_out(push: SocialFeed, raw: Raw, author: int, followers: int) -> Operation:
@@ -107,6 +110,6 @@ def _fan_out(push: SocialFeed, raw: Raw, author: int, followers: int) -> Operati
     return Operation(
         f"fan_out_post_to_{followers}_followers",
         "write",
-        lambda _: push.posts.create(author, content=content),
+        lambda _: push.posts.create(UserId(author), content=content),
         candidates,
     )

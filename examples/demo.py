@@ -72,10 +72,10 @@ def seed(feed: SocialFeed) -> None:
 
     for user, post in [(demo, swim), (ben, swim), (demo, fjord), (ana, hello), (chloe, hello)]:
         feed.likes.like(user.id, post.id)
-    feed.comments.add(swim.id, demo.id, "Looks freezing! @ben are you in next time?")
-    feed.comments.add(swim.id, ben.id, "Only if there is coffee after")
-    feed.comments.add(hello.id, ben.id, "Welcome aboard!")
-    feed.comments.add(bread.id, ana.id, "Save me a slice")
+    feed.comments.add(demo.id, swim.id, "Looks freezing! @ben are you in next time?")
+    feed.comments.add(ben.id, swim.id, "Only if there is coffee after")
+    feed.comments.add(ben.id, hello.id, "Welcome aboard!")
+    feed.comments.add(ana.id, bread.id, "Save me a slice")
 
     feed.stories.create(
         ana.id, content="Harbour at 6am", image_url="https://example.com/images/harbour.jpg"

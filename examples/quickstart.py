@@ -52,12 +52,12 @@ def main(database: Path) -> None:
 
     print("Alice likes Bob's post and comments on it, Carol likes it too:")
     feed.likes.like(alice.id, first.id)
-    feed.comments.add(first.id, alice.id, "Gorgeous! @carol look")
+    feed.comments.add(alice.id, first.id, "Gorgeous! @carol look")
     feed.likes.like(carol.id, first.id)
 
     print("Bob posts a story that Alice watches, and messages her:")
     story = feed.stories.create(bob.id, image_url="https://example.com/boat.jpg")
-    feed.stories.view(story.id, alice.id)
+    feed.stories.view(alice.id, story.id)
     feed.messages.send(bob.id, alice.id, "Thanks! Sailing tomorrow?")
 
     print("Someone tries to take Alice's username:")

@@ -27,6 +27,7 @@ from socialfeed.events import (
     UserLoggedIn,
     UserRegistered,
 )
+from socialfeed.ids import UserId
 from socialfeed.storage import Storage
 from socialfeed.storage.base import NewUser
 from tests.conftest import HASHER
@@ -43,7 +44,7 @@ def register_alice(feed: SocialFeed) -> User:
     return feed.accounts.register("Alice", "alice@example.com", PASSWORD)
 
 
-def stored_hash(feed: SocialFeed, user_id: int) -> str | None:
+def stored_hash(feed: SocialFeed, user_id: UserId) -> str | None:
     """Return the password hash the storage holds for a user."""
     with feed.storage.transaction(write=False) as uow:
         credentials = uow.users.credentials(user_id)
@@ -51,7 +52,7 @@ def stored_hash(feed: SocialFeed, user_id: int) -> str | None:
     return credentials.password_hash
 
 
-def set_stored_hash(feed: SocialFeed, user_id: int, password_hash: str) -> None:
+def set_stored_hash(feed: SocialFeed, user_id: UserId, password_hash: str) -> None:
     """Overwrite a user's stored hash, as a damaged or migrated database would."""
     with feed.storage.transaction() as uow:
         uow.users.set_password_hash(user_id, password_hash)
@@ -600,7 +601,7 @@ def test_change_password_of_a_profile_without_password(
 def test_change_password_of_an_unknown_user(feed: SocialFeed, events: EventRecorder) -> None:
     """change_password for an id that does not exist raises NotFoundError."""
     with unchanged(feed, events), pytest.raises(NotFoundError) as info:
-        feed.accounts.change_password(999, PASSWORD, "a brand new secret")
+        feed.accounts.change_password(UserId(999), PASSWORD, "a brand new secret")
 
     assert info.value.entity == "user"
 
@@ -640,7 +641,7 @@ def test_deactivate_twice_sends_one_signal(feed: SocialFeed, events: EventRecord
 def test_deactivate_an_unknown_user(feed: SocialFeed, events: EventRecorder) -> None:
     """Deactivating an id that does not exist raises NotFoundError."""
     with unchanged(feed, events), pytest.raises(NotFoundError):
-        feed.accounts.deactivate(999)
+        feed.accounts.deactivate(UserId(999))
 
 
 # -- delete -----------------------------------------------------------------------
@@ -657,11 +658,11 @@ def test_delete_removes_the_user_and_fixes_every_counter(
     alices_post = feed.posts.create(alice.id, content="alice's")
     feed.likes.like(alice.id, bobs_post.id)
     feed.likes.like(carol.id, bobs_post.id)
-    feed.comments.add(bobs_post.id, alice.id, "first")
-    feed.comments.add(bobs_post.id, alice.id, "second")
-    carols_comment = feed.comments.add(bobs_post.id, carol.id, "third")
+    feed.comments.add(alice.id, bobs_post.id, "first")
+    feed.comments.add(alice.id, bobs_post.id, "second")
+    carols_comment = feed.comments.add(carol.id, bobs_post.id, "third")
     feed.likes.like(bob.id, alices_post.id)
-    feed.comments.add(alices_post.id, bob.id, "on alice's post")
+    feed.comments.add(bob.id, alices_post.id, "on alice's post")
     feed.follows.follow(alice.id, bob.id)
     feed.follows.follow(bob.id, alice.id)
     feed.follows.follow(carol.id, alice.id)
@@ -717,7 +718,7 @@ def test_ids_of_deleted_users_are_not_reused(feed: SocialFeed) -> None:
 def test_delete_an_unknown_user(feed: SocialFeed, events: EventRecorder) -> None:
     """Deleting an id that does not exist raises NotFoundError."""
     with unchanged(feed, events), pytest.raises(NotFoundError):
-        feed.accounts.delete(999)
+        feed.accounts.delete(UserId(999))
 
 
 # -- secrecy of password hashes ----------------------------------------------------

@@ -22,6 +22,7 @@ from typing import Any, Final
 import pytest
 
 from socialfeed import AuthenticationError, SocialFeed, SocialFeedError, ValidationError
+from socialfeed.ids import CommentId, NotificationId, PostId, StoryId, UserId
 from socialfeed.models import MAX_ID
 from socialfeed.services._service import Service
 from socialfeed.storage import MemoryStorage
@@ -38,6 +39,8 @@ BOB_PARAMETERS: Final = frozenset(
     {"followee_id", "blocked_id", "muted_id", "requester_id", "receiver_id", "other_id"}
     | {"actor_id", "viewer_id"}
 )
+# Reads only the owner may make: their viewer_id is alice's.
+OWNER_READS: Final = frozenset({"stories.viewers"})
 
 #: A valid value for each required parameter that is no user id, by name.
 VALUES: Final[dict[str, Callable[[World], object]]] = {
@@ -91,16 +94,32 @@ def is_user_id(parameter: str) -> bool:
     return parameter.endswith("_id") and parameter not in VALUES
 
 
+def is_integer(hint: Any) -> bool:
+    """Tell whether ``hint`` is ``int``, an id type over it (``UserId``), or either or None."""
+    return any(getattr(arg, "__supertype__", arg) is int for arg in (hint, *typing.get_args(hint)))
+
+
 def id_parameters() -> list[tuple[str, str]]:
     """Return (``service.method``, parameter) for every id parameter of every method."""
     return [
         (name, parameter)
         for name, signature in METHODS.items()
         for parameter, hint in hints(name).items()
-        if parameter in signature.parameters
-        and parameter.endswith("_id")
-        and int in (hint, *typing.get_args(hint))
+        if parameter in signature.parameters and parameter.endswith("_id") and is_integer(hint)
     ]
+
+
+def test_ids_of_every_kind_are_found() -> None:
+    """Every ``*_id`` parameter but an event's UUID is an id, whichever id type it has."""
+    named = {
+        (name, parameter)
+        for name, signature in METHODS.items()
+        for parameter in signature.parameters
+        if parameter.endswith("_id") and parameter != "event_id"
+    }
+    assert set(id_parameters()) == named
+    kinds = {hints(name)[parameter] for name, parameter in id_parameters()}
+    assert {UserId, PostId, CommentId, StoryId, NotificationId} <= kinds
 
 
 @pytest.fixture
@@ -109,9 +128,10 @@ def world(feed: SocialFeed) -> World:
     alice = feed.accounts.register("alice", "alice@example.com", "correct horse")
     bob = feed.accounts.create_profile("bob")
     post = feed.posts.create(alice.id, content="hello #world")
-    comment = feed.comments.add(post.id, bob.id, "nice")
+    comment = feed.comments.add(bob.id, post.id, "nice")
     story = feed.stories.create(alice.id, content="story")
     feed.messages.send(bob.id, alice.id, "hi")
+    feed.follows.follow(bob.id, alice.id)  # the follow that its notification tells of
     notification = feed.notifications.notify(
         recipient_id=alice.id, actor_id=bob.id, kind="follow", event_id=uuid.uuid4()
     )
@@ -135,7 +155,8 @@ def arguments(name: str, world: World) -> dict[str, object]:
         if parameter.default is not inspect.Parameter.empty:
             continue
         if is_user_id(parameter.name):
-            found[parameter.name] = world["bob" if parameter.name in BOB_PARAMETERS else "alice"]
+            other = parameter.name in BOB_PARAMETERS and name not in OWNER_READS
+            found[parameter.name] = world["bob" if other else "alice"]
         else:
             assert parameter.name in VALUES, f"add a valid {parameter.name!r} to VALUES"
             found[parameter.name] = VALUES[parameter.name](world)
@@ -180,7 +201,7 @@ def test_out_of_range_ids_in_a_collection_name_nothing(feed: SocialFeed, world: 
 def test_two_unstorable_ids_stay_two_users(feed: SocialFeed, world: World) -> None:
     """Two different ids past 64 bits are two users nobody is, not one user following themself."""
     with pytest.raises(SocialFeedError) as info:
-        feed.follows.follow(MAX_ID + 1, MAX_ID + 2)
+        feed.follows.follow(UserId(MAX_ID + 1), UserId(MAX_ID + 2))
     assert type(info.value).__name__ == "NotFoundError"
 
 

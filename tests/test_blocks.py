@@ -23,6 +23,7 @@ from socialfeed.events import (
     UserBlocked,
     UserUnblocked,
 )
+from socialfeed.ids import UserId
 from socialfeed.models import User
 from tests.support import EventRecorder, unchanged
 
@@ -179,12 +180,12 @@ def _like(feed: SocialFeed, actor: User, target: User) -> object:
 
 
 def _comment(feed: SocialFeed, actor: User, target: User) -> object:
-    return feed.comments.add(feed.posts.by_author(target.id).items[0].id, actor.id, "hey")
+    return feed.comments.add(actor.id, feed.posts.by_author(target.id).items[0].id, "hey")
 
 
 def _view_story(feed: SocialFeed, actor: User, target: User) -> object:
     story_id = feed.stories.active(target.id)[0].id
-    feed.stories.view(story_id, actor.id)
+    feed.stories.view(actor.id, story_id)
     return None
 
 
@@ -259,7 +260,7 @@ def test_mentions_across_a_block_notify_nobody(
     events.clear()
 
     notified.posts.create(actor.id, content=f"@{target.username} @carol hello")
-    notified.comments.add(carols_post.id, actor.id, f"@{target.username} look")
+    notified.comments.add(actor.id, carols_post.id, f"@{target.username} look")
 
     assert actors(notified, target) == []
     recipients = {e.recipient_id for e in events.of_type(NotificationCreated)}
@@ -366,7 +367,7 @@ def test_blocks_list_drops_a_lifted_block(
 def test_blocks_list_of_an_unknown_user_is_not_found(feed: SocialFeed) -> None:
     """Listing the blocks of a user who does not exist raises NotFoundError("user")."""
     with pytest.raises(NotFoundError) as info:
-        feed.blocks.list(999_999)
+        feed.blocks.list(UserId(999_999))
 
     assert info.value.entity == "user"
 
@@ -379,9 +380,9 @@ def test_is_blocking_is_directional(feed: SocialFeed, alice: User, bob: User) ->
 
     assert feed.blocks.is_blocking(alice.id, bob.id)
     assert not feed.blocks.is_blocking(bob.id, alice.id)
-    assert not feed.blocks.is_blocking(0, bob.id)
-    assert not feed.blocks.is_blocking(alice.id, -1)
-    assert not feed.blocks.is_blocking(alice.id, 2**63)
+    assert not feed.blocks.is_blocking(UserId(0), bob.id)
+    assert not feed.blocks.is_blocking(alice.id, UserId(-1))
+    assert not feed.blocks.is_blocking(alice.id, UserId(2**63))
 
 
 def test_a_block_hides_each_from_the_other_on_a_third_users_content(
@@ -389,7 +390,7 @@ def test_a_block_hides_each_from_the_other_on_a_third_users_content(
 ) -> None:
     """Across a block, neither sees the other's comment, like or follow on a third user's post."""
     post = feed.posts.create(carol.id, content="party")
-    comments = {u.id: feed.comments.add(post.id, u.id, "yay").id for u in (alice, bob, carol)}
+    comments = {u.id: feed.comments.add(u.id, post.id, "yay").id for u in (alice, bob, carol)}
     for user in (alice, bob):
         feed.likes.like(user.id, post.id)
         feed.follows.follow(user.id, carol.id)
@@ -411,12 +412,14 @@ def test_the_blocker_no_longer_sees_the_blocked_user_among_story_viewers(
 ) -> None:
     """A story's viewers list, like every other list of profiles, leaves out the blocked user."""
     story = feed.stories.create(alice.id, content="now")
-    feed.stories.view(story.id, bob.id)
-    feed.stories.view(story.id, carol.id)
+    feed.stories.view(bob.id, story.id)
+    feed.stories.view(carol.id, story.id)
 
     feed.blocks.block(alice.id, bob.id)
 
-    assert [v.user.id for v in feed.stories.viewers(story.id, alice.id).items] == [carol.id]
+    assert [v.user.id for v in feed.stories.viewers(story.id, viewer_id=alice.id).items] == [
+        carol.id
+    ]
 
 
 def test_block_removes_likes_and_comments_both_ways_with_exact_counters(
@@ -427,15 +430,15 @@ def test_block_removes_likes_and_comments_both_ways_with_exact_counters(
     bobs = notified.posts.create(bob.id, content="bob's")
     carols = notified.posts.create(carol.id, content="carol's")
     notified.likes.like(bob.id, alices.id)
-    by_bob = notified.comments.add(alices.id, bob.id, "nice")
+    by_bob = notified.comments.add(bob.id, alices.id, "nice")
     notified.likes.like(alice.id, bobs.id)
-    first = notified.comments.add(bobs.id, alice.id, "one")
-    second = notified.comments.add(bobs.id, alice.id, "two")
+    first = notified.comments.add(alice.id, bobs.id, "one")
+    second = notified.comments.add(alice.id, bobs.id, "two")
     notified.likes.like(carol.id, alices.id)
-    kept = notified.comments.add(alices.id, carol.id, "stays")
+    kept = notified.comments.add(carol.id, alices.id, "stays")
     for user in (alice, bob):
         notified.likes.like(user.id, carols.id)
-        notified.comments.add(carols.id, user.id, "on carol's")
+        notified.comments.add(user.id, carols.id, "on carol's")
     events.clear()
 
     notified.blocks.block(alice.id, bob.id)
@@ -470,7 +473,7 @@ def test_unblock_brings_back_no_like_or_comment(
     """What a block removed stays removed after the unblock; the two can like and comment anew."""
     post = feed.posts.create(alice.id, content="hello")
     feed.likes.like(bob.id, post.id)
-    feed.comments.add(post.id, bob.id, "hi")
+    feed.comments.add(bob.id, post.id, "hi")
     feed.blocks.block(alice.id, bob.id)
 
     feed.blocks.unblock(alice.id, bob.id)

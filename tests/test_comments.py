@@ -12,6 +12,7 @@ from socialfeed import (
     ValidationError,
 )
 from socialfeed.events import CommentAdded, CommentDeleted
+from socialfeed.ids import CommentId, PostId, UserId
 from socialfeed.models import Post, User
 from tests.support import EventRecorder, unchanged
 
@@ -28,7 +29,7 @@ def test_add_stores_comment_counts_it_and_sends_event(
     feed: SocialFeed, events: EventRecorder, post: Post, alice: User, bob: User
 ) -> None:
     """A comment is stored trimmed, counted on its post, and announced with the post's author."""
-    comment = feed.comments.add(post.id, bob.id, "  great  ")
+    comment = feed.comments.add(bob.id, post.id, "  great  ")
 
     assert (comment.post_id, comment.author_id, comment.author_username) == (post.id, bob.id, "bob")
     assert comment.content == "great"
@@ -42,7 +43,7 @@ def test_add_stores_comment_counts_it_and_sends_event(
 
 def test_add_accepts_exactly_the_maximum_length(feed: SocialFeed, post: Post, bob: User) -> None:
     """A comment of 2,200 characters is accepted."""
-    comment = feed.comments.add(post.id, bob.id, "x" * 2200)
+    comment = feed.comments.add(bob.id, post.id, "x" * 2200)
 
     assert feed.comments.for_post(post.id).items[0].content == "x" * 2200
     assert comment.content == "x" * 2200
@@ -54,7 +55,7 @@ def test_add_with_invalid_content_is_refused(
 ) -> None:
     """An empty comment or one over 2,200 characters raises ValidationError on 'content'."""
     with unchanged(feed, events), pytest.raises(ValidationError) as info:
-        feed.comments.add(post.id, bob.id, content)
+        feed.comments.add(bob.id, post.id, content)
 
     assert info.value.field == "content"
     assert feed.posts.get(post.id).comment_count == 0
@@ -65,7 +66,7 @@ def test_add_to_unknown_post_raises_not_found(
 ) -> None:
     """Commenting on a post that does not exist raises NotFoundError for the post."""
     with unchanged(feed, events), pytest.raises(NotFoundError) as info:
-        feed.comments.add(999_999, bob.id, "hello?")
+        feed.comments.add(bob.id, PostId(999_999), "hello?")
 
     assert info.value.entity == "post"
 
@@ -75,7 +76,7 @@ def test_add_by_unknown_user_raises_not_found(
 ) -> None:
     """Commenting as a user that does not exist raises NotFoundError for the user."""
     with unchanged(feed, events), pytest.raises(NotFoundError) as info:
-        feed.comments.add(post.id, 999_999, "ghost")
+        feed.comments.add(UserId(999_999), post.id, "ghost")
 
     assert info.value.entity == "user"
 
@@ -85,8 +86,8 @@ def test_for_post_lists_newest_first_in_cursor_pages(
 ) -> None:
     """Comments come newest first, and the cursor walks every page exactly once."""
     other = feed.posts.create(alice.id, content="elsewhere")
-    feed.comments.add(other.id, bob.id, "not here")
-    ids = [feed.comments.add(post.id, bob.id, f"c{n}").id for n in range(5)]
+    feed.comments.add(bob.id, other.id, "not here")
+    ids = [feed.comments.add(bob.id, post.id, f"c{n}").id for n in range(5)]
 
     first = feed.comments.for_post(post.id, limit=2)
     second = feed.comments.for_post(post.id, limit=2, cursor=first.next_cursor)
@@ -99,7 +100,7 @@ def test_for_post_lists_newest_first_in_cursor_pages(
 
 def test_for_post_offset_skips_newest_comments(feed: SocialFeed, post: Post, bob: User) -> None:
     """An offset skips that many comments, newest first."""
-    ids = [feed.comments.add(post.id, bob.id, f"c{n}").id for n in range(4)]
+    ids = [feed.comments.add(bob.id, post.id, f"c{n}").id for n in range(4)]
 
     page = feed.comments.for_post(post.id, limit=10, offset=1)
 
@@ -109,7 +110,7 @@ def test_for_post_offset_skips_newest_comments(feed: SocialFeed, post: Post, bob
 def test_for_unknown_post_raises_not_found(feed: SocialFeed) -> None:
     """Listing the comments of a post that does not exist raises NotFoundError for the post."""
     with pytest.raises(NotFoundError) as info:
-        feed.comments.for_post(999_999)
+        feed.comments.for_post(PostId(999_999))
 
     assert info.value.entity == "post"
 
@@ -126,11 +127,11 @@ def test_delete_by_comment_author(
     feed: SocialFeed, events: EventRecorder, clock: ManualClock, post: Post, bob: User
 ) -> None:
     """The comment's author can delete it; it is uncounted and CommentDeleted is sent."""
-    comment = feed.comments.add(post.id, bob.id, "oops")
+    comment = feed.comments.add(bob.id, post.id, "oops")
     events.clear()
     before = clock.now()
 
-    feed.comments.delete(comment.id, bob.id)
+    feed.comments.delete(bob.id, comment.id)
 
     assert feed.comments.for_post(post.id).items == ()
     assert feed.posts.get(post.id).comment_count == 0
@@ -143,10 +144,10 @@ def test_delete_by_post_author(
     feed: SocialFeed, events: EventRecorder, post: Post, alice: User, bob: User
 ) -> None:
     """The post's author can delete someone else's comment on their post."""
-    comment = feed.comments.add(post.id, bob.id, "spam")
+    comment = feed.comments.add(bob.id, post.id, "spam")
     events.clear()
 
-    feed.comments.delete(comment.id, alice.id)
+    feed.comments.delete(alice.id, comment.id)
 
     assert feed.comments.for_post(post.id).items == ()
     assert feed.posts.get(post.id).comment_count == 0
@@ -159,10 +160,10 @@ def test_delete_by_third_user_is_refused(
 ) -> None:
     """Someone who wrote neither the comment nor the post gets PermissionDeniedError."""
     carol = feed.accounts.create_profile("carol")
-    comment = feed.comments.add(post.id, bob.id, "mine")
+    comment = feed.comments.add(bob.id, post.id, "mine")
 
     with unchanged(feed, events), pytest.raises(PermissionDeniedError) as info:
-        feed.comments.delete(comment.id, carol.id)
+        feed.comments.delete(carol.id, comment.id)
 
     assert info.value.message == "Not your comment"
     assert feed.comments.for_post(post.id).items == (comment,)
@@ -173,7 +174,7 @@ def test_delete_unknown_comment_raises_not_found(
 ) -> None:
     """Deleting a comment that does not exist raises NotFoundError for the comment."""
     with unchanged(feed, events), pytest.raises(NotFoundError) as info:
-        feed.comments.delete(999_999, alice.id)
+        feed.comments.delete(alice.id, CommentId(999_999))
 
     assert info.value.entity == "comment"
 
@@ -181,10 +182,10 @@ def test_delete_unknown_comment_raises_not_found(
 def test_comment_count_is_exact(feed: SocialFeed, post: Post, alice: User, bob: User) -> None:
     """comment_count equals the number of comments after adds and deletes by several users."""
     other = feed.posts.create(alice.id, content="other")
-    feed.comments.add(other.id, bob.id, "elsewhere")
-    added = [feed.comments.add(post.id, user.id, "hi") for user in (alice, bob, bob, alice)]
-    feed.comments.delete(added[1].id, bob.id)
-    feed.comments.delete(added[3].id, alice.id)
+    feed.comments.add(bob.id, other.id, "elsewhere")
+    added = [feed.comments.add(user.id, post.id, "hi") for user in (alice, bob, bob, alice)]
+    feed.comments.delete(bob.id, added[1].id)
+    feed.comments.delete(alice.id, added[3].id)
 
     assert feed.posts.get(post.id).comment_count == 2
     assert len(feed.comments.for_post(post.id).items) == 2

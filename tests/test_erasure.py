@@ -9,6 +9,7 @@ import pytest
 
 from socialfeed import AuthenticationError, HashtagHandler, NotificationHandler, SocialFeed
 from socialfeed.events import UserDeleted
+from socialfeed.ids import UserId
 from socialfeed.models import Post, User
 from socialfeed.storage import MemoryStorage
 from socialfeed.storage.sql.schema import metadata
@@ -107,7 +108,7 @@ def rows(feed: SocialFeed) -> dict[str, list[Row]]:
     }
 
 
-def mentions_of(feed: SocialFeed, user_id: int) -> list[tuple[str, Row]]:
+def mentions_of(feed: SocialFeed, user_id: UserId) -> list[tuple[str, Row]]:
     """Return each (table, row) whose user columns hold ``user_id``."""
     return [
         (name, row)
@@ -157,11 +158,11 @@ def build_world(feed: SocialFeed) -> dict[str, Any]:
     doras = feed.posts.create(dora.id, content="#sunset #shared with @alice")
     alices = feed.posts.create(alice.id, content="#shared thanks @dora")
     bobs = feed.posts.create(bob.id, content="plain")
-    feed.comments.add(doras.id, alice.id, "lovely @dora")
-    feed.comments.add(alices.id, dora.id, "you too @bob")
-    feed.comments.add(bobs.id, dora.id, "first")
-    feed.comments.add(bobs.id, dora.id, "second")
-    feed.comments.add(alices.id, bob.id, "agreed")
+    feed.comments.add(alice.id, doras.id, "lovely @dora")
+    feed.comments.add(dora.id, alices.id, "you too @bob")
+    feed.comments.add(dora.id, bobs.id, "first")
+    feed.comments.add(dora.id, bobs.id, "second")
+    feed.comments.add(bob.id, alices.id, "agreed")
     feed.likes.like(alice.id, doras.id)
     feed.likes.like(dora.id, alices.id)
     feed.likes.like(dora.id, bobs.id)
@@ -170,9 +171,9 @@ def build_world(feed: SocialFeed) -> dict[str, Any]:
 
     doras_story = feed.stories.create(dora.id, content="morning")
     alices_story = feed.stories.create(alice.id, content="evening")
-    feed.stories.view(doras_story.id, alice.id)
-    feed.stories.view(alices_story.id, dora.id)
-    feed.stories.view(alices_story.id, bob.id)
+    feed.stories.view(alice.id, doras_story.id)
+    feed.stories.view(dora.id, alices_story.id)
+    feed.stories.view(bob.id, alices_story.id)
 
     feed.messages.send(dora.id, alice.id, "hi alice")
     feed.messages.send(alice.id, dora.id, "hi dora")

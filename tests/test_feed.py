@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from socialfeed import ManualClock, NotFoundError, SocialFeed, ValidationError
+from socialfeed.ids import PostId, UserId
 from socialfeed.models import User
 from socialfeed.storage import Storage
 from tests.support import EventRecorder, counted_statements, unchanged
@@ -70,7 +71,7 @@ def test_feed_items_carry_author_counters_and_viewer_like(
     feed.likes.like(carol.id, theirs.id)
     feed.likes.like(carol.id, own.id)
     for user in (bob, carol, alice):
-        feed.comments.add(theirs.id, user.id, "nice")
+        feed.comments.add(user.id, theirs.id, "nice")
 
     items = {item.post.id: item for item in feed.feed.home(alice.id).items}
 
@@ -115,7 +116,7 @@ def test_cursor_stays_valid_after_its_post_is_deleted(
     alice, bob, _ = users
     ids = [feed.posts.create(bob.id, content=f"{n}").id for n in range(5)][::-1]
     first = feed.feed.home(alice.id, limit=2)
-    feed.posts.delete(first.items[-1].post.id, bob.id)
+    feed.posts.delete(bob.id, first.items[-1].post.id)
 
     assert feed_ids(feed, alice, limit=10, cursor=first.next_cursor) == ids[2:]
 
@@ -195,7 +196,7 @@ def test_invalid_cursor_is_refused(
 
 @pytest.mark.parametrize("post_id", [2**63, -(2**63) - 1, 10**30])
 def test_cursor_with_out_of_range_id_is_refused(
-    feed: SocialFeed, events: EventRecorder, users: tuple[User, User, User], post_id: int
+    feed: SocialFeed, events: EventRecorder, users: tuple[User, User, User], post_id: PostId
 ) -> None:
     """A forged cursor whose id no database integer can hold is a ValidationError on 'cursor'."""
     alice, _, _ = users
@@ -223,7 +224,7 @@ def test_unfollowed_users_posts_leave_the_feed(
 def test_feed_of_unknown_user_raises_not_found(feed: SocialFeed) -> None:
     """The feed of a user that does not exist raises NotFoundError for the user."""
     with pytest.raises(NotFoundError) as info:
-        feed.feed.home(999_999)
+        feed.feed.home(UserId(999_999))
 
     assert info.value.entity == "user"
 
@@ -240,7 +241,7 @@ def test_feed_page_costs_the_same_number_of_queries_whatever_its_size(
         for _ in range(20):
             post = feed.posts.create(followee.id, content="p")
             feed.likes.like(viewer.id, post.id)
-            feed.comments.add(post.id, viewer.id, "c")
+            feed.comments.add(viewer.id, post.id, "c")
     feed.feed.home(viewer.id, limit=1)
 
     sizes: dict[int, int] = {}

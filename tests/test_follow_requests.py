@@ -22,6 +22,7 @@ from socialfeed.events import (
     VisibilityChanged,
 )
 from socialfeed.handlers import NotificationHandler
+from socialfeed.ids import UserId
 from socialfeed.models import MAX_ID, User
 from tests.support import EventRecorder, unchanged
 
@@ -236,7 +237,7 @@ def test_answering_with_an_id_that_names_nobody(
 ) -> None:
     """A user id past the 64-bit range names no request: NotFoundError, nothing changed."""
     feed.follows.follow(bob.id, alice.id)
-    nobody = attrs.evolve(bob, id=MAX_ID + 1)
+    nobody = attrs.evolve(bob, id=UserId(MAX_ID + 1))
     events.clear()
 
     with unchanged(feed, events), pytest.raises(NotFoundError):

@@ -17,6 +17,7 @@ from socialfeed import (
     ValidationError,
 )
 from socialfeed.events import UserFollowed, UserUnfollowed
+from socialfeed.ids import UserId
 from socialfeed.models import User
 from tests.support import EventRecorder, unchanged
 
@@ -152,8 +153,8 @@ def test_is_following_is_false_for_strangers_and_unknown_users(
 ) -> None:
     """is_following is False when there is no follow, including for ids that do not exist."""
     assert not feed.follows.is_following(alice.id, bob.id)
-    assert not feed.follows.is_following(alice.id, 999_999)
-    assert not feed.follows.is_following(999_999, alice.id)
+    assert not feed.follows.is_following(alice.id, UserId(999_999))
+    assert not feed.follows.is_following(UserId(999_999), alice.id)
 
 
 def test_self_actions_are_a_distinct_validation_error(feed: SocialFeed) -> None:

@@ -151,7 +151,7 @@ def test_hashtags_indexed_late_match_the_posts_current_content(
 ) -> None:
     """A post's create and edit events, handled in reverse and twice, index its current tags."""
     post = feed.posts.create(alice.id, content="#cats")
-    feed.posts.edit(post.id, alice.id, "#dogs")
+    feed.posts.edit(alice.id, post.id, "#dogs")
     created, edited = events.events[-2:]
 
     deliver(worker, edited, created, edited, created)

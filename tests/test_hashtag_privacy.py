@@ -9,6 +9,7 @@ import pytest
 from socialfeed import SocialFeed
 from socialfeed.events import HashtagsExtracted, PostCreated, PostDeleted, VisibilityChanged
 from socialfeed.handlers import HashtagHandler
+from socialfeed.ids import PostId, UserId
 from socialfeed.models import User
 from tests.support import EventRecorder
 
@@ -46,7 +47,7 @@ def trending(feed: SocialFeed) -> list[tuple[str, int, int]]:
     return [(t.hashtag.name, t.hashtag.post_count, t.recent_posts) for t in top]
 
 
-def tagged(feed: SocialFeed, tag: str, viewer: int | None) -> list[int]:
+def tagged(feed: SocialFeed, tag: str, viewer: UserId | None) -> list[PostId]:
     """The ids of the posts carrying ``tag`` that ``viewer`` may see."""
     return [post.id for post in feed.hashtags.posts(tag, viewer_id=viewer).items]
 
@@ -165,7 +166,7 @@ def test_editing_a_private_post_moves_its_links_not_the_counts(
     post = indexed.posts.create(hidden.id, content="#old")
     indexed.posts.create(bob.id, content="#old #new")
 
-    indexed.posts.edit(post.id, hidden.id, "#new")
+    indexed.posts.edit(hidden.id, post.id, "#new")
 
     assert (count(indexed, "old"), count(indexed, "new")) == (1, 1)
     assert post.id in tagged(indexed, "new", hidden.id)
@@ -184,7 +185,7 @@ def test_deleting_a_private_post_leaves_the_public_counts(
     indexed.posts.create(bob.id, content="#sun")
     events.clear()
 
-    indexed.posts.delete(post.id, hidden.id)
+    indexed.posts.delete(hidden.id, post.id)
 
     assert events.only(PostDeleted).post_id == post.id
     assert count(indexed, "sun") == 1

@@ -10,6 +10,7 @@ import pytest
 from socialfeed import ManualClock, NotFoundError, SocialFeed, ValidationError, signals
 from socialfeed.events import HashtagsExtracted, PostCreated
 from socialfeed.handlers import HashtagHandler
+from socialfeed.ids import PostId
 from socialfeed.models import Post, User
 from tests.support import EventRecorder, unchanged
 
@@ -80,7 +81,7 @@ def test_editing_a_post_moves_its_links(
     assert count(indexed, "old") == 2
     events.clear()
 
-    indexed.posts.edit(post.id, alice.id, "#kept #new")
+    indexed.posts.edit(alice.id, post.id, "#kept #new")
 
     assert (count(indexed, "old"), count(indexed, "kept"), count(indexed, "new")) == (1, 1, 1)
     assert post_ids(indexed, "old") == [other.id]
@@ -95,7 +96,7 @@ def test_editing_away_every_tag_unlinks_the_post(indexed: SocialFeed, alice: Use
     keeper = indexed.posts.create(alice.id, content="#a #b")
     post = indexed.posts.create(alice.id, content="#a #b")
 
-    indexed.posts.edit(post.id, alice.id, "no tags now")
+    indexed.posts.edit(alice.id, post.id, "no tags now")
 
     assert (count(indexed, "a"), count(indexed, "b")) == (1, 1)
     assert post_ids(indexed, "a") == post_ids(indexed, "b") == [keeper.id]
@@ -106,7 +107,7 @@ def test_deleting_a_post_removes_its_links(indexed: SocialFeed, alice: User) -> 
     kept = indexed.posts.create(alice.id, content="#cats #dogs")
     doomed = indexed.posts.create(alice.id, content="#cats")
 
-    indexed.posts.delete(doomed.id, alice.id)
+    indexed.posts.delete(alice.id, doomed.id)
 
     assert (count(indexed, "cats"), count(indexed, "dogs")) == (1, 1)
     assert post_ids(indexed, "cats") == [kept.id]
@@ -116,7 +117,7 @@ def test_a_tag_no_post_carries_any_more_is_not_found(indexed: SocialFeed, alice:
     """``get`` returns ``None`` for a tag whose last post was deleted, as it documents."""
     post = indexed.posts.create(alice.id, content="#fleeting")
 
-    indexed.posts.delete(post.id, alice.id)
+    indexed.posts.delete(alice.id, post.id)
 
     assert post_ids(indexed, "fleeting") == []
     assert indexed.hashtags.get("fleeting") is None
@@ -268,7 +269,7 @@ def test_without_the_handler_nothing_is_indexed(
 ) -> None:
     """A facade with no HashtagHandler connected keeps no hashtag index."""
     post = feed.posts.create(alice.id, content="#lonely")
-    feed.posts.edit(post.id, alice.id, "#still #lonely")
+    feed.posts.edit(alice.id, post.id, "#still #lonely")
 
     assert feed.hashtags.get("lonely") is None
     assert post_ids(feed, "lonely") == []
@@ -309,7 +310,7 @@ def test_a_late_event_cannot_bring_back_old_tags(
     """A PostCreated delivered again after an edit indexes the current content, not the old."""
     post = indexed.posts.create(alice.id, content="#before")
     created = events.of_type(PostCreated)[0]
-    indexed.posts.edit(post.id, alice.id, "#after")
+    indexed.posts.edit(alice.id, post.id, "#after")
 
     signals.post_created.send(indexed, event=created)
 
@@ -323,7 +324,7 @@ def test_an_event_for_a_deleted_post_is_skipped(
     """The handler ignores a PostCreated whose post was deleted before it ran."""
     post = indexed.posts.create(alice.id, content="#gone")
     created = events.of_type(PostCreated)[0]
-    indexed.posts.delete(post.id, alice.id)
+    indexed.posts.delete(alice.id, post.id)
     events.clear()
 
     signals.post_created.send(indexed, event=created)
@@ -349,7 +350,7 @@ def test_index_post_returns_and_announces_the_tags(
 
 @pytest.mark.parametrize("post_id", [999, 0, -1, 2**63])
 def test_index_post_of_an_unknown_post(
-    feed: SocialFeed, alice: User, events: EventRecorder, post_id: int
+    feed: SocialFeed, alice: User, events: EventRecorder, post_id: PostId
 ) -> None:
     """Indexing a post that does not exist is a NotFoundError and changes nothing."""
     feed.posts.create(alice.id, content="#real")

@@ -6,6 +6,7 @@ import pytest
 
 from socialfeed import LikeState, ManualClock, NotFoundError, SocialFeed
 from socialfeed.events import PostLiked, PostUnliked
+from socialfeed.ids import UserId
 from socialfeed.models import Post, User
 from socialfeed.storage import SQLStorage
 from tests.support import EventRecorder, counted_statements, unchanged
@@ -156,6 +157,6 @@ def test_unknown_post_raises_not_found(
 def test_unknown_user_raises_not_found(feed: SocialFeed, events: EventRecorder, post: Post) -> None:
     """Liking as a user that does not exist raises NotFoundError for the user."""
     with unchanged(feed, events), pytest.raises(NotFoundError) as info:
-        feed.likes.like(999_999, post.id)
+        feed.likes.like(UserId(999_999), post.id)
 
     assert info.value.entity == "user"

@@ -18,6 +18,7 @@ from sqlalchemy import select, text
 from sqlalchemy.exc import OperationalError
 
 from socialfeed import SocialFeed
+from socialfeed.ids import UserId
 from socialfeed.models import Post, User
 from socialfeed.storage import SQLStorage, Storage
 from socialfeed.storage.sql.schema import users
@@ -169,7 +170,7 @@ def test_a_deletion_lock_holds_off_rows_that_refer_to_the_user(
     assert liking.likes() == 1
 
 
-def is_locked(storage: Storage, user_id: int) -> bool:
+def is_locked(storage: Storage, user_id: UserId) -> bool:
     """Whether another transaction holds a lock on the user's row that a follow would wait for."""
     assert isinstance(storage, SQLStorage)
     query = (

@@ -50,7 +50,7 @@ def test_exception_undoes_every_change_of_the_transaction(
     alice = feed.accounts.create_profile("alice")
     bob = feed.accounts.create_profile("bob")
     post = feed.posts.create(alice.id, content="hello")
-    comment = feed.comments.add(post.id, bob.id, "hi")
+    comment = feed.comments.add(bob.id, post.id, "hi")
     feed.likes.like(bob.id, post.id)
     feed.follows.follow(bob.id, alice.id)
     with storage.transaction() as uow:
@@ -90,7 +90,7 @@ def test_exception_undoes_a_cascading_user_delete(
     bob = feed.accounts.create_profile("bob")
     alices_post = feed.posts.create(alice.id, content="by alice")
     bobs_post = feed.posts.create(bob.id, content="by bob")
-    feed.comments.add(bobs_post.id, alice.id, "from alice")
+    feed.comments.add(alice.id, bobs_post.id, "from alice")
     feed.likes.like(alice.id, bobs_post.id)
     feed.follows.follow(alice.id, bob.id)
     feed.follows.follow(bob.id, alice.id)
@@ -166,7 +166,7 @@ def test_restore_puts_back_a_snapshot_as_it_is(feed: SocialFeed, storage: Memory
     first = feed.posts.create(alice.id, content="first")
     tables = storage.snapshot()
     tables["posts"][first.id] = attrs.evolve(first, like_count=7)
-    feed.posts.delete(first.id, alice.id)
+    feed.posts.delete(alice.id, first.id)
 
     storage.restore(tables)
 

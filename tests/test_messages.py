@@ -8,6 +8,7 @@ import pytest
 
 from socialfeed import NotFoundError, Page, SelfActionError, SocialFeed, ValidationError
 from socialfeed.events import MessageSent, MessagesRead
+from socialfeed.ids import UserId
 from socialfeed.models import Conversation, Message, User
 from tests.support import EventRecorder, unchanged
 
@@ -84,10 +85,10 @@ def test_send_to_or_from_an_unknown_user_is_not_found(
     alice, _, _ = users
 
     with unchanged(feed, events), pytest.raises(NotFoundError) as info:
-        feed.messages.send(alice.id, unknown, "hello?")
+        feed.messages.send(alice.id, UserId(unknown), "hello?")
     assert info.value.entity == "user"
     with unchanged(feed, events), pytest.raises(NotFoundError):
-        feed.messages.send(unknown, alice.id, "hello?")
+        feed.messages.send(UserId(unknown), alice.id, "hello?")
 
     assert feed.messages.conversations(alice.id).items == ()
 
@@ -170,7 +171,7 @@ def test_conversation_with_an_unknown_user_is_not_found(
 
     for user_id, other_id in ((alice.id, 999), (999, alice.id)):
         with pytest.raises(NotFoundError) as info:
-            feed.messages.conversation(user_id, other_id)
+            feed.messages.conversation(UserId(user_id), UserId(other_id))
         assert info.value.entity == "user"
 
 

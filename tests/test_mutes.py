@@ -16,6 +16,7 @@ from socialfeed import (
 )
 from socialfeed.events import NotificationCreated, UserMuted, UserUnmuted
 from socialfeed.handlers import NotificationHandler
+from socialfeed.ids import UserId
 from socialfeed.models import MAX_ID, NotificationKind, User
 from tests.support import EventRecorder, unchanged
 
@@ -110,7 +111,7 @@ def _like(feed: SocialFeed, actor: User, target: User) -> None:
 
 
 def _comment(feed: SocialFeed, actor: User, target: User) -> None:
-    feed.comments.add(feed.posts.by_author(target.id).items[0].id, actor.id, "nice")
+    feed.comments.add(actor.id, feed.posts.by_author(target.id).items[0].id, "nice")
 
 
 def _follow(feed: SocialFeed, actor: User, target: User) -> None:
@@ -195,7 +196,7 @@ def test_mute_until_a_time_expires(
     assert home(feed, alice) == [own.id]
     assert story_authors(feed, alice) == set()
     assert mutes(feed, alice) == [(bob.id, until)]
-    feed.comments.add(own.id, bob.id, "unheard")
+    feed.comments.add(bob.id, own.id, "unheard")
     assert actors(feed, alice, "comment") == []
 
     clock.advance(2 * HOUR)
@@ -204,7 +205,7 @@ def test_mute_until_a_time_expires(
     assert story_authors(feed, alice) == {"bob"}
     assert not feed.mutes.is_muting(alice.id, bob.id)
     assert mutes(feed, alice) == []
-    feed.comments.add(own.id, bob.id, "heard")
+    feed.comments.add(bob.id, own.id, "heard")
     # The mute hid the first comment's notification while it ran, no longer.
     assert actors(feed, alice, "comment") == [bob.id, bob.id]
 
@@ -274,7 +275,7 @@ def test_unmuting_an_id_that_names_nobody_sends_nothing(
     alice, _, _ = users
 
     with unchanged(feed, events):
-        feed.mutes.unmute(alice.id, MAX_ID + 1)
+        feed.mutes.unmute(alice.id, UserId(MAX_ID + 1))
 
 
 def test_list_shows_only_running_mutes(
@@ -384,6 +385,6 @@ def test_muting_an_unknown_user_is_not_found(
     alice, _, _ = users
 
     with unchanged(feed, events), pytest.raises(NotFoundError) as info:
-        feed.mutes.mute(alice.id, 10_000)
+        feed.mutes.mute(alice.id, UserId(10_000))
 
     assert info.value.entity == "user"

@@ -16,6 +16,7 @@ from socialfeed.events import (
     PostLiked,
 )
 from socialfeed.handlers import NotificationHandler
+from socialfeed.ids import NotificationId, PostId, UserId
 from socialfeed.models import Notification, NotificationGroup, NotificationKind, Post, User
 from socialfeed.signals import signal_for
 from socialfeed.storage import Storage
@@ -98,7 +99,7 @@ def test_comment_notifies_the_post_author(
     feed: SocialFeed, events: EventRecorder, post: Post, alice: User, bob: User
 ) -> None:
     """A comment notifies the post's author with the post and the comment."""
-    comment = feed.comments.add(post.id, alice.id, "nice one")
+    comment = feed.comments.add(alice.id, post.id, "nice one")
 
     (note,) = inbox(feed, bob)
     assert (note.recipient_id, note.actor_id, note.kind) == (bob.id, alice.id, "comment")
@@ -147,8 +148,8 @@ def test_mention_added_by_an_edit_notifies_once(
     mentioning = feed.posts.create(alice.id, content="hello")
     assert inbox(feed, bob) == []
 
-    feed.posts.edit(mentioning.id, alice.id, "hello @bob")
-    feed.posts.edit(mentioning.id, alice.id, "hello again @bob")
+    feed.posts.edit(alice.id, mentioning.id, "hello @bob")
+    feed.posts.edit(alice.id, mentioning.id, "hello again @bob")
 
     (note,) = inbox(feed, bob)
     assert (note.actor_id, note.kind, note.post_id, note.comment_id) == (
@@ -165,7 +166,7 @@ def test_mention_in_a_comment_notifies_the_mentioned_user(
     feed: SocialFeed, events: EventRecorder, post: Post, alice: User, bob: User, carol: User
 ) -> None:
     """A mention in a comment notifies that user with the comment; the post's author too."""
-    comment = feed.comments.add(post.id, alice.id, "@carol look at this")
+    comment = feed.comments.add(alice.id, post.id, "@carol look at this")
 
     (mention,) = inbox(feed, carol)
     assert (mention.recipient_id, mention.actor_id, mention.kind) == (carol.id, alice.id, "mention")
@@ -184,7 +185,7 @@ def test_comment_mentioning_the_post_author_notifies_them_once(
     feed: SocialFeed, events: EventRecorder, post: Post, alice: User, bob: User
 ) -> None:
     """A comment that also mentions the post's author gives them one notification, the comment."""
-    feed.comments.add(post.id, alice.id, "@bob what a shot")
+    feed.comments.add(alice.id, post.id, "@bob what a shot")
 
     (note,) = inbox(feed, bob)
     assert (note.kind, note.actor_id) == ("comment", alice.id)
@@ -193,10 +194,10 @@ def test_comment_mentioning_the_post_author_notifies_them_once(
 
 SELF_ACTIONS: dict[str, Callable[[SocialFeed, Post], object]] = {
     "like": lambda feed, post: feed.likes.like(post.author_id, post.id),
-    "comment": lambda feed, post: feed.comments.add(post.id, post.author_id, "thanks all"),
+    "comment": lambda feed, post: feed.comments.add(post.author_id, post.id, "thanks all"),
     "mention in a post": lambda feed, post: feed.posts.create(post.author_id, content="me, @bob"),
-    "mention in an edit": lambda feed, post: feed.posts.edit(post.id, post.author_id, "@bob!"),
-    "mention in a comment": lambda feed, post: feed.comments.add(post.id, post.author_id, "@BOB"),
+    "mention in an edit": lambda feed, post: feed.posts.edit(post.author_id, post.id, "@bob!"),
+    "mention in a comment": lambda feed, post: feed.comments.add(post.author_id, post.id, "@BOB"),
 }
 
 
@@ -228,7 +229,7 @@ def test_no_mention_notifies_nobody(
 ) -> None:
     """An unknown username, an email address or a URL containing @bob mentions nobody."""
     feed.posts.create(alice.id, content=content)
-    feed.comments.add(post.id, alice.id, content)
+    feed.comments.add(alice.id, post.id, content)
 
     (note,) = inbox(feed, bob)
     assert note.kind == "comment"
@@ -238,10 +239,10 @@ def test_no_mention_notifies_nobody(
 
 ACTIONS: dict[str, Callable[[SocialFeed, Post, User], object]] = {
     "like": lambda feed, post, actor: feed.likes.like(actor.id, post.id),
-    "comment": lambda feed, post, actor: feed.comments.add(post.id, actor.id, "hi @carol"),
+    "comment": lambda feed, post, actor: feed.comments.add(actor.id, post.id, "hi @carol"),
     "follow": lambda feed, post, actor: feed.follows.follow(actor.id, post.author_id),
     "mention": lambda feed, post, actor: feed.posts.create(actor.id, content="@bob @carol"),
-    "edit": lambda feed, post, actor: feed.posts.edit(post.id, post.author_id, "@alice @carol"),
+    "edit": lambda feed, post, actor: feed.posts.edit(post.author_id, post.id, "@alice @carol"),
 }
 
 
@@ -365,7 +366,7 @@ def test_mark_read_by_the_recipient(
     events.clear()
     before = clock.now()
 
-    feed.notifications.mark_read(like.id, bob.id)
+    feed.notifications.mark_read(bob.id, like.id)
 
     assert [n.is_read for n in inbox(feed, bob)] == [False, True]
     assert feed.notifications.unread_count(bob.id) == 1
@@ -380,11 +381,11 @@ def test_mark_read_twice_sends_nothing_the_second_time(
     """Marking an already read notification read again changes nothing and sends no signal."""
     feed.likes.like(alice.id, post.id)
     (note,) = inbox(feed, bob)
-    feed.notifications.mark_read(note.id, bob.id)
+    feed.notifications.mark_read(bob.id, note.id)
     events.clear()
 
     with unchanged(feed, events):
-        feed.notifications.mark_read(note.id, bob.id)
+        feed.notifications.mark_read(bob.id, note.id)
 
     assert inbox(feed, bob)[0].is_read
 
@@ -398,7 +399,7 @@ def test_mark_read_by_anyone_else_is_not_found(
     events.clear()
 
     with unchanged(feed, events), pytest.raises(NotFoundError) as info:
-        feed.notifications.mark_read(note.id, alice.id)
+        feed.notifications.mark_read(alice.id, note.id)
 
     assert info.value.entity == "notification"
     assert not inbox(feed, bob)[0].is_read
@@ -407,11 +408,11 @@ def test_mark_read_by_anyone_else_is_not_found(
 
 @pytest.mark.parametrize("notification_id", [999_999, 0, -1, 2**63])
 def test_mark_read_of_an_unknown_notification_is_not_found(
-    feed: SocialFeed, events: EventRecorder, post: Post, bob: User, notification_id: int
+    feed: SocialFeed, events: EventRecorder, post: Post, bob: User, notification_id: NotificationId
 ) -> None:
     """Marking a notification that does not exist raises NotFoundError for the notification."""
     with unchanged(feed, events), pytest.raises(NotFoundError) as info:
-        feed.notifications.mark_read(notification_id, bob.id)
+        feed.notifications.mark_read(bob.id, notification_id)
 
     assert info.value.entity == "notification"
 
@@ -430,7 +431,7 @@ def test_mark_all_read(
     feed.likes.like(carol.id, post.id)
     feed.follows.follow(alice.id, bob.id)
     feed.follows.follow(bob.id, carol.id)
-    feed.notifications.mark_read(inbox(feed, bob)[-1].id, bob.id)
+    feed.notifications.mark_read(bob.id, inbox(feed, bob)[-1].id)
     events.clear()
     before = clock.now()
 
@@ -540,8 +541,8 @@ def test_group_counts_people_and_tracks_unread(
     clock.advance(QUIET_PERIOD * 2)
     feed.likes.unlike(alice.id, post.id)
     feed.likes.like(alice.id, post.id)
-    feed.comments.add(post.id, alice.id, "first")
-    feed.comments.add(post.id, alice.id, "second")
+    feed.comments.add(alice.id, post.id, "first")
+    feed.comments.add(alice.id, post.id, "second")
     assert len(inbox(feed, bob)) == 4
     feed.notifications.mark_all_read(bob.id)
 
@@ -579,7 +580,7 @@ def test_custom_renderer_replaces_messages(
     feed.likes.like(carol.id, post.id)
 
     mention = custom.notifications.notify(
-        bob.id, alice.id, "mention", event_id=uuid.uuid4(), post_id=post.id
+        alice.id, recipient_id=bob.id, kind="mention", event_id=uuid.uuid4(), post_id=post.id
     )
 
     assert mention is not None
@@ -598,12 +599,12 @@ def test_deleting_a_post_removes_its_notifications(
     dave = feed.accounts.create_profile("dave")
     other = feed.posts.create(bob.id, content="stays")
     feed.likes.like(alice.id, post.id)
-    feed.comments.add(post.id, carol.id, "@dave see this")
+    feed.comments.add(carol.id, post.id, "@dave see this")
     feed.likes.like(alice.id, other.id)
     feed.follows.follow(alice.id, bob.id)
     assert len(inbox(feed, bob)) == 4
 
-    feed.posts.delete(post.id, bob.id)
+    feed.posts.delete(bob.id, post.id)
 
     assert [(n.kind, n.post_id) for n in inbox(feed, bob)] == [("follow", None), ("like", other.id)]
     assert inbox(feed, dave) == []
@@ -616,11 +617,11 @@ def test_deleting_a_comment_removes_its_notifications(
 ) -> None:
     """Deleting a comment removes its comment and mention notifications; the like stays."""
     feed.likes.like(alice.id, post.id)
-    comment = feed.comments.add(post.id, carol.id, "@alice see this")
+    comment = feed.comments.add(carol.id, post.id, "@alice see this")
     assert len(inbox(feed, bob)) == 2
     assert len(inbox(feed, alice)) == 1
 
-    feed.comments.delete(comment.id, carol.id)
+    feed.comments.delete(carol.id, comment.id)
 
     assert [(n.kind, n.actor_id) for n in inbox(feed, bob)] == [("like", alice.id)]
     assert inbox(feed, alice) == []
@@ -633,7 +634,7 @@ def test_deleting_an_account_removes_notifications_it_caused_and_received(
     """Deleting a user removes every notification they caused or received, and no other."""
     feed.follows.follow(alice.id, bob.id)
     feed.likes.like(alice.id, post.id)
-    feed.comments.add(post.id, alice.id, "@carol hi")
+    feed.comments.add(alice.id, post.id, "@carol hi")
     feed.follows.follow(bob.id, alice.id)
     own = feed.posts.create(alice.id, content="mine, @bob")
     feed.likes.like(carol.id, own.id)
@@ -657,13 +658,13 @@ def test_deleting_an_account_removes_notifications_it_caused_and_received(
 def like_then_delete_post(feed: SocialFeed, post: Post, actor: User) -> None:
     """Like a post, then its author deletes it."""
     feed.likes.like(actor.id, post.id)
-    feed.posts.delete(post.id, post.author_id)
+    feed.posts.delete(post.author_id, post.id)
 
 
 def comment_then_delete_comment(feed: SocialFeed, post: Post, actor: User) -> None:
     """Comment with a mention, then delete the comment."""
-    comment = feed.comments.add(post.id, actor.id, "hi @carol")
-    feed.comments.delete(comment.id, actor.id)
+    comment = feed.comments.add(actor.id, post.id, "hi @carol")
+    feed.comments.delete(actor.id, comment.id)
 
 
 def follow_then_delete_follower(feed: SocialFeed, post: Post, actor: User) -> None:
@@ -707,10 +708,10 @@ def test_notify_stores_and_returns_the_notification_once_per_event(
     event_id = uuid.uuid4()
 
     note = feed.notifications.notify(
-        bob.id, alice.id, "mention", event_id=event_id, post_id=post.id
+        alice.id, recipient_id=bob.id, kind="mention", event_id=event_id, post_id=post.id
     )
     again = feed.notifications.notify(
-        bob.id, alice.id, "mention", event_id=event_id, post_id=post.id
+        alice.id, recipient_id=bob.id, kind="mention", event_id=event_id, post_id=post.id
     )
 
     assert note is not None
@@ -730,7 +731,7 @@ def test_notify_without_a_post_is_refused(
 ) -> None:
     """A like, comment or mention notification without a post raises ValidationError('post_id')."""
     with unchanged(feed, events), pytest.raises(ValidationError) as info:
-        feed.notifications.notify(bob.id, alice.id, kind, event_id=uuid.uuid4())
+        feed.notifications.notify(alice.id, recipient_id=bob.id, kind=kind, event_id=uuid.uuid4())
 
     assert info.value.field == "post_id"
     assert inbox(feed, bob) == []
@@ -743,7 +744,12 @@ def test_notify_with_a_naive_time_is_refused(
     naive = datetime(2026, 1, 1)
     with unchanged(feed, events), pytest.raises(ValidationError) as info:
         feed.notifications.notify(
-            bob.id, alice.id, "like", event_id=uuid.uuid4(), post_id=post.id, occurred_at=naive
+            alice.id,
+            recipient_id=bob.id,
+            kind="like",
+            event_id=uuid.uuid4(),
+            post_id=post.id,
+            occurred_at=naive,
         )
 
     assert info.value.field == "occurred_at"
@@ -756,7 +762,7 @@ def test_notify_yourself_stores_nothing(
     """notify() with the recipient as the actor returns None, stores nothing and sends nothing."""
     with unchanged(feed, events):
         note = feed.notifications.notify(
-            bob.id, bob.id, "like", event_id=uuid.uuid4(), post_id=post.id
+            bob.id, recipient_id=bob.id, kind="like", event_id=uuid.uuid4(), post_id=post.id
         )
 
     assert note is None
@@ -775,12 +781,16 @@ def test_notify_about_something_missing_is_not_found(
     bob: User,
     entity: str,
     recipient: int | None,
-    post_id: int | None,
+    post_id: PostId | None,
 ) -> None:
     """notify() for an unknown recipient or post raises NotFoundError naming it."""
     with unchanged(feed, events), pytest.raises(NotFoundError) as info:
         feed.notifications.notify(
-            recipient or bob.id, alice.id, "like", event_id=uuid.uuid4(), post_id=post_id or post.id
+            alice.id,
+            recipient_id=UserId(recipient or bob.id),
+            kind="like",
+            event_id=uuid.uuid4(),
+            post_id=post_id or post.id,
         )
 
     assert info.value.entity == entity
@@ -830,9 +840,11 @@ def test_a_late_notification_whose_cause_is_gone_is_stored_hidden_and_not_announ
 ) -> None:
     """A like or follow notification stored after the unlike or unfollow is hidden and not sent."""
     like = feed.notifications.notify(
-        bob.id, alice.id, "like", event_id=uuid.uuid4(), post_id=post.id
+        alice.id, recipient_id=bob.id, kind="like", event_id=uuid.uuid4(), post_id=post.id
     )
-    follow = feed.notifications.notify(bob.id, alice.id, "follow", event_id=uuid.uuid4())
+    follow = feed.notifications.notify(
+        alice.id, recipient_id=bob.id, kind="follow", event_id=uuid.uuid4()
+    )
 
     assert (like, follow) == (None, None)
     assert inbox(feed, bob) == []
@@ -868,7 +880,7 @@ def test_an_edit_that_drops_a_mention_leaves_the_notification(
     """The mention notification stays after an edit removes the mention: it was delivered."""
     post = feed.posts.create(bob.id, content="hi @alice")
 
-    feed.posts.edit(post.id, bob.id, "hi everyone")
+    feed.posts.edit(bob.id, post.id, "hi everyone")
 
     assert [(n.kind, n.post_id) for n in inbox(feed, alice)] == [("mention", post.id)]
     assert feed.notifications.unread_count(alice.id) == 1

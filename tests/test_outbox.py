@@ -16,6 +16,7 @@ from socialfeed import (
     wire,
 )
 from socialfeed.events import CommentAdded, Event, PostCreated, PostLiked, UserRegistered
+from socialfeed.ids import PostId
 from socialfeed.services.outbox import OutboxStatus
 from socialfeed.storage import Storage
 from socialfeed.storage.base import OutboxMessage
@@ -45,7 +46,7 @@ def test_events_are_recorded_as_they_are_sent(feed: SocialFeed, events: EventRec
     alice = feed.accounts.create_profile("alice")
     post = feed.posts.create(alice.id, content="hi #there")
     feed.likes.like(alice.id, post.id)
-    feed.comments.add(post.id, alice.id, "me too")
+    feed.comments.add(alice.id, post.id, "me too")
 
     assert [type(e) for e in events.events] == [
         UserRegistered,
@@ -87,7 +88,7 @@ def test_a_failed_action_records_nothing(feed: SocialFeed, events: EventRecorder
     before = rows(feed.storage)
 
     with unchanged(feed, events), pytest.raises(NotFoundError):
-        feed.likes.like(alice.id, 999)
+        feed.likes.like(alice.id, PostId(999))
 
     assert rows(feed.storage) == before
 
@@ -129,7 +130,7 @@ def test_events_a_crash_kept_from_receivers_are_delivered_later(
     # The process dies between the commit and its receivers: they never run.
     monkeypatch.setattr(crashed.delivery, "deliver", lambda events, ids=(): None)
     crashed.likes.like(bob.id, post.id)
-    crashed.comments.add(post.id, bob.id, "nice")
+    crashed.comments.add(bob.id, post.id, "nice")
     assert crashed.notifications.unread_count(alice.id) == 0
     assert crashed.outbox.status().undelivered == 2
 

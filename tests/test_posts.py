@@ -14,6 +14,7 @@ from socialfeed import (
     ValidationError,
 )
 from socialfeed.events import PostCreated, PostDeleted, PostEdited
+from socialfeed.ids import PostId, UserId
 from socialfeed.storage import MemoryStorage
 from socialfeed.storage.sql.schema import comments, likes
 from tests.support import EventRecorder, dump, unchanged
@@ -131,7 +132,7 @@ def test_create_by_unknown_author_is_refused(feed: SocialFeed, events: EventReco
     feed.accounts.create_profile("alice")
 
     with unchanged(feed, events), pytest.raises(NotFoundError) as info:
-        feed.posts.create(999_999, content="hi")
+        feed.posts.create(UserId(999_999), content="hi")
 
     assert info.value.entity == "user"
 
@@ -139,7 +140,7 @@ def test_create_by_unknown_author_is_refused(feed: SocialFeed, events: EventReco
 def test_get_unknown_post_raises_not_found(feed: SocialFeed) -> None:
     """Getting a post that does not exist raises NotFoundError for the post."""
     with pytest.raises(NotFoundError) as info:
-        feed.posts.get(999_999)
+        feed.posts.get(PostId(999_999))
 
     assert info.value.entity == "post"
 
@@ -151,7 +152,7 @@ def test_post_count_follows_creates_and_deletes(feed: SocialFeed) -> None:
     posts = [feed.posts.create(alice.id, content=f"post {n}") for n in range(3)]
     feed.posts.create(bob.id, content="bob's")
 
-    feed.posts.delete(posts[0].id, alice.id)
+    feed.posts.delete(alice.id, posts[0].id)
 
     assert feed.users.get(alice.id).post_count == 2
     assert feed.users.get(bob.id).post_count == 1
@@ -163,7 +164,7 @@ def test_edit_by_author(feed: SocialFeed, events: EventRecorder) -> None:
     post = feed.posts.create(alice.id, content="frist")
     events.clear()
 
-    edited = feed.posts.edit(post.id, alice.id, "  first  ")
+    edited = feed.posts.edit(alice.id, post.id, "  first  ")
 
     stored = feed.posts.get(post.id)
     assert stored == edited
@@ -184,7 +185,7 @@ def test_edit_can_remove_content_of_a_post_with_an_image(
     post = feed.posts.create(alice.id, content="caption", image_url=IMAGE)
     events.clear()
 
-    feed.posts.edit(post.id, alice.id, None)
+    feed.posts.edit(alice.id, post.id, None)
 
     stored = feed.posts.get(post.id)
     assert (stored.content, stored.image_url) == (None, IMAGE)
@@ -200,7 +201,7 @@ def test_edit_with_invalid_content_is_refused(
     post = feed.posts.create(alice.id, content="keep me")
 
     with unchanged(feed, events), pytest.raises(ValidationError) as info:
-        feed.posts.edit(post.id, alice.id, content)
+        feed.posts.edit(alice.id, post.id, content)
 
     assert info.value.field == "content"
 
@@ -212,7 +213,7 @@ def test_edit_by_someone_else_is_refused(feed: SocialFeed, events: EventRecorder
     post = feed.posts.create(alice.id, content="mine")
 
     with unchanged(feed, events), pytest.raises(PermissionDeniedError):
-        feed.posts.edit(post.id, mallory.id, "pwned")
+        feed.posts.edit(mallory.id, post.id, "pwned")
 
     assert feed.posts.get(post.id) == post
 
@@ -222,7 +223,7 @@ def test_edit_unknown_post_raises_not_found(feed: SocialFeed, events: EventRecor
     alice = feed.accounts.create_profile("alice")
 
     with unchanged(feed, events), pytest.raises(NotFoundError) as info:
-        feed.posts.edit(999_999, alice.id, "hello")
+        feed.posts.edit(alice.id, PostId(999_999), "hello")
 
     assert info.value.entity == "post"
 
@@ -236,13 +237,13 @@ def test_delete_by_author_removes_post_comments_and_likes(
     post = feed.posts.create(alice.id, content="doomed")
     other = feed.posts.create(alice.id, content="survivor")
     for target in (post, other):
-        feed.comments.add(target.id, bob.id, "nice")
+        feed.comments.add(bob.id, target.id, "nice")
         feed.likes.like(bob.id, target.id)
         feed.likes.like(alice.id, target.id)
     events.clear()
     before = clock.now()
 
-    feed.posts.delete(post.id, alice.id)
+    feed.posts.delete(alice.id, post.id)
 
     with pytest.raises(NotFoundError):
         feed.posts.get(post.id)
@@ -261,10 +262,10 @@ def test_delete_by_someone_else_is_refused(feed: SocialFeed, events: EventRecord
     alice = feed.accounts.create_profile("alice")
     mallory = feed.accounts.create_profile("mallory")
     post = feed.posts.create(alice.id, content="mine")
-    feed.comments.add(post.id, mallory.id, "mine now")
+    feed.comments.add(mallory.id, post.id, "mine now")
 
     with unchanged(feed, events), pytest.raises(PermissionDeniedError):
-        feed.posts.delete(post.id, mallory.id)
+        feed.posts.delete(mallory.id, post.id)
 
     assert feed.posts.get(post.id).comment_count == 1
 
@@ -274,7 +275,7 @@ def test_delete_unknown_post_raises_not_found(feed: SocialFeed, events: EventRec
     alice = feed.accounts.create_profile("alice")
 
     with unchanged(feed, events), pytest.raises(NotFoundError) as info:
-        feed.posts.delete(999_999, alice.id)
+        feed.posts.delete(alice.id, PostId(999_999))
 
     assert info.value.entity == "post"
 
@@ -283,10 +284,10 @@ def test_delete_twice_raises_not_found(feed: SocialFeed, events: EventRecorder) 
     """A deleted post cannot be deleted again, and the post count does not drop twice."""
     alice = feed.accounts.create_profile("alice")
     post = feed.posts.create(alice.id, content="once")
-    feed.posts.delete(post.id, alice.id)
+    feed.posts.delete(alice.id, post.id)
 
     with unchanged(feed, events), pytest.raises(NotFoundError):
-        feed.posts.delete(post.id, alice.id)
+        feed.posts.delete(alice.id, post.id)
 
     assert feed.users.get(alice.id).post_count == 0
 
@@ -351,7 +352,7 @@ def test_by_author_offset_skips_newest_posts(feed: SocialFeed) -> None:
 def test_by_author_unknown_author_raises_not_found(feed: SocialFeed) -> None:
     """Listing the posts of a user that does not exist raises NotFoundError for the user."""
     with pytest.raises(NotFoundError) as info:
-        feed.posts.by_author(999_999)
+        feed.posts.by_author(UserId(999_999))
 
     assert info.value.entity == "user"
 

@@ -19,6 +19,7 @@ from socialfeed import (
     ValidationError,
 )
 from socialfeed.events import ProfileUpdated
+from socialfeed.ids import UserId
 from socialfeed.storage import Storage
 from tests.conftest import HASHER
 from tests.support import EventRecorder, unchanged
@@ -37,7 +38,7 @@ def make_users(feed: SocialFeed, count: int) -> list[User]:
     return [feed.accounts.create_profile(f"user{n}") for n in range(count)]
 
 
-def walk(list_method: ListMethod, user_id: int, limit: int) -> list[list[int]]:
+def walk(list_method: ListMethod, user_id: UserId, limit: int) -> list[list[int]]:
     """Follow next_cursor from the first page to the last; return each page's user ids."""
     pages: list[list[int]] = []
     cursor: str | None = None
@@ -421,7 +422,7 @@ def test_user_counts_posts_followers_and_following(feed: SocialFeed) -> None:
     assert feed.users.get(bob.id).following_count == 1
     assert feed.users.following(bob.id).items == (now,)
 
-    feed.posts.delete(first.id, alice.id)
+    feed.posts.delete(alice.id, first.id)
     feed.follows.unfollow(carol.id, alice.id)
     feed.follows.unfollow(alice.id, bob.id)
 

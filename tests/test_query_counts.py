@@ -8,6 +8,7 @@ import pytest
 
 from socialfeed import ManualClock, NotFoundError, Settings, SocialFeed
 from socialfeed.handlers import HashtagHandler, NotificationHandler
+from socialfeed.ids import UserId
 from socialfeed.storage import SQLStorage, Storage
 from tests.conftest import HASHER
 from tests.support import counted_statements
@@ -49,9 +50,9 @@ def world(sql_storage: Storage) -> tuple[SocialFeed, dict[str, Callable[[int], o
         feed.follows.follow(fan.id, me.id)
         feed.follows.follow(me.id, fan.id)
         feed.posts.create(fan.id, content=f"post {n} #tag")
-        feed.comments.add(post.id, fan.id, f"comment {n}")
+        feed.comments.add(fan.id, post.id, f"comment {n}")
         feed.likes.like(fan.id, post.id)
-        feed.stories.view(story.id, fan.id)
+        feed.stories.view(fan.id, story.id)
         feed.stories.create(fan.id, content=f"story {n}")
         feed.messages.send(fan.id, me.id, f"hi {n}")
         feed.messages.send(star.id, me.id, f"again {n}")
@@ -63,7 +64,7 @@ def world(sql_storage: Storage) -> tuple[SocialFeed, dict[str, Callable[[int], o
         "followers": lambda limit: feed.users.followers(me.id, limit=limit),
         "following": lambda limit: feed.users.following(me.id, limit=limit),
         "story feed": lambda limit: feed.stories.feed(me.id),
-        "story viewers": lambda limit: feed.stories.viewers(story.id, me.id, limit=limit),
+        "story viewers": lambda limit: feed.stories.viewers(story.id, viewer_id=me.id, limit=limit),
         "conversations": lambda limit: feed.messages.conversations(me.id, limit=limit),
         "conversation": lambda limit: feed.messages.conversation(me.id, star.id, limit=limit),
         "notifications": lambda limit: feed.notifications.list(me.id, limit=limit),
@@ -143,7 +144,7 @@ def test_a_hidden_or_unknown_owner_is_not_found_for_a_signed_in_viewer(feed: Soc
     blocker = feed.accounts.create_profile("blocker")
     feed.posts.create(blocker.id, content="hidden")
     feed.blocks.block(blocker.id, viewer.id)
-    for owner_id in (999_999, blocker.id):
+    for owner_id in (UserId(999_999), blocker.id):
         with pytest.raises(NotFoundError) as info:
             feed.posts.by_author(owner_id, viewer_id=viewer.id)
         assert info.value.entity == "user"
@@ -159,14 +160,14 @@ def test_an_empty_page_still_checks_its_users(feed: SocialFeed) -> None:
     assert feed.notifications.unread_count(alice.id) == 0
     assert feed.messages.unread_count(alice.id) == 0
     for call in (
-        lambda: feed.messages.conversation(alice.id, 999_999),
-        lambda: feed.messages.conversations(999_999),
-        lambda: feed.notifications.list(999_999),
-        lambda: feed.notifications.grouped(2**70),
-        lambda: feed.notifications.unread_count(999_999),
-        lambda: feed.messages.unread_count(2**70),
-        lambda: feed.feed.home(999_999),
-        lambda: feed.feed.home(2**70),
+        lambda: feed.messages.conversation(alice.id, UserId(999_999)),
+        lambda: feed.messages.conversations(UserId(999_999)),
+        lambda: feed.notifications.list(UserId(999_999)),
+        lambda: feed.notifications.grouped(UserId(2**70)),
+        lambda: feed.notifications.unread_count(UserId(999_999)),
+        lambda: feed.messages.unread_count(UserId(2**70)),
+        lambda: feed.feed.home(UserId(999_999)),
+        lambda: feed.feed.home(UserId(2**70)),
     ):
         with pytest.raises(NotFoundError) as info:
             call()

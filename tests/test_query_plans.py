@@ -18,6 +18,7 @@ from sqlalchemy import Connection, event
 
 from socialfeed import ManualClock, Settings, SocialFeed
 from socialfeed.handlers import NotificationHandler
+from socialfeed.ids import UserId
 from socialfeed.storage import SQLStorage, Storage
 from tests.conftest import HASHER
 
@@ -89,11 +90,11 @@ def test_home_feed_walks_the_author_index_on_both_pages(
 ) -> None:
     """The home feed, first page and after a cursor, reads posts through (author, time, id)."""
     feed, ids = world
-    first = feed.feed.home(ids["reader"], limit=5)
+    first = feed.feed.home(UserId(ids["reader"]), limit=5)
     assert first.next_cursor is not None
     for call in (
-        lambda: feed.feed.home(ids["reader"], limit=5),
-        lambda: feed.feed.home(ids["reader"], limit=5, cursor=first.next_cursor),
+        lambda: feed.feed.home(UserId(ids["reader"]), limit=5),
+        lambda: feed.feed.home(UserId(ids["reader"]), limit=5, cursor=first.next_cursor),
     ):
         feed_statements = [
             (statement, plan)
@@ -116,7 +117,7 @@ def test_feed_with_an_offset_keeps_the_author_index(
 ) -> None:
     """A feed page asked for by offset uses the IN-list shape, still on the author index."""
     feed, ids = world
-    plans = _plans(feed, lambda: feed.feed.home(ids["reader"], offset=3))
+    plans = _plans(feed, lambda: feed.feed.home(UserId(ids["reader"]), offset=3))
     statement, plan = _plan_of_list([p for p in plans if "socialfeed_posts" in p[0]])
     assert "LATERAL" not in statement
     assert POSTS_BY_AUTHOR in plan
@@ -138,10 +139,12 @@ def test_lists_read_through_their_keyset_index(
     feed, ids = world
     reader, author = ids["reader"], ids["author"]
     calls: dict[str, Callable[[], object]] = {
-        "posts by author": lambda: feed.posts.by_author(author, viewer_id=reader, limit=2),
-        "posts by hashtag": lambda: feed.hashtags.posts("tag", viewer_id=reader, limit=2),
-        "conversation": lambda: feed.messages.conversation(reader, author, limit=2),
-        "notifications": lambda: feed.notifications.list(author, limit=2),
+        "posts by author": lambda: feed.posts.by_author(
+            UserId(author), viewer_id=UserId(reader), limit=2
+        ),
+        "posts by hashtag": lambda: feed.hashtags.posts("tag", viewer_id=UserId(reader), limit=2),
+        "conversation": lambda: feed.messages.conversation(UserId(reader), UserId(author), limit=2),
+        "notifications": lambda: feed.notifications.list(UserId(author), limit=2),
     }
     plans = _plans(feed, calls[list_name])
     assert any(index in plan for _, plan in plans), plans

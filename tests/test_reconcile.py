@@ -21,6 +21,7 @@ from socialfeed import (
     SocialFeed,
     SocialFeedError,
 )
+from socialfeed.ids import CommentId, PostId, UserId
 from socialfeed.storage import MemoryStorage, SQLStorage, Storage
 from socialfeed.storage.sql.schema import metadata
 from tests.conftest import HASHER
@@ -87,22 +88,22 @@ def play(feed: SocialFeed, actions: list[Action]) -> None:
             elif name == "post":
                 posts.append((feed.posts.create(user, content=content).id, user))
             elif name == "edit" and post is not None:
-                feed.posts.edit(post[0], post[1], content)
+                feed.posts.edit(UserId(post[1]), PostId(post[0]), content)
             elif name == "comment" and post is not None:
-                added = feed.comments.add(post[0], user, "nice")
+                added = feed.comments.add(user, PostId(post[0]), "nice")
                 comments.append((added.id, user, post[1]))
             elif name == "like" and post is not None:
-                feed.likes.like(user, post[0])
+                feed.likes.like(user, PostId(post[0]))
             elif name == "unlike" and post is not None:
-                feed.likes.unlike(user, post[0])
+                feed.likes.unlike(user, PostId(post[0]))
             elif name == "follow":
                 feed.follows.follow(user, other)
             elif name == "unfollow":
                 feed.follows.unfollow(user, other)
             elif name == "delete_post" and post is not None:
-                feed.posts.delete(post[0], post[1])
+                feed.posts.delete(UserId(post[1]), PostId(post[0]))
             elif name == "delete_comment" and comment is not None:
-                feed.comments.delete(comment[0], comment[1 + a % 2])
+                feed.comments.delete(UserId(comment[1 + a % 2]), CommentId(comment[0]))
             elif name == "block":
                 feed.blocks.block(user, other)
             elif name == "set_private":
@@ -179,7 +180,7 @@ def test_reconcile_repairs_a_tampered_counter(
     post = feed.posts.create(alice.id, content="#tagged")
     feed.follows.follow(bob.id, alice.id)
     feed.likes.like(bob.id, post.id)
-    feed.comments.add(post.id, bob.id, "nice")
+    feed.comments.add(bob.id, post.id, "nice")
     hashtag = feed.hashtags.get("tagged")
     assert hashtag is not None
     healthy = dump(feed.storage)

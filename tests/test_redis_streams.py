@@ -296,7 +296,7 @@ def test_relay_and_worker_turn_actions_into_notifications_through_redis(
     bob = app.accounts.create_profile("bob")
     post = app.posts.create(alice.id, content="hi")
     app.likes.like(bob.id, post.id)
-    app.comments.add(post.id, bob.id, "nice")
+    app.comments.add(bob.id, post.id, "nice")
     app.follows.follow(bob.id, alice.id)
     worker_feed = SocialFeed(storage, clock=clock, password_hasher=HASHER)
     NotificationHandler().connect(worker_feed)

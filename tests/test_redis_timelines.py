@@ -21,6 +21,7 @@ from redis.retry import Retry
 
 from socialfeed import BrokerError, ManualClock, Settings, SocialFeed
 from socialfeed.events import Event, PostCreated
+from socialfeed.ids import PostId, UserId
 from socialfeed.models import FeedItem
 from socialfeed.pagination import PageRequest
 from socialfeed.redis._timeline_scripts import ScriptName, register_scripts, script_source
@@ -72,13 +73,13 @@ def texts(reply: object) -> list[str]:
     return [member.decode() if isinstance(member, bytes) else member for member in members]
 
 
-def held(store: RedisTimelines, user_id: int) -> list[int]:
+def held(store: RedisTimelines, user_id: UserId) -> list[int]:
     """Return the post ids the user's timeline holds in Redis, newest first."""
     members = store.client.zrevrangebyscore(store.timeline_key(user_id), "(+inf", "-inf")
     return [int(member.split(":")[0]) for member in texts(members)]
 
 
-def markers(store: RedisTimelines, user_id: int) -> set[str]:
+def markers(store: RedisTimelines, user_id: UserId) -> set[str]:
     """Return the markers of the user's timeline (built, pending, floor)."""
     return set(texts(store.client.zrangebyscore(store.timeline_key(user_id), "+inf", "+inf")))
 
@@ -264,7 +265,7 @@ def test_pages_past_a_trimmed_timeline_come_from_the_database(
     assert_same_feeds(pull, push, [alice.id])
     assert len(ids(push, alice)) == 12
     # A deletion makes room, yet what was trimmed before is still read from the database.
-    push.posts.delete(held(store, alice.id)[0], bob.id)
+    push.posts.delete(bob.id, PostId(held(store, alice.id)[0]))
     assert len(held(store, alice.id)) == 3
     assert_same_feeds(pull, push, [alice.id])
 
@@ -413,7 +414,7 @@ def test_deleted_posts_and_accounts_leave_redis(
     gone = push.posts.create(bob.id, content="soon gone")
     kept = push.posts.create(bob.id, content="kept")
 
-    push.posts.delete(gone.id, bob.id)
+    push.posts.delete(bob.id, gone.id)
     for user in (alice, bob, carol):
         assert held(store, user.id) == [kept.id]
 
@@ -459,7 +460,7 @@ def test_a_late_post_event_adds_nothing_once_the_post_is_gone(
     push.follows.follow(alice.id, bob.id)
     ids(push, alice)
     post = push.posts.create(bob.id, content="short-lived")
-    push.posts.delete(post.id, bob.id)
+    push.posts.delete(bob.id, post.id)
 
     late = PostCreated(occurred_at=clock.now(), post_id=post.id, author_id=bob.id, content=None)
     store.apply(storage, push.settings, [late])

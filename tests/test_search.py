@@ -9,6 +9,7 @@ import pytest
 from socialfeed import SocialFeed, ValidationError
 from socialfeed.handlers import HashtagHandler
 from socialfeed.models import User
+from socialfeed.pagination import DEFAULT_LIMIT
 from tests.support import EventRecorder, unchanged
 
 
@@ -21,9 +22,11 @@ def indexed(feed: SocialFeed) -> Iterator[SocialFeed]:
     handler.disconnect(feed)
 
 
-def found(feed: SocialFeed, query: str, **page: int) -> list[str]:
+def found(
+    feed: SocialFeed, query: str, *, limit: int = DEFAULT_LIMIT, offset: int = 0
+) -> list[str]:
     """Return the usernames a user search finds, in rank order."""
-    return [user.username for user in feed.search.users(query, **page)]
+    return [user.username for user in feed.search.users(query, limit=limit, offset=offset)]
 
 
 def people(feed: SocialFeed, *names: str | tuple[str, str]) -> list[User]:
@@ -168,7 +171,9 @@ def test_user_search_checks_limit_and_offset(
     people(feed, "alice")
 
     with unchanged(feed, events), pytest.raises(ValidationError) as info:
-        feed.search.users("alice", **page)
+        feed.search.users(
+            "alice", limit=page.get("limit", DEFAULT_LIMIT), offset=page.get("offset", 0)
+        )
 
     assert info.value.field == field
 

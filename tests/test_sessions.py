@@ -17,6 +17,7 @@ from socialfeed import (
     SocialFeed,
 )
 from socialfeed.events import SessionRevoked, UserLoggedIn
+from socialfeed.ids import UserId
 from socialfeed.storage import Storage
 from tests.conftest import HASHER
 from tests.support import PASSWORD, EventRecorder, dump, register, unchanged
@@ -165,7 +166,7 @@ def test_revoke_all_sessions(feed: SocialFeed, events: EventRecorder) -> None:
 def test_revoke_all_sessions_of_an_unknown_user(feed: SocialFeed, events: EventRecorder) -> None:
     """revoke_all_sessions for an id that does not exist raises NotFoundError."""
     with unchanged(feed, events), pytest.raises(NotFoundError):
-        feed.accounts.revoke_all_sessions(999)
+        feed.accounts.revoke_all_sessions(UserId(999))
 
 
 def test_deactivated_users_token_is_rejected(feed: SocialFeed) -> None:

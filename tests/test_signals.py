@@ -23,6 +23,7 @@ from socialfeed import (
 )
 from socialfeed import events as events_module
 from socialfeed.events import Event, PostCreated, PostLiked, UserFollowed
+from socialfeed.ids import PostId
 from socialfeed.storage import UnitOfWork
 from tests.conftest import HASHER
 from tests.support import EventRecorder, unchanged
@@ -69,7 +70,7 @@ def test_no_signal_for_an_action_that_failed(feed: SocialFeed, events: EventReco
     post = feed.posts.create(author.id, content="mine")
 
     with unchanged(feed, events), pytest.raises(PermissionDeniedError):
-        feed.posts.delete(post.id, other.id)
+        feed.posts.delete(other.id, post.id)
 
 
 def test_no_signal_for_an_action_that_rolled_back(
@@ -282,7 +283,7 @@ def test_events_are_frozen(feed: SocialFeed, events: EventRecorder) -> None:
     event = events.of_type(PostCreated)[0]
 
     with pytest.raises(attrs.exceptions.FrozenInstanceError):
-        event.post_id = post.id + 1  # type: ignore[misc]
+        event.post_id = PostId(post.id + 1)  # type: ignore[misc]
     assert event.post_id == post.id
 
 

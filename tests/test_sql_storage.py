@@ -25,6 +25,7 @@ from socialfeed import (
     StorageError,
     signals,
 )
+from socialfeed.ids import PostId, UserId
 from socialfeed.storage import SQLStorage, Storage, UnitOfWork
 from socialfeed.storage.base import NewUser
 from tests.conftest import HASHER
@@ -225,9 +226,9 @@ def test_driver_error_in_a_transaction_is_a_storage_error(
 def test_an_id_beyond_the_integer_range_is_not_found(feed: SocialFeed) -> None:
     """An id too large for the database's integers is not found, as on every backend."""
     with pytest.raises(NotFoundError):
-        feed.posts.get(2**63)
+        feed.posts.get(PostId(2**63))
     with pytest.raises(NotFoundError):
-        feed.users.get(2**63)
+        feed.users.get(UserId(2**63))
 
 
 def test_timestamps_come_back_timezone_aware_utc(feed: SocialFeed) -> None:

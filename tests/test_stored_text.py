@@ -42,12 +42,12 @@ FIELDS: Final[dict[str, tuple[str, Write]]] = {
     "posts.create(content)": ("content", lambda f, u, s: f.posts.create(u.id, content=s)),
     "posts.edit(content)": (
         "content",
-        lambda f, u, s: f.posts.edit(f.posts.by_author(u.id).items[0].id, u.id, s),
+        lambda f, u, s: f.posts.edit(u.id, f.posts.by_author(u.id).items[0].id, s),
     ),
     "stories.create(content)": ("content", lambda f, u, s: f.stories.create(u.id, content=s)),
     "comments.add(content)": (
         "content",
-        lambda f, u, s: f.comments.add(f.posts.by_author(u.id).items[0].id, u.id, s),
+        lambda f, u, s: f.comments.add(u.id, f.posts.by_author(u.id).items[0].id, s),
     ),
     "messages.send(content)": (
         "content",

@@ -15,6 +15,7 @@ from socialfeed import (
     ValidationError,
 )
 from socialfeed.events import StoryCreated, StoryDeleted, StoryViewed
+from socialfeed.ids import StoryId, UserId
 from socialfeed.models import Story, StoryGroup, User
 from socialfeed.storage import Storage
 from tests.conftest import HASHER
@@ -51,7 +52,7 @@ def test_create_with_content(feed: SocialFeed, events: EventRecorder) -> None:
     assert (story.content, story.image_url) == ("good morning", None)
     assert (story.author_id, story.author_username) == (alice.id, "alice")
     assert story.expires_at == story.created_at + DAY
-    assert feed.stories.get(story.id, alice.id) == story
+    assert feed.stories.get(story.id, viewer_id=alice.id) == story
     assert feed.stories.active(alice.id) == (story,)
     event = events.only(StoryCreated)
     assert (event.story_id, event.author_id) == (story.id, alice.id)
@@ -66,7 +67,7 @@ def test_create_with_image_only(feed: SocialFeed, events: EventRecorder) -> None
     story = feed.stories.create(alice.id, image_url=IMAGE)
 
     assert (story.content, story.image_url) == (None, IMAGE)
-    assert feed.stories.get(story.id, alice.id) == story
+    assert feed.stories.get(story.id, viewer_id=alice.id) == story
     assert events.only(StoryCreated).story_id == story.id
 
 
@@ -77,8 +78,8 @@ def test_create_with_content_and_image(feed: SocialFeed, events: EventRecorder) 
 
     story = feed.stories.create(alice.id, content="look", image_url=IMAGE)
 
-    assert feed.stories.get(story.id, alice.id).content == "look"
-    assert feed.stories.get(story.id, alice.id).image_url == IMAGE
+    assert feed.stories.get(story.id, viewer_id=alice.id).content == "look"
+    assert feed.stories.get(story.id, viewer_id=alice.id).image_url == IMAGE
     assert events.only(StoryCreated).story_id == story.id
 
 
@@ -88,7 +89,7 @@ def test_create_accepts_content_of_exactly_the_maximum_length(feed: SocialFeed) 
 
     story = feed.stories.create(alice.id, content="x" * 2200)
 
-    assert feed.stories.get(story.id, alice.id).content == "x" * 2200
+    assert feed.stories.get(story.id, viewer_id=alice.id).content == "x" * 2200
 
 
 @pytest.mark.parametrize(("content", "image_url"), [(None, None), ("", None), ("  \n", "  ")])
@@ -134,7 +135,7 @@ def test_create_with_bad_image_url_is_refused(
 
 @pytest.mark.parametrize("author_id", [999, 0, -1, 2**63])
 def test_create_by_unknown_author_is_refused(
-    feed: SocialFeed, events: EventRecorder, author_id: int
+    feed: SocialFeed, events: EventRecorder, author_id: UserId
 ) -> None:
     """A story by a user who does not exist raises NotFoundError for the user."""
     feed.accounts.create_profile("alice")
@@ -172,13 +173,13 @@ def test_expired_story_does_not_exist_for_anyone_but_its_author(
 
     for user in (bob, carol):
         with unchanged(feed, events), pytest.raises(NotFoundError) as info:
-            feed.stories.get(story.id, user.id)
+            feed.stories.get(story.id, viewer_id=user.id)
         assert info.value.entity == "story"
         with unchanged(feed, events), pytest.raises(NotFoundError):
-            feed.stories.view(story.id, user.id)
+            feed.stories.view(user.id, story.id)
         with unchanged(feed, events), pytest.raises(NotFoundError):
-            feed.stories.delete(story.id, user.id)
-    assert feed.stories.get(story.id, alice.id) == story
+            feed.stories.delete(user.id, story.id)
+    assert feed.stories.get(story.id, viewer_id=alice.id) == story
 
 
 def test_custom_story_lifetime(storage: Storage, clock: ManualClock) -> None:
@@ -196,14 +197,14 @@ def test_custom_story_lifetime(storage: Storage, clock: ManualClock) -> None:
 
     clock.advance(timedelta(minutes=59))
     assert feed.stories.active(alice.id) == (story,)
-    assert feed.stories.get(story.id, bob.id) == story
+    assert feed.stories.get(story.id, viewer_id=bob.id) == story
 
     clock.advance(timedelta(minutes=1))
     assert feed.stories.active(alice.id) == ()
     assert feed.stories.feed(bob.id) == ()
     with pytest.raises(NotFoundError):
-        feed.stories.get(story.id, bob.id)
-    assert feed.stories.get(story.id, alice.id) == story
+        feed.stories.get(story.id, viewer_id=bob.id)
+    assert feed.stories.get(story.id, viewer_id=alice.id) == story
 
 
 def test_delete_by_author(
@@ -213,13 +214,13 @@ def test_delete_by_author(
     alice, bob, carol = users
     story = feed.stories.create(alice.id, content="oops")
     kept = feed.stories.create(alice.id, content="fine")
-    feed.stories.view(story.id, bob.id)
-    feed.stories.view(story.id, carol.id)
-    feed.stories.view(kept.id, bob.id)
+    feed.stories.view(bob.id, story.id)
+    feed.stories.view(carol.id, story.id)
+    feed.stories.view(bob.id, kept.id)
     assert story_view_rows(feed) == 3
     events.clear()
 
-    feed.stories.delete(story.id, alice.id)
+    feed.stories.delete(alice.id, story.id)
 
     event = events.only(StoryDeleted)
     assert (event.story_id, event.author_id) == (story.id, alice.id)
@@ -228,11 +229,11 @@ def test_delete_by_author(
     assert story_ids(feed.stories.feed(bob.id)) == [("alice", [kept.id])]
     for user in (alice, bob):
         with pytest.raises(NotFoundError):
-            feed.stories.get(story.id, user.id)
+            feed.stories.get(story.id, viewer_id=user.id)
     with pytest.raises(NotFoundError):
-        feed.stories.viewers(story.id, alice.id)
+        feed.stories.viewers(story.id, viewer_id=alice.id)
     assert story_view_rows(feed) == 1
-    assert [v.user.id for v in feed.stories.viewers(kept.id, alice.id).items] == [bob.id]
+    assert [v.user.id for v in feed.stories.viewers(kept.id, viewer_id=alice.id).items] == [bob.id]
 
 
 def test_delete_by_someone_else_is_refused(
@@ -243,7 +244,7 @@ def test_delete_by_someone_else_is_refused(
     story = feed.stories.create(alice.id, content="mine")
 
     with unchanged(feed, events), pytest.raises(PermissionDeniedError) as info:
-        feed.stories.delete(story.id, bob.id)
+        feed.stories.delete(bob.id, story.id)
 
     assert info.value.message == "Not your story"
     assert feed.stories.active(alice.id) == (story,)
@@ -251,14 +252,14 @@ def test_delete_by_someone_else_is_refused(
 
 @pytest.mark.parametrize("story_id", [999, 0, -1, 2**63])
 def test_delete_unknown_story_is_not_found(
-    feed: SocialFeed, events: EventRecorder, users: tuple[User, User, User], story_id: int
+    feed: SocialFeed, events: EventRecorder, users: tuple[User, User, User], story_id: StoryId
 ) -> None:
     """Deleting a story that does not exist raises NotFoundError for the story."""
     alice, _, _ = users
     feed.stories.create(alice.id, content="mine")
 
     with unchanged(feed, events), pytest.raises(NotFoundError) as info:
-        feed.stories.delete(story_id, alice.id)
+        feed.stories.delete(alice.id, story_id)
 
     assert info.value.entity == "story"
 
@@ -277,7 +278,7 @@ def test_active_lists_one_authors_stories_newest_first(
 def test_active_of_unknown_user_is_not_found(feed: SocialFeed) -> None:
     """active() for a user who does not exist raises NotFoundError."""
     with pytest.raises(NotFoundError) as info:
-        feed.stories.active(999)
+        feed.stories.active(UserId(999))
 
     assert info.value.entity == "user"
 
@@ -317,7 +318,7 @@ def test_story_feed_puts_unseen_authors_first(
     e1 = feed.stories.create(erin.id, content="e1")
     d1 = feed.stories.create(dave.id, content="d1")
     for story in (c1, d1, b1, a1):
-        feed.stories.view(story.id, alice.id)
+        feed.stories.view(alice.id, story.id)
 
     groups = feed.stories.feed(alice.id)
 
@@ -340,21 +341,21 @@ def test_seen_marks_reflect_only_the_viewers_own_views(
     alice, bob, carol = users
     feed.follows.follow(carol.id, alice.id)
     story = feed.stories.create(alice.id, content="hi")
-    feed.stories.view(story.id, carol.id)
+    feed.stories.view(carol.id, story.id)
 
     (bobs,) = feed.stories.feed(bob.id)
     (carols,) = feed.stories.feed(carol.id)
 
     assert (bobs.has_unseen, bobs.items[0].seen) == (True, False)
     assert (carols.has_unseen, carols.items[0].seen) == (False, True)
-    feed.stories.view(story.id, bob.id)
+    feed.stories.view(bob.id, story.id)
     assert feed.stories.feed(bob.id)[0].has_unseen is False
 
 
 def test_story_feed_of_unknown_user_is_not_found(feed: SocialFeed) -> None:
     """feed() for a user who does not exist raises NotFoundError."""
     with pytest.raises(NotFoundError) as info:
-        feed.stories.feed(999)
+        feed.stories.feed(UserId(999))
 
     assert info.value.entity == "user"
 
@@ -368,11 +369,11 @@ def test_view_is_recorded_once_however_often(
     events.clear()
 
     for _ in range(3):
-        feed.stories.view(story.id, bob.id)
+        feed.stories.view(bob.id, story.id)
 
     event = events.only(StoryViewed)
     assert (event.story_id, event.author_id, event.viewer_id) == (story.id, alice.id, bob.id)
-    (viewer,) = feed.stories.viewers(story.id, alice.id).items
+    (viewer,) = feed.stories.viewers(story.id, viewer_id=alice.id).items
     assert (viewer.user.id, viewer.user.username) == (bob.id, "bob")
     assert viewer.viewed_at == event.occurred_at
     assert story_view_rows(feed) == 1
@@ -386,9 +387,9 @@ def test_viewing_ones_own_story_records_nothing(
     story = feed.stories.create(alice.id, content="hi")
 
     with unchanged(feed, events):
-        feed.stories.view(story.id, alice.id)
+        feed.stories.view(alice.id, story.id)
 
-    assert feed.stories.viewers(story.id, alice.id).items == ()
+    assert feed.stories.viewers(story.id, viewer_id=alice.id).items == ()
 
 
 @pytest.mark.parametrize("unknown", ["story", "user"])
@@ -401,7 +402,7 @@ def test_view_of_unknown_story_or_by_unknown_user_is_not_found(
     story_id, viewer_id = (999, bob.id) if unknown == "story" else (story.id, 999)
 
     with unchanged(feed, events), pytest.raises(NotFoundError) as info:
-        feed.stories.view(story_id, viewer_id)
+        feed.stories.view(UserId(viewer_id), StoryId(story_id))
 
     assert info.value.entity == unknown
 
@@ -410,11 +411,11 @@ def test_viewers_is_for_the_author_only(feed: SocialFeed, users: tuple[User, Use
     """Anyone but the author asking for a story's viewers gets PermissionDeniedError."""
     alice, bob, carol = users
     story = feed.stories.create(alice.id, content="hi")
-    feed.stories.view(story.id, bob.id)
+    feed.stories.view(bob.id, story.id)
 
     for user in (bob, carol):
         with pytest.raises(PermissionDeniedError) as info:
-            feed.stories.viewers(story.id, user.id)
+            feed.stories.viewers(story.id, viewer_id=user.id)
         assert info.value.message == "Not your story"
 
 
@@ -425,7 +426,7 @@ def test_viewers_of_unknown_story_is_not_found(
     alice, _, _ = users
 
     with pytest.raises(NotFoundError) as info:
-        feed.stories.viewers(999, alice.id)
+        feed.stories.viewers(StoryId(999), viewer_id=alice.id)
 
     assert info.value.entity == "story"
 
@@ -438,12 +439,12 @@ def test_viewers_are_most_recent_first_and_paginated(
     story: Story = feed.stories.create(alice.id, content="hi")
     viewers = [feed.accounts.create_profile(f"viewer{n}") for n in range(5)]
     for user in viewers:
-        feed.stories.view(story.id, user.id)
+        feed.stories.view(user.id, story.id)
 
     pages: list[list[int]] = []
     cursor: str | None = None
     while True:
-        page = feed.stories.viewers(story.id, alice.id, limit=2, cursor=cursor)
+        page = feed.stories.viewers(story.id, viewer_id=alice.id, limit=2, cursor=cursor)
         pages.append([v.user.id for v in page.items])
         cursor = page.next_cursor
         if cursor is None:

@@ -18,6 +18,7 @@ from socialfeed import (
     SocialFeed,
     SocialFeedError,
 )
+from socialfeed.ids import PostId, UserId
 from socialfeed.models import MAX_ID, FeedItem, Post, User
 from socialfeed.services import maintenance
 from socialfeed.settings import FeedStrategy
@@ -88,7 +89,7 @@ def facade(
     )
 
 
-def walk(feed: SocialFeed, viewer_id: int, limit: int) -> Walk:
+def walk(feed: SocialFeed, viewer_id: UserId, limit: int) -> Walk:
     """Return the whole feed of a viewer page by page, each item as the values it shows."""
     items: list[FeedItem] = []
     cursor: str | None = None
@@ -137,7 +138,7 @@ class World:
             "post": (30, lambda: self.posts.append(feed.posts.create(a, content=f"{a} hi").id)),
             "follow": (25, lambda: feed.follows.follow(a, b)),
             "unfollow": (8, lambda: feed.follows.unfollow(a, *self._followee_of(a))),
-            "approve": (6, lambda: feed.follow_requests.approve(a, self._requester_of(a))),
+            "approve": (6, lambda: feed.follow_requests.approve(a, UserId(self._requester_of(a)))),
             "block": (2, lambda: feed.blocks.block(a, b)),
             "unblock": (2, lambda: feed.blocks.unblock(a, b)),
             "mute": (3, lambda: feed.mutes.mute(a, b)),
@@ -145,9 +146,9 @@ class World:
             "unmute": (2, lambda: feed.mutes.unmute(a, b)),
             "go private": (2, lambda: feed.users.set_private(a, True)),
             "go public": (2, lambda: feed.users.set_private(a, False)),
-            "like": (8, lambda: feed.likes.like(a, self._a_post())),
-            "edit": (3, lambda: feed.posts.edit(self._post_of(a), a, "edited")),
-            "delete post": (4, lambda: feed.posts.delete(self._post_of(a), a)),
+            "like": (8, lambda: feed.likes.like(a, PostId(self._a_post()))),
+            "edit": (3, lambda: feed.posts.edit(a, PostId(self._post_of(a)), "edited")),
+            "delete post": (4, lambda: feed.posts.delete(a, PostId(self._post_of(a)))),
             "delete account": (1, lambda: self._delete_account(a)),
         }
         name = rng.choices(list(actions), [weight for weight, _ in actions.values()])[0]
@@ -160,32 +161,32 @@ class World:
     def _a_post(self) -> int:
         return self.rng.choice(self.posts) if self.posts else MAX_ID
 
-    def _post_of(self, user_id: int) -> int:
+    def _post_of(self, user_id: UserId) -> int:
         theirs = self.feed.posts.by_author(user_id, viewer_id=user_id, limit=100).items
         return self.rng.choice(theirs).id if theirs else MAX_ID
 
-    def _requester_of(self, user_id: int) -> int:
+    def _requester_of(self, user_id: UserId) -> int:
         asking = self.feed.follow_requests.incoming(user_id, limit=100).items
         return self.rng.choice(asking).id if asking else user_id
 
-    def _followee_of(self, user_id: int) -> list[int]:
+    def _followee_of(self, user_id: UserId) -> list[UserId]:
         following = self.feed.users.following(user_id, limit=100).items
         return [self.rng.choice(following).id] if following else [user_id]
 
-    def _delete_account(self, user_id: int) -> None:
+    def _delete_account(self, user_id: UserId) -> None:
         if len(self.users) > 4:
             self.feed.accounts.delete(user_id)
             self.users.remove(user_id)
             self.users.append(self.feed.accounts.create_profile(f"new{user_id}").id)
 
 
-def assert_same_feeds(pull: SocialFeed, other: SocialFeed, user_ids: list[int]) -> None:
+def assert_same_feeds(pull: SocialFeed, other: SocialFeed, user_ids: list[UserId]) -> None:
     """Every user's feed is the same, page by page, read by pull and by the other strategy."""
     for user_id in user_ids:
         for limit in (3, 100):
-            assert walk(other, user_id, limit) == walk(pull, user_id, limit), user_id
-        offset_page = other.feed.home(user_id, limit=4, offset=2).items
-        assert offset_page == pull.feed.home(user_id, limit=4, offset=2).items
+            assert walk(other, UserId(user_id), limit) == walk(pull, user_id, limit), user_id
+        offset_page = other.feed.home(UserId(user_id), limit=4, offset=2).items
+        assert offset_page == pull.feed.home(UserId(user_id), limit=4, offset=2).items
 
 
 @pytest.mark.parametrize("strategy", ["push", "hybrid"])
@@ -286,7 +287,7 @@ def test_rebuild_of_an_unknown_user_is_not_found_and_changes_nothing(
     try:
         for user_id in (alice.id + 1, 0, -1, MAX_ID + 1):
             with unchanged(push, recorder), pytest.raises(NotFoundError):
-                push.feed.rebuild_timeline(user_id)
+                push.feed.rebuild_timeline(UserId(user_id))
     finally:
         recorder.disconnect()
 
@@ -342,7 +343,7 @@ def test_deleted_posts_and_accounts_leave_no_entries(storage: Storage, clock: Ma
     push.posts.create(carol.id, content="carol's")
     assert timeline_size(storage) == 2 + 2 + 2
 
-    push.posts.delete(post.id, bob.id)
+    push.posts.delete(bob.id, post.id)
     assert ids(push, alice) == [kept.id]
     assert timeline_size(storage) == 2 + 2
 
@@ -442,7 +443,7 @@ def test_refused_actions_change_no_timeline(
         with unchanged(feed, recorder), pytest.raises(SocialFeedError):
             feed.posts.create(bob.id, content="x" * 3000)
         with unchanged(feed, recorder), pytest.raises(SocialFeedError):
-            feed.posts.create(MAX_ID + 1, content="nobody")
+            feed.posts.create(UserId(MAX_ID + 1), content="nobody")
     finally:
         recorder.disconnect()
 
@@ -566,7 +567,7 @@ def test_fan_out_is_one_statement_whatever_the_followers(
     assert timeline_size(sql_storage) == (5 + 1) + (50 + 1)
 
 
-def _timeline_read(storage: SQLStorage, feed: SocialFeed, viewer_id: int) -> tuple[str, Any]:
+def _timeline_read(storage: SQLStorage, feed: SocialFeed, viewer_id: UserId) -> tuple[str, Any]:
     """Capture the statement and parameters that read a page of the viewer's timeline."""
     seen: list[tuple[str, Any]] = []
 

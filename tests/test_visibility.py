@@ -14,6 +14,7 @@ import pytest
 from attrs import frozen
 
 from socialfeed import HashtagHandler, NotFoundError, SocialFeed
+from socialfeed.ids import UserId
 from socialfeed.models import Post, Story, User
 
 Outcome = Literal["visible", "not found", "absent", "n/a"]
@@ -97,10 +98,10 @@ class World:
     story: Story
 
 
-Read = Callable[[SocialFeed, World, int | None], bool]
+Read = Callable[[SocialFeed, World, UserId | None], bool]
 
 
-def _viewer(viewer_id: int | None) -> int:
+def _viewer(viewer_id: UserId | None) -> UserId:
     assert viewer_id is not None, "NA in MATRIX: this path has no anonymous reader"
     return viewer_id
 
@@ -117,7 +118,7 @@ READS: Final[dict[str, Read]] = {
         w.post.id in _ids(feed.posts.by_author(w.owner.id, viewer_id=v).items)
     ),
     "feed.home": lambda feed, w, v: (
-        w.post.id in {item.post.id for item in feed.feed.home(_viewer(v)).items}
+        w.post.id in {item.post.id for item in feed.feed.home(UserId(_viewer(v))).items}
     ),
     "hashtags.posts": lambda feed, w, v: (
         w.post.id in _ids(feed.hashtags.posts("sunset", viewer_id=v).items)
@@ -136,7 +137,9 @@ READS: Final[dict[str, Read]] = {
     "users.following": lambda feed, w, v: (
         w.friend.id in _ids(feed.users.following(w.owner.id, viewer_id=v).items)
     ),
-    "stories.get": lambda feed, w, v: feed.stories.get(w.story.id, _viewer(v)).id == w.story.id,
+    "stories.get": lambda feed, w, v: (
+        feed.stories.get(w.story.id, viewer_id=UserId(_viewer(v))).id == w.story.id
+    ),
     "stories.active": lambda feed, w, v: (
         w.story.id in {story.id for story in feed.stories.active(w.owner.id, viewer_id=v)}
     ),
@@ -144,7 +147,7 @@ READS: Final[dict[str, Read]] = {
 }
 
 
-def build_world(feed: SocialFeed, relation: str, private: bool) -> tuple[World, int | None]:
+def build_world(feed: SocialFeed, relation: str, private: bool) -> tuple[World, UserId | None]:
     """Publish the owner's content, then put a viewer in ``relation`` to them; return both."""
     handler = HashtagHandler()
     handler.connect(feed)
@@ -154,7 +157,7 @@ def build_world(feed: SocialFeed, relation: str, private: bool) -> tuple[World, 
     feed.follows.follow(friend.id, owner.id)
     feed.follows.follow(owner.id, friend.id)
     post = feed.posts.create(owner.id, content="Evening #sunset")
-    feed.comments.add(post.id, owner.id, "Look at that sky")
+    feed.comments.add(owner.id, post.id, "Look at that sky")
     feed.likes.like(owner.id, post.id)
     story = feed.stories.create(owner.id, content="Now")
     handler.disconnect(feed)
@@ -174,7 +177,7 @@ def build_world(feed: SocialFeed, relation: str, private: bool) -> tuple[World, 
     return world, viewer_id
 
 
-def outcome_of(feed: SocialFeed, path: str, world: World, viewer_id: int | None) -> Outcome:
+def outcome_of(feed: SocialFeed, path: str, world: World, viewer_id: UserId | None) -> Outcome:
     """Run one read path for the viewer and classify what came back."""
     try:
         found = READS[path](feed, world, viewer_id)

@@ -25,11 +25,18 @@ from socialfeed.events import (
     PostLiked,
     UserMuted,
 )
+from socialfeed.ids import CommentId, NotificationId, PostId, UserId
 from socialfeed.outbox.wire import EVENT_TYPES, WIRE_VERSION, _EventCodec, decode, encode
 
 MOMENT = datetime(2026, 1, 1, 12, 0, tzinfo=UTC)
 EVENT_ID = uuid.UUID("0f8fad5b-d9cb-469f-a165-70867728950e")
-LIKED = PostLiked(occurred_at=MOMENT, event_id=EVENT_ID, user_id=2, post_id=7, post_author_id=1)
+LIKED = PostLiked(
+    occurred_at=MOMENT,
+    event_id=EVENT_ID,
+    user_id=UserId(2),
+    post_id=PostId(7),
+    post_author_id=UserId(1),
+)
 LIKED_TEXT = (
     '{"type":"PostLiked","version":1,"id":"0f8fad5b-d9cb-469f-a165-70867728950e",'
     '"time":"2026-01-01T12:00:00.000000+00:00",'
@@ -50,6 +57,8 @@ def values_of(hint: object) -> st.SearchStrategy[Any]:
         datetime: aware_datetimes,
         uuid.UUID: st.uuids(),
     }
+    if isinstance(hint, typing.NewType):  # an id type: any value of the int it wraps
+        return values_of(hint.__supertype__)
     if hint in simple:
         return simple[hint]
     origin, args = get_origin(hint), get_args(hint)
@@ -126,11 +135,11 @@ GOLDEN = [
         NotificationCreated(
             occurred_at=MOMENT,
             event_id=EVENT_ID,
-            notification_id=5,
-            recipient_id=1,
-            actor_id=2,
+            notification_id=NotificationId(5),
+            recipient_id=UserId(1),
+            actor_id=UserId(2),
             kind="like",
-            post_id=7,
+            post_id=PostId(7),
             comment_id=None,
         ),
         id="NotificationCreated",
@@ -142,8 +151,8 @@ GOLDEN = [
         UserMuted(
             occurred_at=MOMENT,
             event_id=EVENT_ID,
-            muter_id=1,
-            muted_id=2,
+            muter_id=UserId(1),
+            muted_id=UserId(2),
             until=datetime(2026, 1, 2, 9, 30, 0, 250000, tzinfo=timezone(timedelta(hours=5.5))),
         ),
         id="UserMuted",
@@ -152,7 +161,9 @@ GOLDEN = [
         '{"type":"HashtagsExtracted","version":1,"id":"0f8fad5b-d9cb-469f-a165-70867728950e",'
         '"time":"2026-01-01T12:00:00.000000+00:00","payload":{"post_id":7,'
         '"tags":["caf\\u00e9","\\ud83c\\udf05"]}}',
-        HashtagsExtracted(occurred_at=MOMENT, event_id=EVENT_ID, post_id=7, tags=("café", "🌅")),
+        HashtagsExtracted(
+            occurred_at=MOMENT, event_id=EVENT_ID, post_id=PostId(7), tags=("café", "🌅")
+        ),
         id="HashtagsExtracted",
     ),
 ]
@@ -313,7 +324,7 @@ def test_an_offset_with_seconds_is_written_in_utc() -> None:
     """A time whose UTC offset has seconds, which RFC 3339 cannot write, travels in UTC."""
     amsterdam_mean_time = timezone(timedelta(minutes=19, seconds=32))
     until = datetime(1930, 5, 1, 12, 0, tzinfo=amsterdam_mean_time)
-    muted = UserMuted(occurred_at=MOMENT, muter_id=1, muted_id=2, until=until)
+    muted = UserMuted(occurred_at=MOMENT, muter_id=UserId(1), muted_id=UserId(2), until=until)
     text = encode(muted)
     assert '"until":"1930-05-01T11:40:28.000000+00:00"' in text
     assert decode(text) == muted
@@ -324,7 +335,7 @@ def test_an_offset_with_seconds_is_written_in_utc() -> None:
 
 def test_decode_refuses_a_naive_datetime_in_the_payload() -> None:
     """A payload date and time without an offset is refused like the envelope's."""
-    muted = UserMuted(occurred_at=MOMENT, muter_id=1, muted_id=2, until=MOMENT)
+    muted = UserMuted(occurred_at=MOMENT, muter_id=UserId(1), muted_id=UserId(2), until=MOMENT)
     with pytest.raises(WireFormatError, match=r"UserMuted\.until: expected a date and time with"):
         decode(with_payload(muted, until="2026-01-02T00:00:00"))
 
@@ -333,9 +344,9 @@ def test_decode_refuses_a_value_outside_a_literal() -> None:
     """A notification kind that is not one of NotificationKind's values is refused."""
     created = NotificationCreated(
         occurred_at=MOMENT,
-        notification_id=5,
-        recipient_id=1,
-        actor_id=2,
+        notification_id=NotificationId(5),
+        recipient_id=UserId(1),
+        actor_id=UserId(2),
         kind="follow",
         post_id=None,
         comment_id=None,
@@ -346,7 +357,7 @@ def test_decode_refuses_a_value_outside_a_literal() -> None:
 
 def test_decode_refuses_a_list_item_of_the_wrong_type() -> None:
     """A list item of the wrong type is refused, naming its position."""
-    extracted = HashtagsExtracted(occurred_at=MOMENT, post_id=7, tags=("cats",))
+    extracted = HashtagsExtracted(occurred_at=MOMENT, post_id=PostId(7), tags=("cats",))
     with pytest.raises(WireFormatError, match=r"tags\[1\]: expected a string, got an integer"):
         decode(with_payload(extracted, tags=["cats", 3]))
 
@@ -354,7 +365,12 @@ def test_decode_refuses_a_list_item_of_the_wrong_type() -> None:
 def test_errors_never_repeat_what_the_message_carried() -> None:
     """An error names the field at fault but not its value, which can be private."""
     comment = CommentAdded(
-        occurred_at=MOMENT, comment_id=1, post_id=2, post_author_id=3, author_id=4, content="x"
+        occurred_at=MOMENT,
+        comment_id=CommentId(1),
+        post_id=PostId(2),
+        post_author_id=UserId(3),
+        author_id=UserId(4),
+        content="x",
     )
     for text in (
         with_payload(comment, author_id="my secret diary"),
@@ -384,10 +400,10 @@ def test_encode_refuses_an_event_type_outside_socialfeed() -> None:
 
     @attrs.frozen(kw_only=True)
     class PostLiked(Event):  # the name of a known event, but not that class
-        user_id: int
+        user_id: UserId
 
     with pytest.raises(WireFormatError, match=r"not an event type of socialfeed\.events"):
-        encode(PostLiked(occurred_at=MOMENT, user_id=1))
+        encode(PostLiked(occurred_at=MOMENT, user_id=UserId(1)))
     with pytest.raises(WireFormatError, match=r"not an event type of socialfeed\.events"):
         encode(Event(occurred_at=MOMENT))
 
@@ -403,7 +419,7 @@ class Mood(enum.Enum):
 class MoodChanged(Event):
     """An event with an enum field, to show how enums travel."""
 
-    user_id: int
+    user_id: UserId
     mood: Mood
 
 
@@ -411,14 +427,14 @@ class MoodChanged(Event):
 class ScoreChanged(Event):
     """An event with a field type the wire format has no form for."""
 
-    user_id: int
+    user_id: UserId
     score: float
 
 
 def test_enum_fields_travel_as_their_value() -> None:
     """An enum field is written as its member's value and read back as the member."""
     codec = _EventCodec.of(MoodChanged)
-    event = MoodChanged(occurred_at=MOMENT, user_id=1, mood=Mood.SAD)
+    event = MoodChanged(occurred_at=MOMENT, user_id=UserId(1), mood=Mood.SAD)
     payload = codec.dump(event)
     assert payload == {"user_id": 1, "mood": "sad"}
     envelope = {"id": str(event.event_id), "time": MOMENT.isoformat(), "payload": payload}

@@ -22,6 +22,7 @@ from socialfeed import (
 )
 from socialfeed.events import Event, PostLiked, UserFollowed
 from socialfeed.handlers import once_per_event
+from socialfeed.ids import PostId, UserId
 from socialfeed.outbox.worker import Received, Worker
 from socialfeed.storage import MemoryStorage, Storage
 from tests.conftest import HASHER
@@ -59,14 +60,16 @@ def feed(storage: Storage, clock: ManualClock) -> SocialFeed:
 
 
 def liked(user_id: int = 1, post_id: int = 1) -> PostLiked:
-    return PostLiked(occurred_at=NOW, user_id=user_id, post_id=post_id, post_author_id=2)
+    return PostLiked(
+        occurred_at=NOW, user_id=UserId(user_id), post_id=PostId(post_id), post_author_id=UserId(2)
+    )
 
 
 def test_events_are_sent_as_typed_events_and_acknowledged(
     feed: SocialFeed, events: EventRecorder
 ) -> None:
     """Each message is decoded, sent with the worker's facade as sender, then acknowledged."""
-    sent = [liked(), UserFollowed(occurred_at=NOW, follower_id=1, followee_id=2)]
+    sent = [liked(), UserFollowed(occurred_at=NOW, follower_id=UserId(1), followee_id=UserId(2))]
     consumer = ListConsumer(sent)
 
     assert Worker(feed, consumer).work_once() == 2
@@ -81,6 +84,7 @@ def test_the_notification_handler_works_unchanged_in_a_worker(feed: SocialFeed) 
     alice = feed.accounts.create_profile("alice")
     bob = feed.accounts.create_profile("bob")
     post = feed.posts.create(alice.id, content="hi")
+    feed.likes.like(bob.id, post.id)  # the like the event tells of, made with no handler connected
     app_event = PostLiked(occurred_at=NOW, user_id=bob.id, post_id=post.id, post_author_id=alice.id)
     handler = NotificationHandler()
     handler.connect(feed)
@@ -243,7 +247,7 @@ def wait_for(condition: Callable[[], bool], seconds: float = 10) -> None:
 
 def test_run_handles_messages_until_stopped() -> None:
     """``run`` keeps handling messages, and returns once its stop event is set."""
-    consumer = ListConsumer([liked(), liked(2)])
+    consumer = ListConsumer([liked(), liked(UserId(2))])
     stop = threading.Event()
     worker = Worker(SocialFeed(MemoryStorage()), consumer)
     runner = threading.Thread(target=worker.run, args=(stop,), kwargs={"timeout": 0.01})

@@ -9,6 +9,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from examples.fastapi_app.errors import not_authenticated
 from socialfeed import SocialFeed
+from socialfeed.ids import UserId
 
 __all__ = [
     "OPTIONAL_AUTH",
@@ -50,18 +51,18 @@ async def bearer_token(
 BearerToken = Annotated[str, Depends(bearer_token)]
 
 
-def current_user(feed: Feed, token: BearerToken) -> int:
+def current_user(feed: Feed, token: BearerToken) -> UserId:
     """Return the id of the user the token belongs to; 401 "Invalid token" if none."""
     return feed.accounts.authenticate(token)
 
 
-CurrentUser = Annotated[int, Depends(current_user)]
+CurrentUser = Annotated[UserId, Depends(current_user)]
 
 
 def current_viewer(
     feed: Feed,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
-) -> int | None:
+) -> UserId | None:
     """Return the caller's id on a read that anyone may make, or ``None`` for an anonymous one.
 
     A request without a bearer token is anonymous; one with a token that is
@@ -73,7 +74,7 @@ def current_viewer(
     return feed.accounts.authenticate(credentials.credentials)
 
 
-Viewer = Annotated[int | None, Depends(current_viewer)]
+Viewer = Annotated[UserId | None, Depends(current_viewer)]
 
 #: The ``openapi_extra`` of a route with a :data:`Viewer`: FastAPI lists the bearer
 #: scheme as required, and this adds the empty alternative that makes it optional.

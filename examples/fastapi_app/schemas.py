@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime
-from typing import Annotated, Literal
+from typing import Annotated, Literal, TypeVar
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict
 from pydantic_core import PydanticCustomError
@@ -103,8 +103,11 @@ def _canonical_id(value: object) -> object:
     return value
 
 
-#: An id in a request's path: only its canonical decimal form names a resource.
-PathId = Annotated[int, BeforeValidator(_canonical_id)]
+_Id = TypeVar("_Id", bound=int)
+
+#: An id in a request's path, of the kind in brackets (``PathId[PostId]``):
+#: only its canonical decimal form names a resource.
+PathId = Annotated[_Id, BeforeValidator(_canonical_id)]
 
 
 # Requests

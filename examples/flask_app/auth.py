@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import request
 
 from examples.flask_app.extension import current_feed
+from socialfeed.ids import UserId
 
 __all__ = ["NotAuthenticatedError", "bearer_token", "current_user", "current_viewer"]
 
@@ -28,12 +29,12 @@ def bearer_token() -> str:
     return token
 
 
-def current_user() -> int:
+def current_user() -> UserId:
     """Return the id of the caller; an unknown, expired or revoked token is 401."""
     return current_feed().accounts.authenticate(bearer_token())
 
 
-def current_viewer() -> int | None:
+def current_viewer() -> UserId | None:
     """Return the caller's id on a read that anyone may make, or ``None`` for an anonymous one.
 
     A request without a bearer token is anonymous; one with a token that is

@@ -25,6 +25,7 @@ from socialfeed.errors import (
 )
 from socialfeed.facade import SocialFeed
 from socialfeed.handlers import HashtagHandler, NotificationHandler
+from socialfeed.ids import CommentId, HashtagId, MessageId, NotificationId, PostId, StoryId, UserId
 from socialfeed.models import Comment, FeedItem, LikeState, Page, Post, Session, User
 from socialfeed.security import PasswordHasher
 from socialfeed.settings import Settings
@@ -36,18 +37,23 @@ __all__ = [
     "BrokerError",
     "Clock",
     "Comment",
+    "CommentId",
     "ConflictError",
     "FeedItem",
     "HashtagHandler",
+    "HashtagId",
     "LikeState",
     "ManualClock",
+    "MessageId",
     "NotFollowingError",
     "NotFoundError",
     "NotificationHandler",
+    "NotificationId",
     "Page",
     "PasswordHasher",
     "PermissionDeniedError",
     "Post",
+    "PostId",
     "ReceiverError",
     "SelfActionError",
     "Session",
@@ -57,8 +63,10 @@ __all__ = [
     "StorageBusyError",
     "StorageConflictError",
     "StorageError",
+    "StoryId",
     "SystemClock",
     "User",
+    "UserId",
     "ValidationError",
     "WireFormatError",
 ]

@@ -12,6 +12,7 @@ from datetime import datetime
 
 from attrs import field, frozen
 
+from socialfeed.ids import CommentId, MessageId, NotificationId, PostId, StoryId, UserId
 from socialfeed.models import NotificationKind
 
 __all__ = [
@@ -65,7 +66,7 @@ class Event:
 class UserRegistered(Event):
     """A user was created; ``has_password`` is false for an app-managed profile."""
 
-    user_id: int
+    user_id: UserId
     username: str
     has_password: bool
 
@@ -74,21 +75,21 @@ class UserRegistered(Event):
 class UserLoggedIn(Event):
     """A user logged in and a session was issued."""
 
-    user_id: int
+    user_id: UserId
 
 
 @frozen(kw_only=True)
 class PasswordChanged(Event):
     """A user changed their password."""
 
-    user_id: int
+    user_id: UserId
 
 
 @frozen(kw_only=True)
 class ProfileUpdated(Event):
     """A user's profile fields changed; ``fields`` names the ones that were set."""
 
-    user_id: int
+    user_id: UserId
     fields: tuple[str, ...]
 
 
@@ -96,14 +97,14 @@ class ProfileUpdated(Event):
 class UserDeactivated(Event):
     """A user was deactivated: they can no longer log in, and their sessions ended."""
 
-    user_id: int
+    user_id: UserId
 
 
 @frozen(kw_only=True)
 class UserDeleted(Event):
     """A user and everything that belonged to them were deleted."""
 
-    user_id: int
+    user_id: UserId
     username: str
 
 
@@ -111,7 +112,7 @@ class UserDeleted(Event):
 class SessionRevoked(Event):
     """One session (``all_sessions`` false) or all of a user's sessions ended."""
 
-    user_id: int
+    user_id: UserId
     all_sessions: bool
 
 
@@ -119,8 +120,8 @@ class SessionRevoked(Event):
 class PostCreated(Event):
     """A post was created."""
 
-    post_id: int
-    author_id: int
+    post_id: PostId
+    author_id: UserId
     content: str | None
 
 
@@ -128,8 +129,8 @@ class PostCreated(Event):
 class PostEdited(Event):
     """A post's content was changed by its author."""
 
-    post_id: int
-    author_id: int
+    post_id: PostId
+    author_id: UserId
     content: str | None
 
 
@@ -137,18 +138,18 @@ class PostEdited(Event):
 class PostDeleted(Event):
     """A post was deleted, with its comments and likes."""
 
-    post_id: int
-    author_id: int
+    post_id: PostId
+    author_id: UserId
 
 
 @frozen(kw_only=True)
 class CommentAdded(Event):
     """A comment was added to a post."""
 
-    comment_id: int
-    post_id: int
-    post_author_id: int
-    author_id: int
+    comment_id: CommentId
+    post_id: PostId
+    post_author_id: UserId
+    author_id: UserId
     content: str
 
 
@@ -156,85 +157,85 @@ class CommentAdded(Event):
 class CommentDeleted(Event):
     """A comment was deleted, by its author or by the post's author (or by their block)."""
 
-    comment_id: int
-    post_id: int
-    deleted_by: int
+    comment_id: CommentId
+    post_id: PostId
+    deleted_by: UserId
 
 
 @frozen(kw_only=True)
 class PostLiked(Event):
     """A user liked a post that they had not liked before."""
 
-    user_id: int
-    post_id: int
-    post_author_id: int
+    user_id: UserId
+    post_id: PostId
+    post_author_id: UserId
 
 
 @frozen(kw_only=True)
 class PostUnliked(Event):
     """A user's like of a post ended: they took it back, or a block removed it."""
 
-    user_id: int
-    post_id: int
-    post_author_id: int
+    user_id: UserId
+    post_id: PostId
+    post_author_id: UserId
 
 
 @frozen(kw_only=True)
 class UserFollowed(Event):
     """``follower_id`` started following ``followee_id``."""
 
-    follower_id: int
-    followee_id: int
+    follower_id: UserId
+    followee_id: UserId
 
 
 @frozen(kw_only=True)
 class UserUnfollowed(Event):
     """``follower_id`` stopped following ``followee_id``."""
 
-    follower_id: int
-    followee_id: int
+    follower_id: UserId
+    followee_id: UserId
 
 
 @frozen(kw_only=True)
 class StoryCreated(Event):
     """A story was posted."""
 
-    story_id: int
-    author_id: int
+    story_id: StoryId
+    author_id: UserId
 
 
 @frozen(kw_only=True)
 class StoryDeleted(Event):
     """A story was deleted by its author before it expired."""
 
-    story_id: int
-    author_id: int
+    story_id: StoryId
+    author_id: UserId
 
 
 @frozen(kw_only=True)
 class StoryViewed(Event):
     """A user saw a story for the first time."""
 
-    story_id: int
-    author_id: int
-    viewer_id: int
+    story_id: StoryId
+    author_id: UserId
+    viewer_id: UserId
 
 
 @frozen(kw_only=True)
 class MessageSent(Event):
     """A direct message was sent."""
 
-    message_id: int
-    sender_id: int
-    receiver_id: int
+    message_id: MessageId
+    sender_id: UserId
+    receiver_id: UserId
 
 
 @frozen(kw_only=True)
 class MessagesRead(Event):
     """``reader_id`` read the ``count`` unread messages ``sender_id`` had sent them."""
 
-    reader_id: int
-    sender_id: int
+    reader_id: UserId
+    sender_id: UserId
     count: int
 
 
@@ -242,27 +243,27 @@ class MessagesRead(Event):
 class NotificationCreated(Event):
     """A notification was stored for ``recipient_id`` (the notifications handler does this)."""
 
-    notification_id: int
-    recipient_id: int
-    actor_id: int
+    notification_id: NotificationId
+    recipient_id: UserId
+    actor_id: UserId
     kind: NotificationKind
-    post_id: int | None
-    comment_id: int | None
+    post_id: PostId | None
+    comment_id: CommentId | None
 
 
 @frozen(kw_only=True)
 class NotificationRead(Event):
     """A user marked one of their notifications read."""
 
-    notification_id: int
-    user_id: int
+    notification_id: NotificationId
+    user_id: UserId
 
 
 @frozen(kw_only=True)
 class AllNotificationsRead(Event):
     """A user marked all their notifications read; ``count`` were unread."""
 
-    user_id: int
+    user_id: UserId
     count: int
 
 
@@ -270,7 +271,7 @@ class AllNotificationsRead(Event):
 class HashtagsExtracted(Event):
     """The hashtags of a post were indexed (on create and on edit); ``tags`` is the new set."""
 
-    post_id: int
+    post_id: PostId
     tags: tuple[str, ...]
 
 
@@ -278,24 +279,24 @@ class HashtagsExtracted(Event):
 class UserBlocked(Event):
     """``blocker_id`` blocked ``blocked_id``; follows both ways and requests between them ended."""
 
-    blocker_id: int
-    blocked_id: int
+    blocker_id: UserId
+    blocked_id: UserId
 
 
 @frozen(kw_only=True)
 class UserUnblocked(Event):
     """``blocker_id`` lifted a block; nothing it ended comes back."""
 
-    blocker_id: int
-    blocked_id: int
+    blocker_id: UserId
+    blocked_id: UserId
 
 
 @frozen(kw_only=True)
 class UserMuted(Event):
     """``muter_id`` muted ``muted_id``, until ``until`` or until unmuted (``None``)."""
 
-    muter_id: int
-    muted_id: int
+    muter_id: UserId
+    muted_id: UserId
     until: datetime | None
 
 
@@ -303,40 +304,40 @@ class UserMuted(Event):
 class UserUnmuted(Event):
     """``muter_id`` unmuted ``muted_id``."""
 
-    muter_id: int
-    muted_id: int
+    muter_id: UserId
+    muted_id: UserId
 
 
 @frozen(kw_only=True)
 class FollowRequested(Event):
     """``requester_id`` asked to follow the private account ``owner_id``."""
 
-    requester_id: int
-    owner_id: int
+    requester_id: UserId
+    owner_id: UserId
 
 
 @frozen(kw_only=True)
 class FollowRequestApproved(Event):
     """``owner_id`` approved a request; a `UserFollowed` event follows."""
 
-    requester_id: int
-    owner_id: int
+    requester_id: UserId
+    owner_id: UserId
 
 
 @frozen(kw_only=True)
 class FollowRequestRejected(Event):
     """``owner_id`` rejected ``requester_id``'s request."""
 
-    requester_id: int
-    owner_id: int
+    requester_id: UserId
+    owner_id: UserId
 
 
 @frozen(kw_only=True)
 class FollowRequestWithdrawn(Event):
     """``requester_id`` took back their request to follow ``owner_id``."""
 
-    requester_id: int
-    owner_id: int
+    requester_id: UserId
+    owner_id: UserId
 
 
 @frozen(kw_only=True)
@@ -347,6 +348,6 @@ class VisibilityChanged(Event):
     names the users who now follow.
     """
 
-    user_id: int
+    user_id: UserId
     is_private: bool
-    approved_requester_ids: tuple[int, ...] = ()
+    approved_requester_ids: tuple[UserId, ...] = ()

@@ -43,6 +43,7 @@ from socialfeed.events import (
     UserFollowed,
     VisibilityChanged,
 )
+from socialfeed.ids import UserId
 
 if TYPE_CHECKING:
     from socialfeed.facade import SocialFeed
@@ -199,9 +200,9 @@ class NotificationHandler(_Handler):
     def _on_post_liked(self, feed: SocialFeed, *, event: PostLiked) -> None:
         with suppress(NotFoundError):
             feed.notifications.notify(
-                event.post_author_id,
                 event.user_id,
-                "like",
+                recipient_id=event.post_author_id,
+                kind="like",
                 event_id=self.quiet_key(event, "like", event.user_id, event.post_id),
                 post_id=event.post_id,
                 occurred_at=event.occurred_at,
@@ -210,9 +211,9 @@ class NotificationHandler(_Handler):
     def _on_comment_added(self, feed: SocialFeed, *, event: CommentAdded) -> None:
         with suppress(NotFoundError):
             feed.notifications.notify(
-                event.post_author_id,
                 event.author_id,
-                "comment",
+                recipient_id=event.post_author_id,
+                kind="comment",
                 event_id=event.event_id,
                 post_id=event.post_id,
                 comment_id=event.comment_id,
@@ -241,13 +242,13 @@ class NotificationHandler(_Handler):
             self._notify_follow(feed, event, requester_id, event.user_id)
 
     def _notify_follow(
-        self, feed: SocialFeed, event: Event, follower_id: int, followee_id: int
+        self, feed: SocialFeed, event: Event, follower_id: UserId, followee_id: UserId
     ) -> None:
         with suppress(NotFoundError):
             feed.notifications.notify(
-                followee_id,
                 follower_id,
-                "follow",
+                recipient_id=followee_id,
+                kind="follow",
                 event_id=self.quiet_key(event, "follow", follower_id, followee_id),
                 occurred_at=event.occurred_at,
             )

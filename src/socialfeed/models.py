@@ -1,7 +1,8 @@
 """The values socialfeed hands back: frozen attrs classes, never live rows.
 
-Timestamps are timezone-aware UTC, ids are integers, and no model carries a
-password hash, so printing or logging one can never leak it.
+Timestamps are timezone-aware UTC, ids are integers typed by what they name
+(`socialfeed.ids`), and no model carries a password hash, so printing or
+logging one can never leak it.
 """
 
 from __future__ import annotations
@@ -10,6 +11,8 @@ from datetime import datetime
 from typing import Generic, Literal, TypeVar
 
 from attrs import frozen
+
+from socialfeed.ids import CommentId, HashtagId, MessageId, NotificationId, PostId, StoryId, UserId
 
 __all__ = [
     "MAX_ID",
@@ -50,7 +53,7 @@ class User:
     posts, stories and follower lists are visible to approved followers only.
     """
 
-    id: int
+    id: UserId
     username: str
     email: str | None
     full_name: str | None
@@ -68,8 +71,8 @@ class User:
 class Post:
     """A post with its author's username and its counters."""
 
-    id: int
-    author_id: int
+    id: PostId
+    author_id: UserId
     author_username: str
     content: str | None
     image_url: str | None
@@ -91,9 +94,9 @@ class FeedItem:
 class Comment:
     """A comment on a post, with its author's username."""
 
-    id: int
-    post_id: int
-    author_id: int
+    id: CommentId
+    post_id: PostId
+    author_id: UserId
     author_username: str
     content: str
     created_at: datetime
@@ -116,7 +119,7 @@ class Session:
     """
 
     token: str
-    user_id: int
+    user_id: UserId
     expires_at: datetime
 
     def __repr__(self) -> str:
@@ -139,8 +142,8 @@ class Page(Generic[T]):
 class Story:
     """A story: an image and/or text that disappears when ``expires_at`` passes."""
 
-    id: int
-    author_id: int
+    id: StoryId
+    author_id: UserId
     author_username: str
     content: str | None
     image_url: str | None
@@ -160,7 +163,7 @@ class StoryItem:
 class StoryGroup:
     """One author's active stories in the story feed, newest first."""
 
-    author_id: int
+    author_id: UserId
     author_username: str
     items: tuple[StoryItem, ...]
 
@@ -182,9 +185,9 @@ class StoryViewer:
 class Message:
     """A direct message from one user to another."""
 
-    id: int
-    sender_id: int
-    receiver_id: int
+    id: MessageId
+    sender_id: UserId
+    receiver_id: UserId
     content: str
     is_read: bool
     created_at: datetime
@@ -194,7 +197,7 @@ class Message:
 class Conversation:
     """A row of the conversations list: the other participant, the last message, my unread count."""
 
-    other_user_id: int
+    other_user_id: UserId
     other_username: str
     last_message: Message
     unread_count: int
@@ -212,19 +215,19 @@ class Notification:
     comments and for mentions made in a comment.
     """
 
-    id: int
-    recipient_id: int
-    actor_id: int
+    id: NotificationId
+    recipient_id: UserId
+    actor_id: UserId
     actor_username: str
     kind: NotificationKind
-    post_id: int | None
-    comment_id: int | None
+    post_id: PostId | None
+    comment_id: CommentId | None
     message: str
     is_read: bool
     created_at: datetime
 
     @property
-    def reference_id(self) -> int:
+    def reference_id(self) -> PostId | UserId:
         """The post a like, comment or mention is about, or the follower of a follow."""
         return self.post_id if self.post_id is not None else self.actor_id
 
@@ -238,12 +241,12 @@ class NotificationGroup:
     """
 
     kind: NotificationKind
-    post_id: int | None
+    post_id: PostId | None
     actors: tuple[str, ...]
     total: int
     unread: bool
     latest_at: datetime
-    latest_id: int
+    latest_id: NotificationId
     message: str
 
 
@@ -251,7 +254,7 @@ class NotificationGroup:
 class Hashtag:
     """A hashtag and how many posts of public accounts carry it (the count anyone may see)."""
 
-    id: int
+    id: HashtagId
     name: str
     post_count: int
 

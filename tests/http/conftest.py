@@ -22,6 +22,7 @@ from attrs import frozen
 from pydantic import TypeAdapter
 
 from socialfeed import ManualClock, Post, Settings, SocialFeed, User
+from socialfeed.ids import UserId
 from socialfeed.models import Comment, Message, Notification, Story
 from socialfeed.storage import MemoryStorage, Storage
 from tests.conftest import HASHER, make_storage
@@ -67,7 +68,7 @@ class Response:
 class Member:
     """A registered and logged-in user: their id, username and bearer token."""
 
-    id: int
+    id: UserId
     username: str
     token: str
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from socialfeed import SocialFeedError, StorageBusyError, StorageConflictError, StorageError
+from socialfeed.ids import PostId, UserId
 from tests.http.conftest import ApiClient, expect_error, expect_field_error
 from tests.support import dump
 
@@ -99,7 +100,7 @@ def test_storage_errors_map_to_server_errors(
     alice = api.signup("alice")
     post = api.feed.posts.create(alice.id, content="hello")
 
-    def fail(post_id: int, *, viewer_id: int | None = None) -> None:
+    def fail(post_id: PostId, *, viewer_id: UserId | None = None) -> None:
         raise error
 
     monkeypatch.setattr(api.feed.posts, "get", fail)

@@ -105,7 +105,7 @@ def test_mark_all_read(api: ApiClient) -> None:
     bob = api.feed.accounts.create_profile("bob")
     post = api.feed.posts.create(alice.id, content="hello")
     api.feed.likes.like(bob.id, post.id)
-    api.feed.comments.add(post.id, bob.id, "hi")
+    api.feed.comments.add(bob.id, post.id, "hi")
 
     expect(
         api.request("GET", "/api/notifications/unread-count", token=alice.token), 200, {"count": 2}

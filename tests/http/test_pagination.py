@@ -56,9 +56,9 @@ def world(api: ApiClient) -> World:
         feed.follows.follow(alice.id, user.id)
         feed.posts.create(user.id, content=f"by {user.username}")
         feed.likes.like(user.id, post.id)
-        feed.comments.add(posts[0].id, user.id, f"comment by {user.username}")
+        feed.comments.add(user.id, posts[0].id, f"comment by {user.username}")
         feed.messages.send(alice.id, user.id, f"hello {user.username}")
-        feed.stories.view(story.id, user.id)
+        feed.stories.view(user.id, story.id)
     for i in range(4):
         feed.messages.send(users[0].id, alice.id, f"reply {i}")
     ids = {"alice": alice.id, "post": posts[0].id, "user1": users[0].id, "story": story.id}

@@ -78,7 +78,7 @@ def test_get_post(api: ApiClient) -> None:
     bob = api.feed.accounts.create_profile("bob")
     post = api.feed.posts.create(alice.id, content="hello")
     api.feed.likes.like(bob.id, post.id)
-    api.feed.comments.add(post.id, bob.id, "nice")
+    api.feed.comments.add(bob.id, post.id, "nice")
 
     response = api.request("GET", f"/api/posts/{post.id}")
 
@@ -215,8 +215,8 @@ def test_list_comments_newest_first(api: ApiClient) -> None:
     """GET /posts/{id}/comments lists the comments newest first; a missing post is 404."""
     alice = api.signup("alice")
     post = api.feed.posts.create(alice.id, content="hello")
-    first = api.feed.comments.add(post.id, alice.id, "first")
-    second = api.feed.comments.add(post.id, alice.id, "second")
+    first = api.feed.comments.add(alice.id, post.id, "first")
+    second = api.feed.comments.add(alice.id, post.id, "second")
 
     expect(
         api.request("GET", f"/api/posts/{post.id}/comments"),
@@ -231,8 +231,8 @@ def test_delete_comment_by_its_author_or_the_posts_author(api: ApiClient) -> Non
     alice = api.signup("alice")
     bob = api.signup("bob")
     post = api.feed.posts.create(alice.id, content="hello")
-    own = api.feed.comments.add(post.id, bob.id, "mine")
-    other = api.feed.comments.add(post.id, bob.id, "moderated")
+    own = api.feed.comments.add(bob.id, post.id, "mine")
+    other = api.feed.comments.add(bob.id, post.id, "moderated")
 
     by_author = api.request("DELETE", f"/api/posts/comments/{own.id}", token=bob.token)
     by_post_author = api.request("DELETE", f"/api/posts/comments/{other.id}", token=alice.token)
@@ -247,7 +247,7 @@ def test_delete_comment_by_a_stranger_is_forbidden(api: ApiClient) -> None:
     alice = api.signup("alice")
     carol = api.signup("carol")
     post = api.feed.posts.create(alice.id, content="hello")
-    comment = api.feed.comments.add(post.id, alice.id, "mine")
+    comment = api.feed.comments.add(alice.id, post.id, "mine")
 
     forbidden = api.request("DELETE", f"/api/posts/comments/{comment.id}", token=carol.token)
     missing = api.request("DELETE", "/api/posts/comments/999", token=carol.token)

@@ -16,6 +16,7 @@ import pytest
 
 from examples.fastapi_app import create_app
 from socialfeed import ManualClock
+from socialfeed.ids import UserId
 from socialfeed.storage import MemoryStorage
 from tests.http.conftest import (
     BACKENDS,
@@ -218,7 +219,7 @@ def test_block_hides_comments_and_likers_on_a_third_post(api: ApiClient) -> None
     post = api.feed.posts.create(carol.id, content="carol's")
     for member in (alice, bob):
         api.feed.likes.like(member.id, post.id)
-        api.feed.comments.add(post.id, member.id, f"by {member.username}")
+        api.feed.comments.add(member.id, post.id, f"by {member.username}")
     api.request("POST", f"/api/blocks/{bob.id}", token=alice.token)
 
     comments = api.request("GET", f"/api/posts/{post.id}/comments", token=alice.token)
@@ -666,7 +667,7 @@ def test_a_private_account_reads_its_own_content(api: ApiClient) -> None:
     expect(
         api.request("GET", "/api/stories", token=alice.token),
         200,
-        [story_json(api.feed.stories.get(story.id, alice.id))],
+        [story_json(api.feed.stories.get(story.id, viewer_id=alice.id))],
     )
     expect(
         api.request("GET", f"/api/users/{alice.id}/posts", token=alice.token),
@@ -727,7 +728,7 @@ def readable(api: ApiClient) -> Readable:
     post = api.feed.posts.create(alice.id, content="hello #tag")
     api.feed.follows.follow(bob.id, alice.id)
     api.feed.follows.follow(alice.id, bob.id)
-    api.feed.comments.add(post.id, bob.id, "hi")
+    api.feed.comments.add(bob.id, post.id, "hi")
     api.feed.likes.like(bob.id, post.id)
     return Readable(alice, {"alice": alice.id, "post": post.id})
 
@@ -850,17 +851,17 @@ def lists(api: ApiClient) -> Lists:
         return [feed.accounts.create_profile(f"{prefix}{i}").id for i in range(1, 6)]
 
     for user_id in users("liker"):
-        feed.likes.like(user_id, post.id)
+        feed.likes.like(UserId(user_id), post.id)
     for user_id in users("blocked"):
-        feed.blocks.block(alice.id, user_id)
+        feed.blocks.block(alice.id, UserId(user_id))
     for user_id in users("muted"):
-        feed.mutes.mute(alice.id, user_id)
+        feed.mutes.mute(alice.id, UserId(user_id))
     for user_id in users("owner"):
-        feed.users.set_private(user_id, True)
-        feed.follows.follow(alice.id, user_id)
+        feed.users.set_private(UserId(user_id), True)
+        feed.follows.follow(alice.id, UserId(user_id))
     feed.users.set_private(alice.id, True)
     for user_id in users("requester"):
-        feed.follows.follow(user_id, alice.id)
+        feed.follows.follow(UserId(user_id), alice.id)
     return Lists(alice, {"post": post.id})
 
 

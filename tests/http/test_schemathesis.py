@@ -61,7 +61,7 @@ def token() -> str:
     alice = FEED.accounts.register("alice", "alice@example.com", PASSWORD)
     bob = FEED.accounts.create_profile("bob")
     post = FEED.posts.create(alice.id, content="hello #world")
-    FEED.comments.add(post.id, bob.id, "hi")
+    FEED.comments.add(bob.id, post.id, "hi")
     FEED.stories.create(alice.id, content="story")
     FEED.messages.send(bob.id, alice.id, "hello alice")
     FEED.follows.follow(bob.id, alice.id)

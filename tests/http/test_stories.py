@@ -19,7 +19,7 @@ def test_create_story(api: ApiClient) -> None:
         "POST", "/api/stories", json={"image_url": IMAGE, "content": "morning"}, token=alice.token
     )
 
-    story = api.feed.stories.get(response.json["id"], alice.id)
+    story = api.feed.stories.get(response.json["id"], viewer_id=alice.id)
     expect(response, 201, story_json(story))
     assert list(response.json)[3:5] == ["image_url", "content"]
 

@@ -27,6 +27,7 @@ import redis
 
 from socialfeed import ManualClock, PasswordHasher, Settings, SocialFeed, SocialFeedError, signals
 from socialfeed.events import CommentAdded
+from socialfeed.ids import CommentId, PostId, UserId
 from socialfeed.outbox.relay import Relay
 from socialfeed.redis import RedisStreamPublisher
 from socialfeed.storage import SQLStorage
@@ -154,11 +155,11 @@ class Script:
     def _member(self) -> int:
         return self.members[self.rng.randrange(MEMBERS)]
 
-    def _pair(self, among: int) -> tuple[int, int]:
+    def _pair(self, among: int) -> tuple[UserId, UserId]:
         """Two distinct members among the first ``among``."""
         first = self.rng.randrange(among)
         second = (first + self.rng.randrange(1, among)) % among
-        return self.members[first], self.members[second]
+        return UserId(self.members[first]), UserId(self.members[second])
 
     def _text(self, kind: str) -> str:
         """Content with a hashtag and, half the time, an @mention of a member."""
@@ -168,46 +169,50 @@ class Script:
         return content
 
     def _like(self) -> None:
-        self.feed.likes.like(self._member(), self.rng.choice(self.posts)[0])
+        self.feed.likes.like(UserId(self._member()), PostId(self.rng.choice(self.posts)[0]))
 
     def _unlike(self) -> None:
-        self.feed.likes.unlike(self._member(), self.rng.choice(self.posts)[0])
+        self.feed.likes.unlike(UserId(self._member()), PostId(self.rng.choice(self.posts)[0]))
 
     def _comment(self) -> None:
         author = self._member()
         post, _ = self.rng.choice(self.posts)
-        comment = self.feed.comments.add(post, author, self._text("comment"))
+        comment = self.feed.comments.add(UserId(author), PostId(post), self._text("comment"))
         self.comments.append((comment.id, author))
 
     def _follow(self) -> None:
         follower, followee = self._pair(CIRCLE)
-        self.feed.follows.follow(follower, followee)
+        self.feed.follows.follow(UserId(follower), UserId(followee))
         self.follows.add((follower, followee))
 
     def _unfollow(self) -> None:
         made = sorted(self.follows)
         follower, followee = self.rng.choice(made) if made else self._pair(CIRCLE)
         self.follows.discard((follower, followee))
-        self.feed.follows.unfollow(follower, followee)
+        self.feed.follows.unfollow(UserId(follower), UserId(followee))
 
     def _post(self) -> None:
         author = self._member()
-        self.posts.append((self.feed.posts.create(author, content=self._text("post")).id, author))
+        self.posts.append(
+            (self.feed.posts.create(UserId(author), content=self._text("post")).id, author)
+        )
 
     def _edit(self) -> None:
         post, author = self.rng.choice(self.posts)
-        self.feed.posts.edit(post, author, self._text("edited"))
+        self.feed.posts.edit(UserId(author), PostId(post), self._text("edited"))
 
     def _delete_post(self) -> None:
-        self.feed.posts.delete(*self.rng.choice(self.posts))
+        post, author = self.rng.choice(self.posts)
+        self.feed.posts.delete(UserId(author), PostId(post))
 
     def _delete_comment(self) -> None:
         if self.comments:
-            self.feed.comments.delete(*self.rng.choice(self.comments))
+            comment, author = self.rng.choice(self.comments)
+            self.feed.comments.delete(UserId(author), CommentId(comment))
 
     def _block(self) -> None:
         blocker, blocked = self._pair(CIRCLE)
-        self.feed.blocks.block(blocker, blocked)
+        self.feed.blocks.block(UserId(blocker), UserId(blocked))
         self.follows -= {(blocker, blocked), (blocked, blocker)}  # a block ends both
 
     def _unblock(self) -> None:
@@ -221,7 +226,7 @@ class Script:
 
     def _private(self) -> None:
         member = self.members[self.rng.randrange(CIRCLE)]
-        self.feed.users.set_private(member, self.rng.random() < 0.5)
+        self.feed.users.set_private(UserId(member), self.rng.random() < 0.5)
 
 
 def open_app(url: str) -> SocialFeed:

@@ -32,6 +32,7 @@ from multiprocessing.queues import Queue
 
 from socialfeed import LikeState, PasswordHasher, Settings, SocialFeed, signals
 from socialfeed.handlers import HashtagHandler, NotificationHandler
+from socialfeed.ids import CommentId, PostId, StoryId, UserId
 from socialfeed.storage import SQLStorage, Storage
 from tests.reliability.pair_world import World, describe_error, prefix_of
 
@@ -88,183 +89,183 @@ def _liked(state: LikeState) -> str:
 
 
 def follow_a_b(feed: SocialFeed, w: World) -> str:
-    return feed.follows.follow(w["A"], w["B"])
+    return feed.follows.follow(UserId(w["A"]), UserId(w["B"]))
 
 
 def unfollow_a_b(feed: SocialFeed, w: World) -> str:
-    feed.follows.unfollow(w["A"], w["B"])
+    feed.follows.unfollow(UserId(w["A"]), UserId(w["B"]))
     return "ok"
 
 
 def follow_b_a(feed: SocialFeed, w: World) -> str:
-    return feed.follows.follow(w["B"], w["A"])
+    return feed.follows.follow(UserId(w["B"]), UserId(w["A"]))
 
 
 def follow_c_b(feed: SocialFeed, w: World) -> str:
-    return feed.follows.follow(w["C"], w["B"])
+    return feed.follows.follow(UserId(w["C"]), UserId(w["B"]))
 
 
 def block_b_a(feed: SocialFeed, w: World) -> str:
-    feed.blocks.block(w["B"], w["A"])
+    feed.blocks.block(UserId(w["B"]), UserId(w["A"]))
     return "ok"
 
 
 def unblock_b_a(feed: SocialFeed, w: World) -> str:
-    feed.blocks.unblock(w["B"], w["A"])
+    feed.blocks.unblock(UserId(w["B"]), UserId(w["A"]))
     return "ok"
 
 
 def block_a_b(feed: SocialFeed, w: World) -> str:
-    feed.blocks.block(w["A"], w["B"])
+    feed.blocks.block(UserId(w["A"]), UserId(w["B"]))
     return "ok"
 
 
 def private_b(feed: SocialFeed, w: World) -> str:
-    feed.users.set_private(w["B"], True)
+    feed.users.set_private(UserId(w["B"]), True)
     return "ok"
 
 
 def public_b(feed: SocialFeed, w: World) -> str:
-    feed.users.set_private(w["B"], False)
+    feed.users.set_private(UserId(w["B"]), False)
     return "ok"
 
 
 def approve_b_a(feed: SocialFeed, w: World) -> str:
-    feed.follow_requests.approve(w["B"], w["A"])
+    feed.follow_requests.approve(UserId(w["B"]), UserId(w["A"]))
     return "ok"
 
 
 def reject_b_a(feed: SocialFeed, w: World) -> str:
-    feed.follow_requests.reject(w["B"], w["A"])
+    feed.follow_requests.reject(UserId(w["B"]), UserId(w["A"]))
     return "ok"
 
 
 def withdraw_a_b(feed: SocialFeed, w: World) -> str:
-    feed.follow_requests.withdraw(w["A"], w["B"])
+    feed.follow_requests.withdraw(UserId(w["A"]), UserId(w["B"]))
     return "ok"
 
 
 def delete_a(feed: SocialFeed, w: World) -> str:
-    feed.accounts.delete(w["A"])
+    feed.accounts.delete(UserId(w["A"]))
     return "ok"
 
 
 def delete_b(feed: SocialFeed, w: World) -> str:
-    feed.accounts.delete(w["B"])
+    feed.accounts.delete(UserId(w["B"]))
     return "ok"
 
 
 def deactivate_b(feed: SocialFeed, w: World) -> str:
-    feed.accounts.deactivate(w["B"])
+    feed.accounts.deactivate(UserId(w["B"]))
     return "ok"
 
 
 def edit_profile_b(feed: SocialFeed, w: World) -> str:
     # The profile row also holds B's counters, which the other actions move.
-    feed.users.update_profile(w["B"], {"bio": "edited bio"})
+    feed.users.update_profile(UserId(w["B"]), {"bio": "edited bio"})
     return "ok"
 
 
 def like_a_p(feed: SocialFeed, w: World) -> str:
-    return _liked(feed.likes.like(w["A"], w["P"]))
+    return _liked(feed.likes.like(UserId(w["A"]), PostId(w["P"])))
 
 
 def unlike_a_p(feed: SocialFeed, w: World) -> str:
-    return _liked(feed.likes.unlike(w["A"], w["P"]))
+    return _liked(feed.likes.unlike(UserId(w["A"]), PostId(w["P"])))
 
 
 def toggle_a_p(feed: SocialFeed, w: World) -> str:
-    return _liked(feed.likes.toggle(w["A"], w["P"]))
+    return _liked(feed.likes.toggle(UserId(w["A"]), PostId(w["P"])))
 
 
 def like_c_p(feed: SocialFeed, w: World) -> str:
-    return _liked(feed.likes.like(w["C"], w["P"]))
+    return _liked(feed.likes.like(UserId(w["C"]), PostId(w["P"])))
 
 
 def delete_p(feed: SocialFeed, w: World) -> str:
-    feed.posts.delete(w["P"], w["B"])
+    feed.posts.delete(UserId(w["B"]), PostId(w["P"]))
     return "ok"
 
 
 def edit_p(feed: SocialFeed, w: World) -> str:
     # New hashtag and new mention: the handlers re-index P and notify A.
     prefix = prefix_of(w)
-    post = feed.posts.edit(w["P"], w["B"], EDITED_CONTENT.format(p=prefix))
+    post = feed.posts.edit(UserId(w["B"]), PostId(w["P"]), EDITED_CONTENT.format(p=prefix))
     return (post.content or "").replace(prefix, "")
 
 
 def reindex_p(feed: SocialFeed, w: World) -> str:
-    tags = feed.hashtags.index_post(w["P"])
+    tags = feed.hashtags.index_post(PostId(w["P"]))
     return "tags " + ",".join(tag.replace(prefix_of(w), "") for tag in tags)
 
 
 def comment_a_p(feed: SocialFeed, w: World) -> str:
-    feed.comments.add(w["P"], w["A"], "a new comment")
+    feed.comments.add(UserId(w["A"]), PostId(w["P"]), "a new comment")
     return "commented"
 
 
 def delete_comment_a(feed: SocialFeed, w: World) -> str:
-    feed.comments.delete(w["comment"], w["A"])
+    feed.comments.delete(UserId(w["A"]), CommentId(w["comment"]))
     return "ok"
 
 
 def moderate_comment_b(feed: SocialFeed, w: World) -> str:
-    feed.comments.delete(w["comment"], w["B"])
+    feed.comments.delete(UserId(w["B"]), CommentId(w["comment"]))
     return "ok"
 
 
 def view_s_a(feed: SocialFeed, w: World) -> str:
-    feed.stories.view(w["S"], w["A"])
+    feed.stories.view(UserId(w["A"]), StoryId(w["S"]))
     return "ok"
 
 
 def delete_s(feed: SocialFeed, w: World) -> str:
-    feed.stories.delete(w["S"], w["B"])
+    feed.stories.delete(UserId(w["B"]), StoryId(w["S"]))
     return "ok"
 
 
 def message_a_b(feed: SocialFeed, w: World) -> str:
-    feed.messages.send(w["A"], w["B"], "hello from a")
+    feed.messages.send(UserId(w["A"]), UserId(w["B"]), "hello from a")
     return "sent"
 
 
 def message_b_a(feed: SocialFeed, w: World) -> str:
-    feed.messages.send(w["B"], w["A"], "hello from b")
+    feed.messages.send(UserId(w["B"]), UserId(w["A"]), "hello from b")
     return "sent"
 
 
 def read_messages_b(feed: SocialFeed, w: World) -> str:
-    return f"read {feed.messages.mark_read(w['B'], w['A'])}"
+    return f"read {feed.messages.mark_read(UserId(w['B']), UserId(w['A']))}"
 
 
 def read_notifications_b(feed: SocialFeed, w: World) -> str:
-    return f"read {feed.notifications.mark_all_read(w['B'])}"
+    return f"read {feed.notifications.mark_all_read(UserId(w['B']))}"
 
 
 def mute_b_a(feed: SocialFeed, w: World) -> str:
-    feed.mutes.mute(w["B"], w["A"])
+    feed.mutes.mute(UserId(w["B"]), UserId(w["A"]))
     return "ok"
 
 
 def unmute_b_a(feed: SocialFeed, w: World) -> str:
-    feed.mutes.unmute(w["B"], w["A"])
+    feed.mutes.unmute(UserId(w["B"]), UserId(w["A"]))
     return "ok"
 
 
 def mute_a_b(feed: SocialFeed, w: World) -> str:
     # Takes B's posts out of A's home feed, which the push strategy keeps in rows.
-    feed.mutes.mute(w["A"], w["B"])
+    feed.mutes.mute(UserId(w["A"]), UserId(w["B"]))
     return "ok"
 
 
 def post_b(feed: SocialFeed, w: World) -> str:
     # Pushed into the timelines of B's followers, and indexed under B's hashtag.
-    feed.posts.create(w["B"], content=NEW_CONTENT.format(p=prefix_of(w)))
+    feed.posts.create(UserId(w["B"]), content=NEW_CONTENT.format(p=prefix_of(w)))
     return "posted"
 
 
 def rebuild_a(feed: SocialFeed, w: World) -> str:
-    return f"rebuilt {feed.feed.rebuild_timeline(w['A'])}"
+    return f"rebuilt {feed.feed.rebuild_timeline(UserId(w['A']))}"
 
 
 CATALOGUE: dict[str, Action] = {
@@ -371,7 +372,7 @@ def serve_actions(
                     storage = SQLStorage.from_url(command_url)
                     stack.callback(storage.close)
                     feed, url = stack.enter_context(race_feed(storage)), command_url
-                    feed.follows.is_following(world["A"], world["B"])
+                    feed.follows.is_following(UserId(world["A"]), UserId(world["B"]))
                 with recording_likes(feed, sent):
                     barrier.wait(timeout=BARRIER_TIMEOUT)
                     answer = run_action(feed, name, world)

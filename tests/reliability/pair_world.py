@@ -20,6 +20,7 @@ from collections.abc import Callable, Iterable
 from typing import TypeVar
 
 from socialfeed import NotFoundError, SocialFeed, SocialFeedError, User
+from socialfeed.ids import PostId, StoryId, UserId
 
 __all__ = [
     "PROFILES",
@@ -78,20 +79,20 @@ def build_world(feed: SocialFeed, variant: str, round_number: int) -> World:
         world[role] = feed.accounts.create_profile(username).id
     prefix = prefix_of(world)
     a, b = world["A"], world["B"]
-    world["P"] = feed.posts.create(b, content=POST_CONTENT.format(p=prefix)).id
-    world["S"] = feed.stories.create(b, content=STORY_CONTENT.format(p=prefix)).id
+    world["P"] = feed.posts.create(UserId(b), content=POST_CONTENT.format(p=prefix)).id
+    world["S"] = feed.stories.create(UserId(b), content=STORY_CONTENT.format(p=prefix)).id
     if variant == "following":
-        feed.follows.follow(a, b)
-        feed.likes.like(a, world["P"])
-        world["comment"] = feed.comments.add(world["P"], a, "first comment").id
-        feed.stories.view(world["S"], a)
+        feed.follows.follow(UserId(a), UserId(b))
+        feed.likes.like(UserId(a), PostId(world["P"]))
+        world["comment"] = feed.comments.add(UserId(a), PostId(world["P"]), "first comment").id
+        feed.stories.view(UserId(a), StoryId(world["S"]))
         # Something for B to mark read, and a conversation for a block or deletion to cut.
-        feed.messages.send(a, b, "first message")
+        feed.messages.send(UserId(a), UserId(b), "first message")
     elif variant == "requested":
-        feed.users.set_private(b, True)
-        feed.follows.follow(a, b)
+        feed.users.set_private(UserId(b), True)
+        feed.follows.follow(UserId(a), UserId(b))
     elif variant == "blocked":
-        feed.blocks.block(b, a)
+        feed.blocks.block(UserId(b), UserId(a))
     elif variant != "strangers":
         raise ValueError(f"unknown variant {variant!r}")
     return world
@@ -171,12 +172,12 @@ class _Observer:
         # The author's own view sees the most: B's posts, stories and lists.
         b = self.user_ids.get("B")
         if b is not None:
-            self.read("B.posts", lambda: self.posts(b))
-            self.read("B.stories", lambda: self.stories(b))
+            self.read("B.posts", lambda: self.posts(UserId(b)))
+            self.read("B.stories", lambda: self.stories(UserId(b)))
         for tag in ("one", "two"):
             self.read(f"#{tag}", functools.partial(self.hashtag, tag))
         for role, user_id in sorted(self.user_ids.items()):
-            self.relations(role, user_id)
+            self.relations(role, UserId(user_id))
         a = self.user_ids.get("A")
         if a is not None and b is not None:
             self.read("A-B.messages", lambda: self.messages(a, b))
@@ -197,7 +198,7 @@ class _Observer:
             f"bio={user.bio}",
         )
 
-    def posts(self, author_id: int) -> list[tuple[object, ...]]:
+    def posts(self, author_id: UserId) -> list[tuple[object, ...]]:
         feed, found = self.feed, []
         for post in feed.posts.by_author(author_id, viewer_id=author_id, limit=100).items:
             self.post_contents[post.id] = self.norm(post.content) or ""
@@ -214,10 +215,10 @@ class _Observer:
             )
         return sorted(found, key=repr)
 
-    def stories(self, author_id: int) -> list[tuple[object, ...]]:
+    def stories(self, author_id: UserId) -> list[tuple[object, ...]]:
         found = []
         for story in self.feed.stories.active(author_id, viewer_id=author_id):
-            viewers = self.feed.stories.viewers(story.id, author_id, limit=100).items
+            viewers = self.feed.stories.viewers(story.id, viewer_id=author_id, limit=100).items
             found.append(
                 (self.norm(story.content), sorted(self.role(v.user.username) for v in viewers))
             )
@@ -228,7 +229,7 @@ class _Observer:
         hashtag = self.feed.hashtags.get(f"{self.prefix}{tag}")
         return 0 if hashtag is None else hashtag.post_count
 
-    def relations(self, role: str, user_id: int) -> None:
+    def relations(self, role: str, user_id: UserId) -> None:
         feed, key = self.feed, role + "."
 
         def roles(page: Callable[[], Iterable[User]]) -> Callable[[], list[str]]:
@@ -249,7 +250,7 @@ class _Observer:
         if role in ("A", "C"):
             self.read(key + "home", lambda: self.home(user_id))
 
-    def notifications(self, user_id: int) -> list[tuple[object, ...]]:
+    def notifications(self, user_id: UserId) -> list[tuple[object, ...]]:
         items = self.feed.notifications.list(user_id, limit=100).items
         return sorted(
             (
@@ -261,7 +262,7 @@ class _Observer:
             for n in items
         )
 
-    def conversations(self, user_id: int) -> list[tuple[object, ...]]:
+    def conversations(self, user_id: UserId) -> list[tuple[object, ...]]:
         items = self.feed.messages.conversations(user_id, limit=100).items
         return sorted(
             (self.role(c.other_username), c.last_message.content, f"unread={c.unread_count}")
@@ -269,13 +270,13 @@ class _Observer:
         )
 
     def messages(self, a: int, b: int) -> list[tuple[object, ...]]:
-        items = self.feed.messages.conversation(a, b, limit=100).items
+        items = self.feed.messages.conversation(UserId(a), UserId(b), limit=100).items
         sender = {a: "A", b: "B"}
         return sorted(
             (sender[m.sender_id], m.content, "read" if m.is_read else "unread") for m in items
         )
 
-    def home(self, user_id: int) -> list[tuple[object, ...]]:
+    def home(self, user_id: UserId) -> list[tuple[object, ...]]:
         items = self.feed.feed.home(user_id, limit=100).items
         return sorted(
             (

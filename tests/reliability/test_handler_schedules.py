@@ -31,6 +31,7 @@ import pytest
 from socialfeed import HashtagHandler, ManualClock, NotificationHandler, SocialFeed
 from socialfeed.errors import SocialFeedError
 from socialfeed.events import Event
+from socialfeed.ids import CommentId, PostId, UserId
 from socialfeed.signals import signal_for
 from socialfeed.storage import Storage
 from tests.conftest import BACKENDS, make_storage
@@ -132,40 +133,42 @@ class Run:
         if name == "register":
             self.users[5] = feed.accounts.create_profile(args[0]).id
         elif name == "post":
-            self.posts.append(feed.posts.create(u(args[0]), content=args[2]).id)
+            self.posts.append(feed.posts.create(UserId(u(args[0])), content=args[2]).id)
         elif name == "edit":
-            feed.posts.edit(self.post(args[1]), u(args[0]), args[2])
+            feed.posts.edit(UserId(u(args[0])), PostId(self.post(args[1])), args[2])
         elif name == "comment":
-            self.comments.append(feed.comments.add(self.post(args[1]), u(args[0]), args[2]).id)
+            self.comments.append(
+                feed.comments.add(UserId(u(args[0])), PostId(self.post(args[1])), args[2]).id
+            )
         elif name == "like":
-            feed.likes.like(u(args[0]), self.post(args[1]))
+            feed.likes.like(UserId(u(args[0])), PostId(self.post(args[1])))
         elif name == "unlike":
-            feed.likes.unlike(u(args[0]), self.post(args[1]))
+            feed.likes.unlike(UserId(u(args[0])), PostId(self.post(args[1])))
         elif name == "delete_post":
-            feed.posts.delete(self.post(args[1]), u(args[0]))
+            feed.posts.delete(UserId(u(args[0])), PostId(self.post(args[1])))
         elif name == "delete_comment":
-            feed.comments.delete(self.comment(args[1]), u(args[0]))
+            feed.comments.delete(UserId(u(args[0])), CommentId(self.comment(args[1])))
         elif name == "delete_account":
             if args[1]:  # half of the drawn deletions happen
-                feed.accounts.delete(u(args[0]))
+                feed.accounts.delete(UserId(u(args[0])))
         elif name == "follow":
-            feed.follows.follow(u(args[0]), u(args[1]))
+            feed.follows.follow(UserId(u(args[0])), UserId(u(args[1])))
         elif name == "unfollow":
-            feed.follows.unfollow(u(args[0]), u(args[1]))
+            feed.follows.unfollow(UserId(u(args[0])), UserId(u(args[1])))
         elif name == "approve":
-            feed.follow_requests.approve(u(args[0]), u(args[1]))
+            feed.follow_requests.approve(UserId(u(args[0])), UserId(u(args[1])))
         elif name == "private":
-            feed.users.set_private(u(args[0]), args[1])
+            feed.users.set_private(UserId(u(args[0])), args[1])
         elif name == "block":
-            feed.blocks.block(u(args[0]), u(args[1]))
+            feed.blocks.block(UserId(u(args[0])), UserId(u(args[1])))
         elif name == "unblock":
-            feed.blocks.unblock(u(args[0]), u(args[1]))
+            feed.blocks.unblock(UserId(u(args[0])), UserId(u(args[1])))
         elif name == "mute":
             minutes = args[2]
             until = None if minutes is None else self.clock.now() + timedelta(minutes=minutes)
-            feed.mutes.mute(u(args[0]), u(args[1]), until=until)
+            feed.mutes.mute(UserId(u(args[0])), UserId(u(args[1])), until=until)
         elif name == "unmute":
-            feed.mutes.unmute(u(args[0]), u(args[1]))
+            feed.mutes.unmute(UserId(u(args[0])), UserId(u(args[1])))
         elif name == "wait":
             self.clock.advance(STEPS[args[0]])
 

@@ -90,6 +90,7 @@ from socialfeed.events import (
     UserUnmuted,
     VisibilityChanged,
 )
+from socialfeed.ids import CommentId, PostId, StoryId, UserId
 from socialfeed.models import Page
 from socialfeed.models import Post as PostModel
 from socialfeed.pagination import MAX_LIMIT
@@ -226,27 +227,27 @@ class SocialFeedMachine(RuleBasedStateMachine):
 
     # Picking ids.
 
-    def user(self, index: int) -> int:
-        return choose(sorted(self.model.users), self.ever["users"], index)
+    def user(self, index: int) -> UserId:
+        return UserId(choose(sorted(self.model.users), self.ever["users"], index))
 
-    def post(self, index: int) -> int:
-        return choose(sorted(self.model.posts), self.ever["posts"], index)
+    def post(self, index: int) -> PostId:
+        return PostId(choose(sorted(self.model.posts), self.ever["posts"], index))
 
-    def comment(self, index: int) -> int:
-        return choose(sorted(self.model.comments), self.ever["comments"], index)
+    def comment(self, index: int) -> CommentId:
+        return CommentId(choose(sorted(self.model.comments), self.ever["comments"], index))
 
-    def story(self, index: int) -> int:
-        return choose(sorted(self.model.stories), self.ever["stories"], index)
+    def story(self, index: int) -> StoryId:
+        return StoryId(choose(sorted(self.model.stories), self.ever["stories"], index))
 
-    def pair(self, first: int, second: int) -> tuple[int, int]:
+    def pair(self, first: int, second: int) -> tuple[UserId, UserId]:
         """Pick two users: mostly two different live ones, now and then the same one twice."""
         a = self.user(first)
         others = [u for u in sorted(self.model.users) if u != a]
         if second % 8 == 0 or not others:
             return a, a
         if second % 8 == 7:
-            return a, self.ever["users"][second % len(self.ever["users"])]
-        return a, others[second % len(others)]
+            return a, UserId(self.ever["users"][second % len(self.ever["users"])])
+        return a, UserId(others[second % len(others)])
 
     def existing(self, pairs: Iterable[tuple[int, int]], index: int) -> tuple[int, int] | None:
         """Mostly pick one of ``pairs`` (follows, requests), so that undoing one is likely."""
@@ -279,7 +280,7 @@ class SocialFeedMachine(RuleBasedStateMachine):
         STATS.outcomes[event_type.__name__ if event_type else "no-op"] += 1
         return result
 
-    def not_yours(self, post_id: int, user_id: int) -> type[SocialFeedError]:
+    def not_yours(self, post_id: PostId, user_id: UserId) -> type[SocialFeedError]:
         """The error for changing what is not yours: not found for who may not see the post."""
         visible = self.model.post_visible(post_id, user_id)
         return PermissionDeniedError if visible else NotFoundError
@@ -361,7 +362,7 @@ class SocialFeedMachine(RuleBasedStateMachine):
         editor_id, post_id = self.user(editor), self.post(post)
 
         def act() -> Any:
-            return self.feed.posts.edit(post_id, editor_id, text.body)
+            return self.feed.posts.edit(editor_id, post_id, text.body)
 
         if post_id not in self.model.posts:
             self.refused(NotFoundError, act)
@@ -380,7 +381,7 @@ class SocialFeedMachine(RuleBasedStateMachine):
         user_id, post_id = self.user(user), self.post(post)
 
         def act() -> Any:
-            return self.feed.posts.delete(post_id, user_id)
+            return self.feed.posts.delete(user_id, post_id)
 
         if post_id not in self.model.posts:
             self.refused(NotFoundError, act)
@@ -400,7 +401,7 @@ class SocialFeedMachine(RuleBasedStateMachine):
         author_id, post_id = self.user(author), self.post(post)
 
         def act() -> Any:
-            return self.feed.comments.add(post_id, author_id, text.body)
+            return self.feed.comments.add(author_id, post_id, text.body)
 
         if not text.fits(POST_LENGTH):
             self.refused(ValidationError, act)
@@ -417,13 +418,13 @@ class SocialFeedMachine(RuleBasedStateMachine):
         user_id, comment_id = self.user(user), self.comment(comment)
 
         def act() -> Any:
-            return self.feed.comments.delete(comment_id, user_id)
+            return self.feed.comments.delete(user_id, comment_id)
 
         found = self.model.comments.get(comment_id)
         if found is None:
             self.refused(NotFoundError, act)
         elif user_id not in (found.author, self.model.posts[found.post].author):
-            self.refused(self.not_yours(found.post, user_id), act)
+            self.refused(self.not_yours(PostId(found.post), user_id), act)
         else:
             self.accepted(CommentDeleted, act)
             self.model.delete_comment(comment_id)
@@ -485,7 +486,7 @@ class SocialFeedMachine(RuleBasedStateMachine):
         a, b = self.existing(self.model.follows, follower) or self.pair(follower, followee)
 
         def act() -> Any:
-            return self.feed.follows.unfollow(a, b)
+            return self.feed.follows.unfollow(UserId(a), UserId(b))
 
         if a == b:
             self.refused(SelfActionError, act)
@@ -505,8 +506,12 @@ class SocialFeedMachine(RuleBasedStateMachine):
 
         def act() -> Any:
             if answer == "withdraw":
-                return requests.withdraw(r, o)
-            return requests.approve(o, r) if answer == "approve" else requests.reject(o, r)
+                return requests.withdraw(UserId(r), UserId(o))
+            return (
+                requests.approve(UserId(o), UserId(r))
+                if answer == "approve"
+                else requests.reject(UserId(o), UserId(r))
+            )
 
         if (r, o) not in self.model.requests:
             self.refused(NotFoundError, act)
@@ -563,7 +568,7 @@ class SocialFeedMachine(RuleBasedStateMachine):
         change = self.feed.blocks.unblock if lift else self.feed.blocks.block
 
         def act() -> Any:
-            return change(a, b)
+            return change(UserId(a), UserId(b))
 
         if lift:
             if a not in self.model.users:
@@ -650,7 +655,7 @@ class SocialFeedMachine(RuleBasedStateMachine):
         viewer_id, story_id = self.user(viewer), self.story(story)
 
         def act() -> Any:
-            return self.feed.stories.view(story_id, viewer_id)
+            return self.feed.stories.view(viewer_id, story_id)
 
         if viewer_id not in self.model.users or not self.model.story_visible(story_id, viewer_id):
             self.refused(NotFoundError, act)
@@ -669,7 +674,7 @@ class SocialFeedMachine(RuleBasedStateMachine):
         user_id, story_id = self.user(user), self.story(story)
 
         def act() -> Any:
-            return self.feed.stories.delete(story_id, user_id)
+            return self.feed.stories.delete(user_id, story_id)
 
         if not self.model.story_visible(story_id, user_id):
             self.refused(NotFoundError, act)
@@ -708,7 +713,7 @@ class SocialFeedMachine(RuleBasedStateMachine):
         r, s = self.existing(inbox, reader) or self.pair(reader, sender)
 
         def act() -> Any:
-            return self.feed.messages.mark_read(r, s)
+            return self.feed.messages.mark_read(UserId(r), UserId(s))
 
         if r == s:
             assert self.refused(SelfActionError, act).field == "sender_id"
@@ -732,13 +737,13 @@ class SocialFeedMachine(RuleBasedStateMachine):
         if notification not in mine:
             # Hidden from its recipient now: a block, a mute, a post they may not see, a cause gone.
             return
-        listed = self.feed.notifications.list(recipient, limit=MAX_LIMIT).items
+        listed = self.feed.notifications.list(UserId(recipient), limit=MAX_LIMIT).items
         position = mine.index(notification)
         target = listed[position]
         reader = self.user(index) if as_other else recipient
 
         def act() -> Any:
-            return self.feed.notifications.mark_read(target.id, reader)
+            return self.feed.notifications.mark_read(UserId(reader), target.id)
 
         if reader != recipient:
             self.refused(NotFoundError, act)
@@ -803,7 +808,7 @@ class SocialFeedMachine(RuleBasedStateMachine):
         if self.steps % RECONCILE_EVERY == 0:
             assert self.feed.maintenance.reconcile_counters() == 0
         for user_id, account in self.model.users.items():
-            user = self.feed.users.get(user_id)
+            user = self.feed.users.get(UserId(user_id))
             assert (user.username, user.is_private, user.full_name) == (
                 account.username,
                 account.private,
@@ -822,20 +827,22 @@ class SocialFeedMachine(RuleBasedStateMachine):
         blocks = {
             (user_id, blocked.id)
             for user_id in model.users
-            for blocked in self.feed.blocks.list(user_id, limit=MAX_LIMIT).items
+            for blocked in self.feed.blocks.list(UserId(user_id), limit=MAX_LIMIT).items
         }
         assert blocks == model.blocks
         for user_id in model.users:
-            following = self.feed.users.following(user_id, viewer_id=user_id, limit=MAX_LIMIT)
+            following = self.feed.users.following(
+                UserId(user_id), viewer_id=UserId(user_id), limit=MAX_LIMIT
+            )
             ids = [user.id for user in following.items]
             assert user_id not in ids, "a user follows themselves"
             assert not any(model.blocked_between(user_id, other) for other in ids)
             assert ids == model.following(user_id, user_id)
-            requests = self.feed.follow_requests.incoming(user_id, limit=MAX_LIMIT).items
+            requests = self.feed.follow_requests.incoming(UserId(user_id), limit=MAX_LIMIT).items
             assert {u.id for u in requests} == {r for (r, o) in model.requests if o == user_id}
-            asked = self.feed.follow_requests.outgoing(user_id, limit=MAX_LIMIT).items
+            asked = self.feed.follow_requests.outgoing(UserId(user_id), limit=MAX_LIMIT).items
             assert {u.id for u in asked} == {o for (r, o) in model.requests if r == user_id}
-            mutes = self.feed.mutes.list(user_id, limit=MAX_LIMIT).items
+            mutes = self.feed.mutes.list(UserId(user_id), limit=MAX_LIMIT).items
             assert {(m.user.id, m.until) for m in mutes} == {
                 (b, until)
                 for (a, b), until in model.mutes.items()
@@ -847,7 +854,7 @@ class SocialFeedMachine(RuleBasedStateMachine):
         """Each user's home feed and story feed are the model's, in order, counters included."""
         model = self.model
         for user_id in model.users:
-            home = self.feed.feed.home(user_id, limit=MAX_LIMIT).items
+            home = self.feed.feed.home(UserId(user_id), limit=MAX_LIMIT).items
             assert [(item.post.id, item.liked_by_viewer) for item in home] == model.home_feed(
                 user_id
             )
@@ -859,7 +866,7 @@ class SocialFeedMachine(RuleBasedStateMachine):
                     sum(1 for c in model.comments.values() if c.post == post.id),
                 )
                 assert post.content == model.posts[post.id].text.stored
-            groups = self.feed.stories.feed(user_id)
+            groups = self.feed.stories.feed(UserId(user_id))
             assert [
                 (g.author_id, [(i.story.id, i.seen) for i in g.items]) for g in groups
             ] == model.story_feed(user_id)
@@ -869,15 +876,17 @@ class SocialFeedMachine(RuleBasedStateMachine):
         """Each user's notifications, conversations and unread counts are the model's."""
         model = self.model
         for user_id in model.users:
-            listed = self.feed.notifications.list(user_id, limit=MAX_LIMIT).items
+            listed = self.feed.notifications.list(UserId(user_id), limit=MAX_LIMIT).items
             expected = model.notifications_of(user_id)
             assert [(n.actor_id, n.kind, n.post_id, n.comment_id, n.is_read) for n in listed] == [
                 n.key() for n in expected
             ]
-            unread = self.feed.notifications.unread_count(user_id)
+            unread = self.feed.notifications.unread_count(UserId(user_id))
             assert unread == sum(1 for n in listed if not n.is_read)
-            assert self.feed.messages.unread_count(user_id) == model.unread_messages(user_id)
-            conversations = self.feed.messages.conversations(user_id, limit=MAX_LIMIT).items
+            assert self.feed.messages.unread_count(UserId(user_id)) == model.unread_messages(
+                user_id
+            )
+            conversations = self.feed.messages.conversations(UserId(user_id), limit=MAX_LIMIT).items
             assert {c.other_user_id: c.unread_count for c in conversations} == (
                 model.conversations(user_id)
             )
@@ -888,19 +897,21 @@ class SocialFeedMachine(RuleBasedStateMachine):
                 m.receiver for m in model.messages.values() if m.sender == user_id
             }
             for other in sorted(others):
-                between = self.feed.messages.conversation(user_id, other, limit=MAX_LIMIT).items
+                between = self.feed.messages.conversation(
+                    UserId(user_id), UserId(other), limit=MAX_LIMIT
+                ).items
                 assert [m.id for m in between] == model.conversation(user_id, other)
 
     @invariant()
     def viewer_sees_what_the_rules_allow(self) -> None:
         """For one viewer per step in turn, every list and lookup of every owner and post."""
         model = self.model
-        viewers: list[int | None] = [*sorted(model.users), None]
+        viewers: list[UserId | None] = [*map(UserId, sorted(model.users)), None]
         viewer = viewers[self.steps % len(viewers)]
         for owner in sorted(model.users):
             self.check_owner(owner, viewer)
         for post_id in sorted(model.posts):
-            self.check_post(post_id, viewer)
+            self.check_post(PostId(post_id), viewer)
         for tag in TAGS:
             tagged = self.feed.hashtags.posts(tag, viewer_id=viewer, limit=MAX_LIMIT)
             assert [p.id for p in tagged.items] == model.tagged(tag, viewer)
@@ -923,39 +934,46 @@ class SocialFeedMachine(RuleBasedStateMachine):
     def check_pages(self, viewer: int) -> None:
         """Small pages walked by cursor add up to the whole list, though many rows tie in time."""
         model = self.model
-        home = walk(lambda cursor: self.feed.feed.home(viewer, limit=PAGE, cursor=cursor))
+        home = walk(lambda cursor: self.feed.feed.home(UserId(viewer), limit=PAGE, cursor=cursor))
         assert [(i.post.id, i.liked_by_viewer) for i in home] == model.home_feed(viewer)
         # A cursor pages only the list it was made for: not another list, nor another user's.
-        cursor = self.feed.feed.home(viewer, limit=1).next_cursor
+        cursor = self.feed.feed.home(UserId(viewer), limit=1).next_cursor
         if cursor is not None:
+            other = UserId(min(set(model.users) - {viewer}))
             for misused in (
-                lambda: self.feed.notifications.list(viewer, cursor=cursor),
-                lambda: self.feed.feed.home(min(set(model.users) - {viewer}), cursor=cursor),
+                lambda: self.feed.notifications.list(UserId(viewer), cursor=cursor),
+                lambda: self.feed.feed.home(other, cursor=cursor),
             ):
                 with pytest.raises(ValidationError) as refused:
                     misused()
                 assert refused.value.field == "cursor"
-        inbox = walk(lambda cursor: self.feed.notifications.list(viewer, limit=PAGE, cursor=cursor))
+        inbox = walk(
+            lambda cursor: self.feed.notifications.list(UserId(viewer), limit=PAGE, cursor=cursor)
+        )
         assert [(n.actor_id, n.kind, n.post_id, n.comment_id, n.is_read) for n in inbox] == [
             n.key() for n in model.notifications_of(viewer)
         ]
         for tag in TAGS:
 
             def tagged_page(cursor: str | None, tag: str = tag) -> Page[PostModel]:
-                return self.feed.hashtags.posts(tag, viewer_id=viewer, limit=PAGE, cursor=cursor)
+                return self.feed.hashtags.posts(
+                    tag, viewer_id=UserId(viewer), limit=PAGE, cursor=cursor
+                )
 
             assert [p.id for p in walk(tagged_page)] == model.tagged(tag, viewer)
-        groups = self.feed.notifications.grouped(viewer, limit=MAX_LIMIT).items
+        groups = self.feed.notifications.grouped(UserId(viewer), limit=MAX_LIMIT).items
         assert [
             (g.kind, g.post_id, g.actors, g.total, g.unread) for g in groups
         ] == model.notification_groups(viewer)
         for story_id in model.active_stories(viewer):
-            seen_by = self.feed.stories.viewers(story_id, viewer, limit=MAX_LIMIT).items
+            seen_by = self.feed.stories.viewers(
+                StoryId(story_id), viewer_id=UserId(viewer), limit=MAX_LIMIT
+            ).items
             assert {v.user.id for v in seen_by} == {
                 v for (s, v) in model.story_views if s == story_id and model.unblocked(viewer, v)
             }
 
-    def check_owner(self, owner: int, viewer: int | None) -> None:
+    def check_owner(self, owner: int, viewer: UserId | None) -> None:
         model = self.model
         users = self.feed.users
         lists: list[tuple[Callable[[], list[int]], list[int]]] = [
@@ -963,25 +981,27 @@ class SocialFeedMachine(RuleBasedStateMachine):
                 lambda: [
                     p.id
                     for p in self.feed.posts.by_author(
-                        owner, viewer_id=viewer, limit=MAX_LIMIT
+                        UserId(owner), viewer_id=viewer, limit=MAX_LIMIT
                     ).items
                 ],
                 model.by_author(owner),
             ),
             (
                 lambda: [
-                    u.id for u in users.followers(owner, viewer_id=viewer, limit=MAX_LIMIT).items
+                    u.id
+                    for u in users.followers(UserId(owner), viewer_id=viewer, limit=MAX_LIMIT).items
                 ],
                 model.followers(owner, viewer),
             ),
             (
                 lambda: [
-                    u.id for u in users.following(owner, viewer_id=viewer, limit=MAX_LIMIT).items
+                    u.id
+                    for u in users.following(UserId(owner), viewer_id=viewer, limit=MAX_LIMIT).items
                 ],
                 model.following(owner, viewer),
             ),
             (
-                lambda: [s.id for s in self.feed.stories.active(owner, viewer_id=viewer)],
+                lambda: [s.id for s in self.feed.stories.active(UserId(owner), viewer_id=viewer)],
                 model.active_stories(owner),
             ),
         ]
@@ -993,11 +1013,11 @@ class SocialFeedMachine(RuleBasedStateMachine):
                     read()
         if model.hides_profile(owner, viewer):
             with pytest.raises(NotFoundError):
-                users.get(owner, viewer_id=viewer)
+                users.get(UserId(owner), viewer_id=viewer)
         else:
-            assert users.get(owner, viewer_id=viewer).id == owner
+            assert users.get(UserId(owner), viewer_id=viewer).id == owner
 
-    def check_post(self, post_id: int, viewer: int | None) -> None:
+    def check_post(self, post_id: PostId, viewer: UserId | None) -> None:
         model = self.model
         if not model.post_visible(post_id, viewer):
             for read in (

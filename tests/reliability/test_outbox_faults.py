@@ -53,6 +53,7 @@ from socialfeed.events import (
     UserRegistered,
     UserUnfollowed,
 )
+from socialfeed.ids import UserId
 from socialfeed.outbox.relay import Relay
 from socialfeed.outbox.worker import Worker
 from socialfeed.pagination import MAX_LIMIT
@@ -312,7 +313,7 @@ def observe(storage: Storage) -> Observation:
     return Observation(tuple(sorted(rows, key=repr)), shown, indexed)
 
 
-def shown_to(reader: SocialFeed, user_id: int) -> tuple[ShownRow, ...]:
+def shown_to(reader: SocialFeed, user_id: UserId) -> tuple[ShownRow, ...]:
     """Every notification ``user_id`` reads, page after page, id-free, in the order shown."""
     rows: list[ShownRow] = []
     cursor = None

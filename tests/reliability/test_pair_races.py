@@ -54,6 +54,7 @@ from sqlalchemy import and_, literal, or_, select, union_all
 from sqlalchemy.orm import aliased
 
 from socialfeed import SocialFeed
+from socialfeed.ids import PostId, UserId
 from socialfeed.storage import MemoryStorage, SQLStorage, Storage
 from socialfeed.storage.sql.schema import blocks, follow_requests, follows, users
 from tests.reliability import pair_races
@@ -328,11 +329,11 @@ def test_ten_simultaneous_toggles_answer_states_that_existed(
     for round_index in range(TOGGLE_ROUNDS[runner]):
         world = build_world(feed, "strangers", next(ROUND_NUMBERS))
         answers, sent = toggle_racer(["toggle_a_p"] * TOGGLES, world)
-        post = feed.posts.get(world["P"])
+        post = feed.posts.get(PostId(world["P"]))
         found = {
             "answers": Counter(answers),
             "signals": Counter(sent),
-            "liked in the end": bool(feed.likes.liked_post_ids(world["A"], [post.id])),
+            "liked in the end": bool(feed.likes.liked_post_ids(UserId(world["A"]), [post.id])),
             "like count": post.like_count,
             "counters repaired": feed.maintenance.reconcile_counters(),
         }

@@ -247,7 +247,7 @@ def test_a_connection_killed_before_the_commit_writes_nothing(
     author = feed.accounts.create_profile("author")
     fan = feed.accounts.create_profile("fan")
     post = feed.posts.create(author.id, content="almost")
-    feed.comments.add(post.id, fan.id, "first")
+    feed.comments.add(fan.id, post.id, "first")
     events.clear()
     engine = engine_of(feed)
 
@@ -257,8 +257,8 @@ def test_a_connection_killed_before_the_commit_writes_nothing(
 
     event.listen(engine, "commit", kill_before_commit, once=True)
     with unchanged(feed, events), pytest.raises(StorageError):
-        feed.comments.add(post.id, fan.id, "second")
+        feed.comments.add(fan.id, post.id, "second")
 
     assert [c.content for c in feed.comments.for_post(post.id).items] == ["first"]
-    assert feed.comments.add(post.id, fan.id, "third").content == "third"
+    assert feed.comments.add(fan.id, post.id, "third").content == "third"
     assert feed.posts.get(post.id).comment_count == 2

@@ -19,6 +19,7 @@ import pytest
 from sqlalchemy import ColumnElement, Select, func, select
 
 from socialfeed import ManualClock, SocialFeed
+from socialfeed.ids import UserId
 from socialfeed.storage import SQLStorage, Storage
 from socialfeed.storage.sql.schema import comments, follows, likes, notifications, stories, users
 from tests.conftest import HASHER
@@ -153,7 +154,7 @@ def test_follows_and_unfollows_interleaved_end_exact(feed: SocialFeed, runner: s
     }
     assert rows(feed, follows.c.follower_id, follows.c.followee_id) == wanted
     for user in people:
-        profile = feed.users.get(user)
+        profile = feed.users.get(UserId(user))
         assert profile.following_count == sum(1 for a, _ in wanted if a == user)
         assert profile.follower_count == sum(1 for _, b in wanted if b == user)
     assert feed.maintenance.reconcile_counters() == 0
@@ -180,7 +181,7 @@ def test_comments_added_and_deleted_at_once_are_counted_exactly(
     author = feed.accounts.create_profile("author")
     commenters = profiles(feed, "commenter", 4)
     post = feed.posts.create(author.id, content="discuss").id
-    ids = {"author": [author.id], "post": [post], "users": commenters}
+    ids: Ids = {"author": [author.id], "post": [post], "users": commenters}
 
     outcomes = race(feed, runner, "add_and_delete_comments", ids)
 
@@ -205,11 +206,11 @@ def test_one_post_deleted_by_every_worker_at_once_is_deleted_once(
     post_ids = [feed.posts.create(author.id, content=f"#gone {n}").id for n in range(4)]
     for post in post_ids:
         feed.likes.like(fan.id, post)
-        feed.comments.add(post, fan.id, "before the end")
+        feed.comments.add(fan.id, post, "before the end")
     feed.hashtags.index_post(post_ids[0])
 
     outcomes = race(
-        feed, runner, "delete_the_same_posts", {"author": [author.id], "posts": post_ids}
+        feed, runner, "delete_the_same_posts", {"author": [author.id], "posts": [*post_ids]}
     )
 
     answers = Counter(o for worker in outcomes for o in worker)
@@ -227,10 +228,10 @@ def test_one_story_deleted_by_every_worker_at_once_is_deleted_once(
     viewer = feed.accounts.create_profile("viewer")
     story_ids = [feed.stories.create(author.id, content=f"story {n}").id for n in range(4)]
     for story in story_ids:
-        feed.stories.view(story, viewer.id)
+        feed.stories.view(viewer.id, story)
 
     outcomes = race(
-        feed, runner, "delete_the_same_stories", {"author": [author.id], "stories": story_ids}
+        feed, runner, "delete_the_same_stories", {"author": [author.id], "stories": [*story_ids]}
     )
 
     answers = Counter(o for worker in outcomes for o in worker)
@@ -243,7 +244,7 @@ def test_read_all_while_notifications_arrive_reads_each_once(feed: SocialFeed, r
     author = feed.accounts.create_profile("author")
     fans = profiles(feed, "fan", 8)
     post = feed.posts.create(author.id, content="notify me").id
-    ids = {"author": [author.id], "post": [post], "users": fans}
+    ids: Ids = {"author": [author.id], "post": [post], "users": fans}
 
     outcomes = race(feed, runner, "read_all_while_notified", ids)
 

@@ -18,6 +18,7 @@ from sqlalchemy import Engine, event, func, select
 from socialfeed import ManualClock, ReceiverError, Settings, SocialFeed, signals
 from socialfeed.events import CommentAdded, PostCreated, PostLiked
 from socialfeed.handlers import HashtagHandler, NotificationHandler
+from socialfeed.ids import UserId
 from socialfeed.storage import SQLStorage, Storage
 from socialfeed.storage.sql.schema import likes, notifications
 from tests.conftest import HASHER
@@ -86,7 +87,7 @@ def test_a_handler_whose_transaction_fails_loses_nothing_and_a_redelivery_heals(
     caplog.set_level(logging.ERROR, logger="socialfeed")
     event.listen(engine, "before_cursor_execute", fail_notifications)
     try:
-        comment = feed.comments.add(post.id, fan.id, "nice #original")
+        comment = feed.comments.add(fan.id, post.id, "nice #original")
     finally:
         event.remove(engine, "before_cursor_execute", fail_notifications)
 
@@ -167,7 +168,7 @@ def test_receivers_failing_on_every_other_event_lose_no_action_under_threads(
         barrier.wait(timeout=60)
         for post_id in posts:
             try:
-                feed.likes.like(fan_id, post_id)
+                feed.likes.like(UserId(fan_id), post_id)
             except Exception as error:
                 errors.append(error)
 

@@ -504,7 +504,7 @@ def test_a_handler_of_the_app_folder_dead_letters_and_the_recipe_replays_it(
         ann = app.accounts.create_profile("ann")
         ben = app.accounts.create_profile("ben")
         post = app.posts.create(ann.id, content="Low tide")
-        comment = app.comments.add(post.id, ben.id, "Lovely")
+        comment = app.comments.add(ben.id, post.id, "Lovely")
         relay = Relay(app.storage, RedisStreamPublisher(redis_client, stream))
         assert relay.relay_once() == 4
     finally:

@@ -16,6 +16,7 @@ from typing import Any
 
 from socialfeed import PasswordHasher, Settings, SocialFeed, SocialFeedError
 from socialfeed.handlers import HashtagHandler, NotificationHandler
+from socialfeed.ids import PostId, UserId
 from socialfeed.storage import SQLStorage
 from tests.support import PASSWORD
 
@@ -140,18 +141,20 @@ def add_and_delete_comments(
     meet(barrier)
     for number in range(COMMENTS_EACH):
         try:
-            comment = feed.comments.add(post, commenter, f"comment {number} of worker {index}")
+            comment = feed.comments.add(
+                UserId(commenter), PostId(post), f"comment {number} of worker {index}"
+            )
         except Exception as error:
             outcomes.append("add " + name_error(error))
             continue
         outcomes.append("add ok")
         if number % 2:
-            outcomes.append("own " + attempt(feed.comments.delete, comment.id, commenter))
+            outcomes.append("own " + attempt(feed.comments.delete, commenter, comment.id))
     meet(barrier)
-    left = feed.comments.for_post(post, viewer_id=author, limit=100).items
+    left = feed.comments.for_post(PostId(post), viewer_id=UserId(author), limit=100).items
     for position in range(len(left)):
         comment_id = left[(position + index) % len(left)].id
-        outcomes.append("sweep " + attempt(feed.comments.delete, comment_id, author))
+        outcomes.append("sweep " + attempt(feed.comments.delete, author, comment_id))
     return outcomes
 
 
@@ -162,7 +165,7 @@ def delete_the_same_posts(
     [author], posts = ids["author"], ids["posts"]
     meet(barrier)
     return [
-        attempt(feed.posts.delete, posts[(position + index) % len(posts)], author)
+        attempt(feed.posts.delete, author, posts[(position + index) % len(posts)])
         for position in range(len(posts))
     ]
 
@@ -174,7 +177,7 @@ def delete_the_same_stories(
     [author], stories = ids["author"], ids["stories"]
     meet(barrier)
     return [
-        attempt(feed.stories.delete, stories[(position + index) % len(stories)], author)
+        attempt(feed.stories.delete, author, stories[(position + index) % len(stories)])
         for position in range(len(stories))
     ]
 
@@ -195,9 +198,9 @@ def read_all_while_notified(
     meet(barrier)
     outcomes.append(attempt(feed.likes.like, fan, post))
     for number in range(NOTIFYING_ROUNDS):
-        outcomes.append(attempt(feed.comments.add, post, fan, f"note {number}"))
+        outcomes.append(attempt(feed.comments.add, fan, post, f"note {number}"))
         try:
-            outcomes.append(f"read {feed.notifications.mark_all_read(author)}")
+            outcomes.append(f"read {feed.notifications.mark_all_read(UserId(author))}")
         except Exception as error:
             outcomes.append(name_error(error))
     return outcomes
@@ -324,13 +327,13 @@ class LoadWorker:
 
     def post(self) -> None:
         me = self._me()
-        post = self.feed.posts.create(me, content=f"load #load{self.rng.randrange(5)}")
+        post = self.feed.posts.create(UserId(me), content=f"load #load{self.rng.randrange(5)}")
         self.posts.append(post.id)
         self.created_posts += 1
 
     def like(self) -> None:
         me, post = self._me(), self.rng.choice(self.posts)
-        if not self.feed.likes.like(me, post).liked:
+        if not self.feed.likes.like(UserId(me), PostId(post)).liked:
             self.mismatches.append(f"like of {post} by {me} did not stay")
         self.liked.add((me, post))
 
@@ -338,13 +341,13 @@ class LoadWorker:
         if not self.liked:
             return
         me, post = self.rng.choice(sorted(self.liked))
-        if self.feed.likes.unlike(me, post).liked:
+        if self.feed.likes.unlike(UserId(me), PostId(post)).liked:
             self.mismatches.append(f"unlike of {post} by {me} did not take")
         self.liked.discard((me, post))
 
     def comment(self) -> None:
         me = self._me()
-        self.feed.comments.add(self.rng.choice(self.posts), me, "load comment")
+        self.feed.comments.add(UserId(me), PostId(self.rng.choice(self.posts)), "load comment")
         self.comments += 1
 
     def follow(self) -> None:
@@ -371,16 +374,16 @@ class LoadWorker:
 
     def message(self) -> None:
         me = self._me()
-        self.feed.messages.send(me, self._other(me), "load message")
+        self.feed.messages.send(UserId(me), UserId(self._other(me)), "load message")
         self.messages += 1
 
     def read_notifications(self) -> None:
         me = self._me()
-        self.feed.notifications.list(me, limit=20)
-        self.notifications_read += self.feed.notifications.mark_all_read(me)
+        self.feed.notifications.list(UserId(me), limit=20)
+        self.notifications_read += self.feed.notifications.mark_all_read(UserId(me))
 
     def read_home(self) -> None:
-        self.feed.feed.home(self._me(), limit=20)
+        self.feed.feed.home(UserId(self._me()), limit=20)
 
     def register(self) -> None:
         name = f"load{self.index}x{self.registered}"

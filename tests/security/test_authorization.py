@@ -33,6 +33,7 @@ from socialfeed import (
     SocialFeed,
     SocialFeedError,
 )
+from socialfeed.ids import CommentId, NotificationId, PostId, StoryId, UserId
 from socialfeed.models import User
 from tests.support import EventRecorder, unchanged
 
@@ -57,23 +58,23 @@ class World:
     """The owner, their things, and the user who acts on them."""
 
     owner: User
-    actor_id: int
+    actor_id: UserId
     requester: User  # asked to follow a private owner; nobody else may answer for the owner
-    post_id: int
-    comment_id: int  # the owner's comment on their own post
-    story_id: int
-    notification_id: int  # the owner's notification
+    post_id: PostId
+    comment_id: CommentId  # the owner's comment on their own post
+    story_id: StoryId
+    notification_id: NotificationId  # the owner's notification
 
 
 Action = Callable[[SocialFeed, World], object]
 
 ACTIONS: Final[dict[str, Action]] = {
-    "posts.edit": lambda feed, w: feed.posts.edit(w.post_id, w.actor_id, "defaced"),
-    "posts.delete": lambda feed, w: feed.posts.delete(w.post_id, w.actor_id),
-    "comments.delete": lambda feed, w: feed.comments.delete(w.comment_id, w.actor_id),
-    "stories.delete": lambda feed, w: feed.stories.delete(w.story_id, w.actor_id),
+    "posts.edit": lambda feed, w: feed.posts.edit(w.actor_id, w.post_id, "defaced"),
+    "posts.delete": lambda feed, w: feed.posts.delete(w.actor_id, w.post_id),
+    "comments.delete": lambda feed, w: feed.comments.delete(w.actor_id, w.comment_id),
+    "stories.delete": lambda feed, w: feed.stories.delete(w.actor_id, w.story_id),
     "notifications.mark_read": lambda feed, w: feed.notifications.mark_read(
-        w.notification_id, w.actor_id
+        w.actor_id, w.notification_id
     ),
     "follow_requests.approve": lambda feed, w: feed.follow_requests.approve(
         w.actor_id, w.requester.id
@@ -83,8 +84,8 @@ ACTIONS: Final[dict[str, Action]] = {
     ),
     "likes.like": lambda feed, w: feed.likes.like(w.actor_id, w.post_id),
     "likes.toggle": lambda feed, w: feed.likes.toggle(w.actor_id, w.post_id),
-    "comments.add": lambda feed, w: feed.comments.add(w.post_id, w.actor_id, "hi"),
-    "stories.view": lambda feed, w: feed.stories.view(w.story_id, w.actor_id),
+    "comments.add": lambda feed, w: feed.comments.add(w.actor_id, w.post_id, "hi"),
+    "stories.view": lambda feed, w: feed.stories.view(w.actor_id, w.story_id),
     "follows.follow": lambda feed, w: feed.follows.follow(w.actor_id, w.owner.id),
     "messages.send": lambda feed, w: feed.messages.send(w.actor_id, w.owner.id, "hi"),
 }
@@ -144,9 +145,12 @@ def build_world(feed: SocialFeed, *, private: bool, relation: str) -> World:
     requester = feed.accounts.create_profile("requester")
     actor = feed.accounts.create_profile("actor")
     post = feed.posts.create(owner.id, content="mine")
-    comment = feed.comments.add(post.id, owner.id, "also mine")
+    comment = feed.comments.add(owner.id, post.id, "also mine")
     story = feed.stories.create(owner.id, content="my story")
-    notification = feed.notifications.notify(owner.id, friend.id, "follow", event_id=uuid.uuid4())
+    feed.follows.follow(friend.id, owner.id)  # the follow that its notification tells of
+    notification = feed.notifications.notify(
+        friend.id, recipient_id=owner.id, kind="follow", event_id=uuid.uuid4()
+    )
     assert notification is not None
     if private:
         feed.users.set_private(owner.id, True)

@@ -24,6 +24,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from socialfeed import HashtagHandler, NotificationHandler, SocialFeed, SocialFeedError
+from socialfeed.ids import PostId, StoryId, UserId
 from socialfeed.services._service import Service
 from socialfeed.storage import MemoryStorage
 from tests.support import SCALE, EventRecorder, dump
@@ -109,61 +110,69 @@ CALLS: Final[dict[str, Call]] = {
     "accounts.authenticate(token)": lambda f, w, s: f.accounts.authenticate(s),
     "accounts.revoke_session(token)": lambda f, w, s: f.accounts.revoke_session(s),
     "accounts.change_password(old_password)": lambda f, w, s: f.accounts.change_password(
-        w["alice"], s, "correct horse"
+        UserId(w["alice"]), s, "correct horse"
     ),
     "accounts.change_password(new_password)": lambda f, w, s: f.accounts.change_password(
-        w["alice"], "correct horse", s
+        UserId(w["alice"]), "correct horse", s
     ),
     "users.get_by_username(username)": lambda f, w, s: f.users.get_by_username(s),
     "users.update_profile(changes: full_name)": lambda f, w, s: f.users.update_profile(
-        w["alice"], {"full_name": s}
+        UserId(w["alice"]), {"full_name": s}
     ),
     "users.update_profile(changes: bio)": lambda f, w, s: f.users.update_profile(
-        w["alice"], {"bio": s}
+        UserId(w["alice"]), {"bio": s}
     ),
     "users.update_profile(changes: profile_image_url)": lambda f, w, s: f.users.update_profile(
-        w["alice"], {"profile_image_url": s}
+        UserId(w["alice"]), {"profile_image_url": s}
     ),
     "users.update_profile(changes: key)": lambda f, w, s: f.users.update_profile(
-        w["alice"], {s: "x"}
+        UserId(w["alice"]), {s: "x"}
     ),
-    "posts.create(content)": lambda f, w, s: f.posts.create(w["bob"], content=s),
-    "posts.create(image_url)": lambda f, w, s: f.posts.create(w["bob"], image_url=s),
-    "posts.edit(content)": lambda f, w, s: f.posts.edit(w["post"], w["alice"], s),
-    "posts.by_author(cursor)": lambda f, w, s: f.posts.by_author(w["alice"], cursor=s),
-    "comments.add(content)": lambda f, w, s: f.comments.add(w["post"], w["bob"], s),
-    "comments.for_post(cursor)": lambda f, w, s: f.comments.for_post(w["post"], cursor=s),
-    "messages.send(content)": lambda f, w, s: f.messages.send(w["bob"], w["alice"], s),
+    "posts.create(content)": lambda f, w, s: f.posts.create(UserId(w["bob"]), content=s),
+    "posts.create(image_url)": lambda f, w, s: f.posts.create(UserId(w["bob"]), image_url=s),
+    "posts.edit(content)": lambda f, w, s: f.posts.edit(UserId(w["alice"]), PostId(w["post"]), s),
+    "posts.by_author(cursor)": lambda f, w, s: f.posts.by_author(UserId(w["alice"]), cursor=s),
+    "comments.add(content)": lambda f, w, s: f.comments.add(UserId(w["bob"]), PostId(w["post"]), s),
+    "comments.for_post(cursor)": lambda f, w, s: f.comments.for_post(PostId(w["post"]), cursor=s),
+    "messages.send(content)": lambda f, w, s: f.messages.send(
+        UserId(w["bob"]), UserId(w["alice"]), s
+    ),
     "messages.conversation(cursor)": lambda f, w, s: f.messages.conversation(
-        w["alice"], w["bob"], cursor=s
+        UserId(w["alice"]), UserId(w["bob"]), cursor=s
     ),
-    "stories.create(content)": lambda f, w, s: f.stories.create(w["bob"], content=s),
-    "stories.create(image_url)": lambda f, w, s: f.stories.create(w["bob"], image_url=s),
-    "feed.home(cursor)": lambda f, w, s: f.feed.home(w["bob"], cursor=s),
-    "users.followers(cursor)": lambda f, w, s: f.users.followers(w["alice"], cursor=s),
-    "notifications.list(cursor)": lambda f, w, s: f.notifications.list(w["alice"], cursor=s),
+    "stories.create(content)": lambda f, w, s: f.stories.create(UserId(w["bob"]), content=s),
+    "stories.create(image_url)": lambda f, w, s: f.stories.create(UserId(w["bob"]), image_url=s),
+    "feed.home(cursor)": lambda f, w, s: f.feed.home(UserId(w["bob"]), cursor=s),
+    "users.followers(cursor)": lambda f, w, s: f.users.followers(UserId(w["alice"]), cursor=s),
+    "notifications.list(cursor)": lambda f, w, s: f.notifications.list(
+        UserId(w["alice"]), cursor=s
+    ),
     "notifications.notify_mentions(content)": lambda f, w, s: f.notifications.notify_mentions(
-        w["alice"], s, event_id=uuid.uuid4(), post_id=w["post"]
+        UserId(w["alice"]), s, event_id=uuid.uuid4(), post_id=PostId(w["post"])
     ),
     "hashtags.get(tag)": lambda f, w, s: f.hashtags.get(s),
     "hashtags.posts(tag)": lambda f, w, s: f.hashtags.posts(s),
     "search.users(query)": lambda f, w, s: f.search.users(s),
     "search.hashtags(query)": lambda f, w, s: f.search.hashtags(s),
-    "users.following(cursor)": lambda f, w, s: f.users.following(w["bob"], cursor=s),
-    "likes.likers(cursor)": lambda f, w, s: f.likes.likers(w["post"], cursor=s),
-    "stories.viewers(cursor)": lambda f, w, s: f.stories.viewers(w["story"], w["alice"], cursor=s),
-    "messages.conversations(cursor)": lambda f, w, s: f.messages.conversations(
-        w["alice"], cursor=s
+    "users.following(cursor)": lambda f, w, s: f.users.following(UserId(w["bob"]), cursor=s),
+    "likes.likers(cursor)": lambda f, w, s: f.likes.likers(PostId(w["post"]), cursor=s),
+    "stories.viewers(cursor)": lambda f, w, s: f.stories.viewers(
+        StoryId(w["story"]), viewer_id=UserId(w["alice"]), cursor=s
     ),
-    "notifications.grouped(cursor)": lambda f, w, s: f.notifications.grouped(w["alice"], cursor=s),
+    "messages.conversations(cursor)": lambda f, w, s: f.messages.conversations(
+        UserId(w["alice"]), cursor=s
+    ),
+    "notifications.grouped(cursor)": lambda f, w, s: f.notifications.grouped(
+        UserId(w["alice"]), cursor=s
+    ),
     "hashtags.posts(cursor)": lambda f, w, s: f.hashtags.posts("world", cursor=s),
-    "blocks.list(cursor)": lambda f, w, s: f.blocks.list(w["alice"], cursor=s),
-    "mutes.list(cursor)": lambda f, w, s: f.mutes.list(w["alice"], cursor=s),
+    "blocks.list(cursor)": lambda f, w, s: f.blocks.list(UserId(w["alice"]), cursor=s),
+    "mutes.list(cursor)": lambda f, w, s: f.mutes.list(UserId(w["alice"]), cursor=s),
     "follow_requests.incoming(cursor)": lambda f, w, s: f.follow_requests.incoming(
-        w["alice"], cursor=s
+        UserId(w["alice"]), cursor=s
     ),
     "follow_requests.outgoing(cursor)": lambda f, w, s: f.follow_requests.outgoing(
-        w["bob"], cursor=s
+        UserId(w["bob"]), cursor=s
     ),
 }
 

@@ -25,6 +25,7 @@ from socialfeed import (
     SocialFeed,
     ValidationError,
 )
+from socialfeed.ids import UserId
 from socialfeed.security import OWASP_MINIMUM
 from socialfeed.signals import user_logged_in
 from socialfeed.storage import SQLStorage, Storage
@@ -87,7 +88,7 @@ def floor_parameters() -> str:
     )
 
 
-def stored_hash(feed: SocialFeed, user_id: int) -> str | None:
+def stored_hash(feed: SocialFeed, user_id: UserId) -> str | None:
     """Return the password hash the storage holds for a user."""
     with feed.storage.transaction(write=False) as uow:
         credentials = uow.users.credentials(user_id)

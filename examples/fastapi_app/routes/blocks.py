@@ -9,6 +9,7 @@ from examples.fastapi_app.dependencies import CurrentUser, Feed
 from examples.fastapi_app.errors import AUTH, INVALID, responses
 from examples.fastapi_app.pagination import PAGED, Cursor, Limit, Offset, items_of
 from examples.fastapi_app.schemas import PathId
+from socialfeed.ids import UserId
 
 __all__ = ["router"]
 
@@ -42,7 +43,7 @@ def list_blocks(
         {400: '"Cannot block yourself"', 401: AUTH, 404: '"User not found"', 422: INVALID}
     ),
 )
-def block_user(user_id: PathId, feed: Feed, me: CurrentUser) -> None:
+def block_user(user_id: PathId[UserId], feed: Feed, me: CurrentUser) -> None:
     """Block a user: the follows between you end and neither sees the other's content.
 
     Blocking again changes nothing.
@@ -57,6 +58,6 @@ def block_user(user_id: PathId, feed: Feed, me: CurrentUser) -> None:
     response_model=None,
     responses=responses({401: AUTH, 422: INVALID}),
 )
-def unblock_user(user_id: PathId, feed: Feed, me: CurrentUser) -> None:
+def unblock_user(user_id: PathId[UserId], feed: Feed, me: CurrentUser) -> None:
     """Lift a block (what it ended stays ended); lifting one that does not exist changes nothing."""
     feed.blocks.unblock(me, user_id)

@@ -9,6 +9,7 @@ from examples.fastapi_app.dependencies import CurrentUser, Feed
 from examples.fastapi_app.errors import AUTH, INVALID, responses
 from examples.fastapi_app.pagination import PAGED, Cursor, Limit, Offset, items_of
 from examples.fastapi_app.schemas import PathId
+from socialfeed.ids import UserId
 
 __all__ = ["router"]
 
@@ -60,7 +61,7 @@ def sent_follow_requests(
     response_model=None,
     responses=responses({401: AUTH, 404: _REQUEST_NOT_FOUND, 422: INVALID}),
 )
-def approve_follow_request(user_id: PathId, feed: Feed, me: CurrentUser) -> None:
+def approve_follow_request(user_id: PathId[UserId], feed: Feed, me: CurrentUser) -> None:
     """Approve that user's request: they now follow the caller."""
     feed.follow_requests.approve(me, user_id)
 
@@ -72,7 +73,7 @@ def approve_follow_request(user_id: PathId, feed: Feed, me: CurrentUser) -> None
     response_model=None,
     responses=responses({401: AUTH, 404: _REQUEST_NOT_FOUND, 422: INVALID}),
 )
-def reject_follow_request(user_id: PathId, feed: Feed, me: CurrentUser) -> None:
+def reject_follow_request(user_id: PathId[UserId], feed: Feed, me: CurrentUser) -> None:
     """Reject that user's request; they may ask again."""
     feed.follow_requests.reject(me, user_id)
 
@@ -84,6 +85,6 @@ def reject_follow_request(user_id: PathId, feed: Feed, me: CurrentUser) -> None:
     response_model=None,
     responses=responses({401: AUTH, 404: _REQUEST_NOT_FOUND, 422: INVALID}),
 )
-def withdraw_follow_request(user_id: PathId, feed: Feed, me: CurrentUser) -> None:
+def withdraw_follow_request(user_id: PathId[UserId], feed: Feed, me: CurrentUser) -> None:
     """Take back the caller's request to follow that user."""
     feed.follow_requests.withdraw(me, user_id)

@@ -8,6 +8,7 @@ from examples.fastapi_app import schemas
 from examples.fastapi_app.dependencies import CurrentUser, Feed
 from examples.fastapi_app.errors import AUTH, INVALID, responses
 from examples.fastapi_app.schemas import PathId
+from socialfeed.ids import UserId
 
 __all__ = ["router"]
 
@@ -28,7 +29,7 @@ router = APIRouter(prefix="/api/follow", tags=["follows"])
     ),
 )
 def follow(
-    user_id: PathId, feed: Feed, me: CurrentUser
+    user_id: PathId[UserId], feed: Feed, me: CurrentUser
 ) -> schemas.FollowState | schemas.FollowRequestSent:
     """Follow a user: ``{"following": true}``, or a request to a private account.
 
@@ -52,7 +53,7 @@ def follow(
         }
     ),
 )
-def unfollow(user_id: PathId, feed: Feed, me: CurrentUser) -> schemas.FollowState:
+def unfollow(user_id: PathId[UserId], feed: Feed, me: CurrentUser) -> schemas.FollowState:
     """Stop following a user."""
     feed.follows.unfollow(me, user_id)
     return schemas.FollowState(following=False)

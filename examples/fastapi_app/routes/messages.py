@@ -9,6 +9,7 @@ from examples.fastapi_app.dependencies import CurrentUser, Feed
 from examples.fastapi_app.errors import AUTH, INVALID, responses
 from examples.fastapi_app.pagination import PAGED, Cursor, Limit, Offset, items_of
 from examples.fastapi_app.schemas import PathId
+from socialfeed.ids import UserId
 
 __all__ = ["router"]
 
@@ -31,7 +32,7 @@ router = APIRouter(prefix="/api/messages", tags=["messages"])
 )
 def send_message(body: schemas.MessageCreate, feed: Feed, user_id: CurrentUser) -> schemas.Message:
     """Send a direct message to another user."""
-    return schemas.Message.of(feed.messages.send(user_id, body.receiver_id, body.content))
+    return schemas.Message.of(feed.messages.send(user_id, UserId(body.receiver_id), body.content))
 
 
 @router.get(
@@ -73,7 +74,7 @@ def unread_messages(feed: Feed, user_id: CurrentUser) -> schemas.Count:
     ),
 )
 def conversation(
-    user_id: PathId,
+    user_id: PathId[UserId],
     feed: Feed,
     me: CurrentUser,
     response: Response,
@@ -98,7 +99,9 @@ def conversation(
         }
     ),
 )
-def mark_messages_read(sender_id: PathId, feed: Feed, user_id: CurrentUser) -> schemas.Status:
+def mark_messages_read(
+    sender_id: PathId[UserId], feed: Feed, user_id: CurrentUser
+) -> schemas.Status:
     """Mark every unread message from that sender to the caller read."""
     feed.messages.mark_read(user_id, sender_id)
     return schemas.Status()

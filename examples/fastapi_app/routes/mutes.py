@@ -9,6 +9,7 @@ from examples.fastapi_app.dependencies import CurrentUser, Feed
 from examples.fastapi_app.errors import AUTH, INVALID, responses
 from examples.fastapi_app.pagination import PAGED, Cursor, Limit, Offset, items_of
 from examples.fastapi_app.schemas import PathId
+from socialfeed.ids import UserId
 
 __all__ = ["router"]
 
@@ -48,7 +49,7 @@ def list_mutes(
     ),
 )
 def mute_user(
-    user_id: PathId, feed: Feed, me: CurrentUser, body: schemas.MuteOptions | None = None
+    user_id: PathId[UserId], feed: Feed, me: CurrentUser, body: schemas.MuteOptions | None = None
 ) -> None:
     """Mute a user: their posts and stories leave the caller's feeds, and they stop notifying.
 
@@ -65,6 +66,6 @@ def mute_user(
     response_model=None,
     responses=responses({401: AUTH, 422: INVALID}),
 )
-def unmute_user(user_id: PathId, feed: Feed, me: CurrentUser) -> None:
+def unmute_user(user_id: PathId[UserId], feed: Feed, me: CurrentUser) -> None:
     """Lift a mute; lifting one that does not exist changes nothing."""
     feed.mutes.unmute(me, user_id)

@@ -9,6 +9,7 @@ from examples.fastapi_app.dependencies import CurrentUser, Feed
 from examples.fastapi_app.errors import AUTH, INVALID, responses
 from examples.fastapi_app.pagination import PAGED, Cursor, Limit, Offset, items_of
 from examples.fastapi_app.schemas import PathId
+from socialfeed.ids import NotificationId
 
 __all__ = ["router"]
 
@@ -71,7 +72,9 @@ def mark_all_read(feed: Feed, user_id: CurrentUser) -> schemas.Status:
         {401: AUTH, 404: '"Notification not found" (also another user\'s)', 422: INVALID}
     ),
 )
-def mark_read(notification_id: PathId, feed: Feed, user_id: CurrentUser) -> schemas.Status:
+def mark_read(
+    notification_id: PathId[NotificationId], feed: Feed, user_id: CurrentUser
+) -> schemas.Status:
     """Mark one of the caller's notifications read."""
-    feed.notifications.mark_read(notification_id, user_id)
+    feed.notifications.mark_read(user_id, notification_id)
     return schemas.Status()

@@ -14,6 +14,7 @@ from examples.fastapi_app.dependencies import OPTIONAL_AUTH, CurrentUser, Feed, 
 from examples.fastapi_app.errors import AUTH, BAD_TOKEN, INVALID, responses
 from examples.fastapi_app.pagination import PAGED, Cursor, Limit, Offset, items_of
 from examples.fastapi_app.schemas import PathId
+from socialfeed.ids import CommentId, PostId
 
 __all__ = ["router"]
 
@@ -40,7 +41,7 @@ def create_post(body: schemas.PostCreate, feed: Feed, user_id: CurrentUser) -> s
     responses=responses({401: BAD_TOKEN, 404: _POST_NOT_FOUND, 422: INVALID}),
     openapi_extra=OPTIONAL_AUTH,
 )
-def get_post(post_id: PathId, feed: Feed, viewer: Viewer) -> schemas.Post:
+def get_post(post_id: PathId[PostId], feed: Feed, viewer: Viewer) -> schemas.Post:
     """Return a post."""
     return schemas.Post.of(feed.posts.get(post_id, viewer_id=viewer))
 
@@ -51,10 +52,10 @@ def get_post(post_id: PathId, feed: Feed, viewer: Viewer) -> schemas.Post:
     responses=responses({401: AUTH, 403: '"Not your post"', 404: _POST_NOT_FOUND, 422: INVALID}),
 )
 def edit_post(
-    post_id: PathId, body: schemas.PostEdit, feed: Feed, user_id: CurrentUser
+    post_id: PathId[PostId], body: schemas.PostEdit, feed: Feed, user_id: CurrentUser
 ) -> schemas.Post:
     """Replace a post's content (its author only); its hashtags are indexed again."""
-    return schemas.Post.of(feed.posts.edit(post_id, user_id, body.content))
+    return schemas.Post.of(feed.posts.edit(user_id, post_id, body.content))
 
 
 @router.delete(
@@ -64,9 +65,9 @@ def edit_post(
     response_model=None,
     responses=responses({401: AUTH, 403: '"Not your post"', 404: _POST_NOT_FOUND, 422: INVALID}),
 )
-def delete_post(post_id: PathId, feed: Feed, user_id: CurrentUser) -> None:
+def delete_post(post_id: PathId[PostId], feed: Feed, user_id: CurrentUser) -> None:
     """Delete a post with its comments and likes (its author only)."""
-    feed.posts.delete(post_id, user_id)
+    feed.posts.delete(user_id, post_id)
 
 
 @router.post(
@@ -74,7 +75,7 @@ def delete_post(post_id: PathId, feed: Feed, user_id: CurrentUser) -> None:
     response_model=schemas.LikeState,
     responses=responses({401: AUTH, 404: _POST_NOT_FOUND, 422: INVALID}),
 )
-def toggle_like(post_id: PathId, feed: Feed, user_id: CurrentUser) -> schemas.LikeState:
+def toggle_like(post_id: PathId[PostId], feed: Feed, user_id: CurrentUser) -> schemas.LikeState:
     """Like the post if the caller does not like it yet, otherwise take the like back."""
     state = feed.likes.toggle(user_id, post_id)
     return schemas.LikeState(liked=state.liked, like_count=state.like_count)
@@ -87,7 +88,7 @@ def toggle_like(post_id: PathId, feed: Feed, user_id: CurrentUser) -> schemas.Li
     openapi_extra=OPTIONAL_AUTH,
 )
 def list_likers(
-    post_id: PathId,
+    post_id: PathId[PostId],
     feed: Feed,
     viewer: Viewer,
     response: Response,
@@ -107,7 +108,7 @@ def list_likers(
     openapi_extra=OPTIONAL_AUTH,
 )
 def list_comments(
-    post_id: PathId,
+    post_id: PathId[PostId],
     feed: Feed,
     viewer: Viewer,
     response: Response,
@@ -129,10 +130,10 @@ def list_comments(
     responses=responses({401: AUTH, 404: _POST_NOT_FOUND, 422: INVALID}),
 )
 def add_comment(
-    post_id: PathId, body: schemas.CommentCreate, feed: Feed, user_id: CurrentUser
+    post_id: PathId[PostId], body: schemas.CommentCreate, feed: Feed, user_id: CurrentUser
 ) -> schemas.Comment:
     """Comment on a post."""
-    return schemas.Comment.of(feed.comments.add(post_id, user_id, body.content))
+    return schemas.Comment.of(feed.comments.add(user_id, post_id, body.content))
 
 
 @router.delete(
@@ -144,6 +145,6 @@ def add_comment(
         {401: AUTH, 403: '"Not your comment"', 404: '"Comment not found"', 422: INVALID}
     ),
 )
-def delete_comment(comment_id: PathId, feed: Feed, user_id: CurrentUser) -> None:
+def delete_comment(comment_id: PathId[CommentId], feed: Feed, user_id: CurrentUser) -> None:
     """Delete a comment: its author and the post's author may."""
-    feed.comments.delete(comment_id, user_id)
+    feed.comments.delete(user_id, comment_id)

@@ -9,6 +9,7 @@ from examples.fastapi_app.dependencies import CurrentUser, Feed
 from examples.fastapi_app.errors import AUTH, INVALID, responses
 from examples.fastapi_app.pagination import PAGED, Cursor, Limit, Offset, items_of
 from examples.fastapi_app.schemas import PathId
+from socialfeed.ids import StoryId
 
 __all__ = ["router"]
 
@@ -52,9 +53,9 @@ def story_feed(feed: Feed, user_id: CurrentUser) -> list[schemas.Story]:
     response_model=None,
     responses=responses({401: AUTH, 403: '"Not your story"', 404: _STORY_NOT_FOUND, 422: INVALID}),
 )
-def delete_story(story_id: PathId, feed: Feed, user_id: CurrentUser) -> None:
+def delete_story(story_id: PathId[StoryId], feed: Feed, user_id: CurrentUser) -> None:
     """Delete a story (its author only)."""
-    feed.stories.delete(story_id, user_id)
+    feed.stories.delete(user_id, story_id)
 
 
 @router.post(
@@ -64,9 +65,9 @@ def delete_story(story_id: PathId, feed: Feed, user_id: CurrentUser) -> None:
     response_model=None,
     responses=responses({401: AUTH, 404: _STORY_NOT_FOUND, 422: INVALID}),
 )
-def view_story(story_id: PathId, feed: Feed, user_id: CurrentUser) -> None:
+def view_story(story_id: PathId[StoryId], feed: Feed, user_id: CurrentUser) -> None:
     """Record that the caller saw a story; seeing it again, or one's own, records nothing."""
-    feed.stories.view(story_id, user_id)
+    feed.stories.view(user_id, story_id)
 
 
 @router.get(
@@ -76,7 +77,7 @@ def view_story(story_id: PathId, feed: Feed, user_id: CurrentUser) -> None:
     | responses({401: AUTH, 403: '"Not your story"', 404: _STORY_NOT_FOUND, 422: INVALID}),
 )
 def story_viewers(
-    story_id: PathId,
+    story_id: PathId[StoryId],
     feed: Feed,
     user_id: CurrentUser,
     response: Response,
@@ -85,5 +86,7 @@ def story_viewers(
     cursor: Cursor = None,
 ) -> list[schemas.User]:
     """Return who saw a story, most recent first (its author only; emails are not shown)."""
-    page = feed.stories.viewers(story_id, user_id, limit=limit, cursor=cursor, offset=offset)
+    page = feed.stories.viewers(
+        story_id, viewer_id=user_id, limit=limit, cursor=cursor, offset=offset
+    )
     return [schemas.User.of(viewer.user) for viewer in items_of(page, response)]

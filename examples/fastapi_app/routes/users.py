@@ -14,6 +14,7 @@ from examples.fastapi_app.dependencies import OPTIONAL_AUTH, CurrentUser, Feed, 
 from examples.fastapi_app.errors import AUTH, BAD_TOKEN, INVALID, responses
 from examples.fastapi_app.pagination import PAGED, Cursor, Limit, Offset, items_of
 from examples.fastapi_app.schemas import PathId
+from socialfeed.ids import UserId
 
 __all__ = ["router"]
 
@@ -69,7 +70,7 @@ def delete_me(feed: Feed, user_id: CurrentUser) -> None:
     ),
     openapi_extra=OPTIONAL_AUTH,
 )
-def get_profile(user_id: PathId, feed: Feed, viewer: Viewer) -> schemas.Profile:
+def get_profile(user_id: PathId[UserId], feed: Feed, viewer: Viewer) -> schemas.Profile:
     """Return a user's public profile with its counters (a private account's too)."""
     return schemas.Profile.of(feed.users.get(user_id, viewer_id=viewer))
 
@@ -81,7 +82,7 @@ def get_profile(user_id: PathId, feed: Feed, viewer: Viewer) -> schemas.Profile:
     openapi_extra=OPTIONAL_AUTH,
 )
 def list_posts(
-    user_id: PathId,
+    user_id: PathId[UserId],
     feed: Feed,
     viewer: Viewer,
     response: Response,
@@ -103,7 +104,7 @@ def list_posts(
     openapi_extra=OPTIONAL_AUTH,
 )
 def list_followers(
-    user_id: PathId,
+    user_id: PathId[UserId],
     feed: Feed,
     viewer: Viewer,
     response: Response,
@@ -125,7 +126,7 @@ def list_followers(
     openapi_extra=OPTIONAL_AUTH,
 )
 def list_following(
-    user_id: PathId,
+    user_id: PathId[UserId],
     feed: Feed,
     viewer: Viewer,
     response: Response,

@@ -9,6 +9,7 @@ from examples.flask_app.extension import current_feed
 from examples.flask_app.inputs import page_params, path_id
 from examples.flask_app.responses import list_response, no_content
 from examples.flask_app.shapes import user_body
+from socialfeed.ids import UserId
 
 bp = Blueprint("blocks", __name__, url_prefix="/api/blocks")
 
@@ -26,7 +27,7 @@ def blocked() -> Response:
 def block(user_id: str) -> Response:
     """Block a user: the follows between them end and neither sees the other's content."""
     me = current_user()
-    current_feed().blocks.block(me, path_id("user_id", user_id))
+    current_feed().blocks.block(me, UserId(path_id("user_id", user_id)))
     return no_content()
 
 
@@ -34,5 +35,5 @@ def block(user_id: str) -> Response:
 def unblock(user_id: str) -> Response:
     """Lift a block; lifting one that does not exist changes nothing."""
     me = current_user()
-    current_feed().blocks.unblock(me, path_id("user_id", user_id))
+    current_feed().blocks.unblock(me, UserId(path_id("user_id", user_id)))
     return no_content()

@@ -9,6 +9,7 @@ from examples.flask_app.extension import current_feed
 from examples.flask_app.inputs import page_params, path_id
 from examples.flask_app.responses import list_response, no_content
 from examples.flask_app.shapes import user_body
+from socialfeed.ids import UserId
 
 bp = Blueprint("follow_requests", __name__, url_prefix="/api/follow-requests")
 
@@ -39,7 +40,7 @@ def sent() -> Response:
 def approve(user_id: str) -> Response:
     """Approve that user's request: they now follow the caller."""
     me = current_user()
-    current_feed().follow_requests.approve(me, path_id("user_id", user_id))
+    current_feed().follow_requests.approve(me, UserId(path_id("user_id", user_id)))
     return no_content()
 
 
@@ -47,7 +48,7 @@ def approve(user_id: str) -> Response:
 def reject(user_id: str) -> Response:
     """Reject that user's request; they may ask again."""
     me = current_user()
-    current_feed().follow_requests.reject(me, path_id("user_id", user_id))
+    current_feed().follow_requests.reject(me, UserId(path_id("user_id", user_id)))
     return no_content()
 
 
@@ -55,5 +56,5 @@ def reject(user_id: str) -> Response:
 def withdraw(user_id: str) -> Response:
     """Take back the caller's request to follow that user."""
     me = current_user()
-    current_feed().follow_requests.withdraw(me, path_id("user_id", user_id))
+    current_feed().follow_requests.withdraw(me, UserId(path_id("user_id", user_id)))
     return no_content()

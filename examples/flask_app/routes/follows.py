@@ -9,6 +9,7 @@ from examples.flask_app.extension import current_feed
 from examples.flask_app.inputs import path_id
 from examples.flask_app.responses import json_response
 from examples.flask_app.shapes import FollowingBody, FollowRequestedBody
+from socialfeed.ids import UserId
 
 bp = Blueprint("follows", __name__, url_prefix="/api/follow")
 
@@ -21,7 +22,7 @@ def follow(user_id: str) -> Response:
     "requested": true}``; the follow starts when its owner approves.
     """
     me = current_user()
-    if current_feed().follows.follow(me, path_id("user_id", user_id)) == "requested":
+    if current_feed().follows.follow(me, UserId(path_id("user_id", user_id))) == "requested":
         requested: FollowRequestedBody = {"following": False, "requested": True}
         return json_response(requested)
     body: FollowingBody = {"following": True}
@@ -32,6 +33,6 @@ def follow(user_id: str) -> Response:
 def unfollow(user_id: str) -> Response:
     """Stop following a user."""
     me = current_user()
-    current_feed().follows.unfollow(me, path_id("user_id", user_id))
+    current_feed().follows.unfollow(me, UserId(path_id("user_id", user_id)))
     body: FollowingBody = {"following": False}
     return json_response(body)

@@ -10,6 +10,7 @@ from examples.flask_app.extension import current_feed
 from examples.flask_app.inputs import json_body, page_params, path_id, validate_body
 from examples.flask_app.responses import json_response, list_response
 from examples.flask_app.shapes import CountBody, conversation_body, message_body, status_ok
+from socialfeed.ids import UserId
 
 bp = Blueprint("messages", __name__, url_prefix="/api/messages")
 
@@ -20,7 +21,7 @@ def send() -> Response:
     raw = json_body()
     me = current_user()
     body = validate_body(MessageIn, raw)
-    message = current_feed().messages.send(me, body.receiver_id, body.content)
+    message = current_feed().messages.send(me, UserId(body.receiver_id), body.content)
     return json_response(message_body(message), 201)
 
 
@@ -46,7 +47,7 @@ def unread_count() -> Response:
 def conversation(user_id: str) -> Response:
     """Return the messages between the caller and a user, both directions, newest first."""
     me = current_user()
-    other_id = path_id("user_id", user_id)
+    other_id = UserId(path_id("user_id", user_id))
     page = page_params(50)
     found = current_feed().messages.conversation(
         me, other_id, limit=page.limit, offset=page.offset, cursor=page.cursor
@@ -58,6 +59,6 @@ def conversation(user_id: str) -> Response:
 def mark_read(sender_id: str) -> Response:
     """Mark the unread messages from a user to the caller read."""
     me = current_user()
-    sender = path_id("sender_id", sender_id)
+    sender = UserId(path_id("sender_id", sender_id))
     current_feed().messages.mark_read(me, sender)
     return json_response(status_ok())

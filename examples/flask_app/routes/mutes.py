@@ -10,6 +10,7 @@ from examples.flask_app.extension import current_feed
 from examples.flask_app.inputs import json_body, optional_body, page_params, path_id
 from examples.flask_app.responses import list_response, no_content
 from examples.flask_app.shapes import mute_body
+from socialfeed.ids import UserId
 
 bp = Blueprint("mutes", __name__, url_prefix="/api/mutes")
 
@@ -28,7 +29,7 @@ def mute(user_id: str) -> Response:
     """Mute a user until ``until``, or until unmuted when the body is absent or has no ``until``."""
     raw = json_body()
     me = current_user()
-    target = path_id("user_id", user_id)
+    target = UserId(path_id("user_id", user_id))
     body = optional_body(MuteIn, raw)
     current_feed().mutes.mute(me, target, until=None if body is None else body.until)
     return no_content()
@@ -38,5 +39,5 @@ def mute(user_id: str) -> Response:
 def unmute(user_id: str) -> Response:
     """Lift a mute; lifting one that does not exist changes nothing."""
     me = current_user()
-    current_feed().mutes.unmute(me, path_id("user_id", user_id))
+    current_feed().mutes.unmute(me, UserId(path_id("user_id", user_id)))
     return no_content()

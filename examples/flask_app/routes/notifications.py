@@ -14,6 +14,7 @@ from examples.flask_app.shapes import (
     notification_group_body,
     status_ok,
 )
+from socialfeed.ids import NotificationId
 
 bp = Blueprint("notifications", __name__, url_prefix="/api/notifications")
 
@@ -58,5 +59,7 @@ def mark_all_read() -> Response:
 def mark_read(notification_id: str) -> Response:
     """Mark one of the caller's notifications read."""
     me = current_user()
-    current_feed().notifications.mark_read(path_id("notification_id", notification_id), me)
+    current_feed().notifications.mark_read(
+        me, NotificationId(path_id("notification_id", notification_id))
+    )
     return json_response(status_ok())

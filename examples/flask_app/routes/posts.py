@@ -15,6 +15,7 @@ from examples.flask_app.extension import current_feed
 from examples.flask_app.inputs import json_body, page_params, path_id, validate_body
 from examples.flask_app.responses import json_response, list_response, no_content
 from examples.flask_app.shapes import LikeBody, comment_body, post_body, user_body
+from socialfeed.ids import CommentId, PostId
 
 bp = Blueprint("posts", __name__, url_prefix="/api/posts")
 
@@ -34,7 +35,7 @@ def get(post_id: str) -> Response:
     """Return a post."""
     viewer = current_viewer()
     return json_response(
-        post_body(current_feed().posts.get(path_id("post_id", post_id), viewer_id=viewer))
+        post_body(current_feed().posts.get(PostId(path_id("post_id", post_id)), viewer_id=viewer))
     )
 
 
@@ -43,16 +44,16 @@ def edit(post_id: str) -> Response:
     """Replace a post's content (its author only) and return the post."""
     raw = json_body()
     me = current_user()
-    target = path_id("post_id", post_id)
+    target = PostId(path_id("post_id", post_id))
     body = validate_body(PostEditIn, raw)
-    return json_response(post_body(current_feed().posts.edit(target, me, body.content)))
+    return json_response(post_body(current_feed().posts.edit(me, target, body.content)))
 
 
 @bp.delete("/<post_id>")
 def delete(post_id: str) -> Response:
     """Delete a post (its author only)."""
     me = current_user()
-    current_feed().posts.delete(path_id("post_id", post_id), me)
+    current_feed().posts.delete(me, PostId(path_id("post_id", post_id)))
     return no_content()
 
 
@@ -60,7 +61,7 @@ def delete(post_id: str) -> Response:
 def toggle_like(post_id: str) -> Response:
     """Like the post, or take the like back if the caller already likes it."""
     me = current_user()
-    state = current_feed().likes.toggle(me, path_id("post_id", post_id))
+    state = current_feed().likes.toggle(me, PostId(path_id("post_id", post_id)))
     body: LikeBody = {"liked": state.liked, "like_count": state.like_count}
     return json_response(body)
 
@@ -69,7 +70,7 @@ def toggle_like(post_id: str) -> Response:
 def likers(post_id: str) -> Response:
     """Return who likes a post, the latest like first, as far as the caller may see them."""
     viewer = current_viewer()
-    target = path_id("post_id", post_id)
+    target = PostId(path_id("post_id", post_id))
     page = page_params(50)
     found = current_feed().likes.likers(
         target, viewer_id=viewer, limit=page.limit, offset=page.offset, cursor=page.cursor
@@ -81,7 +82,7 @@ def likers(post_id: str) -> Response:
 def comments(post_id: str) -> Response:
     """Return a post's comments that the caller may see, newest first."""
     viewer = current_viewer()
-    target = path_id("post_id", post_id)
+    target = PostId(path_id("post_id", post_id))
     page = page_params(50)
     found = current_feed().comments.for_post(
         target, viewer_id=viewer, limit=page.limit, offset=page.offset, cursor=page.cursor
@@ -94,14 +95,14 @@ def add_comment(post_id: str) -> Response:
     """Comment on a post: 201 ``Comment``."""
     raw = json_body()
     me = current_user()
-    target = path_id("post_id", post_id)
+    target = PostId(path_id("post_id", post_id))
     body = validate_body(CommentIn, raw)
-    return json_response(comment_body(current_feed().comments.add(target, me, body.content)), 201)
+    return json_response(comment_body(current_feed().comments.add(me, target, body.content)), 201)
 
 
 @bp.delete("/comments/<comment_id>")
 def delete_comment(comment_id: str) -> Response:
     """Delete a comment (its author or the post's author)."""
     me = current_user()
-    current_feed().comments.delete(path_id("comment_id", comment_id), me)
+    current_feed().comments.delete(me, CommentId(path_id("comment_id", comment_id)))
     return no_content()

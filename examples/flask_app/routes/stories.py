@@ -10,6 +10,7 @@ from examples.flask_app.extension import current_feed
 from examples.flask_app.inputs import json_body, page_params, path_id, validate_body
 from examples.flask_app.responses import json_response, list_response, no_content
 from examples.flask_app.shapes import story_body, user_body
+from socialfeed.ids import StoryId
 
 bp = Blueprint("stories", __name__, url_prefix="/api/stories")
 
@@ -49,7 +50,7 @@ def story_feed() -> Response:
 def delete(story_id: str) -> Response:
     """Delete a story (its author only)."""
     me = current_user()
-    current_feed().stories.delete(path_id("story_id", story_id), me)
+    current_feed().stories.delete(me, StoryId(path_id("story_id", story_id)))
     return no_content()
 
 
@@ -57,7 +58,7 @@ def delete(story_id: str) -> Response:
 def view(story_id: str) -> Response:
     """Record that the caller saw a story."""
     me = current_user()
-    current_feed().stories.view(path_id("story_id", story_id), me)
+    current_feed().stories.view(me, StoryId(path_id("story_id", story_id)))
     return no_content()
 
 
@@ -65,9 +66,9 @@ def view(story_id: str) -> Response:
 def viewers(story_id: str) -> Response:
     """Return who saw a story, most recent first (its author only)."""
     me = current_user()
-    target = path_id("story_id", story_id)
+    target = StoryId(path_id("story_id", story_id))
     page = page_params(50)
     found = current_feed().stories.viewers(
-        target, me, limit=page.limit, offset=page.offset, cursor=page.cursor
+        target, viewer_id=me, limit=page.limit, offset=page.offset, cursor=page.cursor
     )
     return list_response((user_body(viewer.user) for viewer in found.items), found.next_cursor)

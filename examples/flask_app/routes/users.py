@@ -15,6 +15,7 @@ from examples.flask_app.extension import current_feed
 from examples.flask_app.inputs import json_body, page_params, path_id, validate_body
 from examples.flask_app.responses import json_response, list_response, no_content
 from examples.flask_app.shapes import post_body, profile_body, user_body
+from socialfeed.ids import UserId
 
 bp = Blueprint("users", __name__, url_prefix="/api/users")
 
@@ -49,7 +50,7 @@ def delete_me() -> Response:
 def profile(user_id: str) -> Response:
     """Return a user's ``Profile`` (a private account's too)."""
     viewer = current_viewer()
-    found = current_feed().users.get(path_id("user_id", user_id), viewer_id=viewer)
+    found = current_feed().users.get(UserId(path_id("user_id", user_id)), viewer_id=viewer)
     return json_response(profile_body(found))
 
 
@@ -57,7 +58,7 @@ def profile(user_id: str) -> Response:
 def posts(user_id: str) -> Response:
     """Return a user's posts, newest first, if the caller may see them."""
     viewer = current_viewer()
-    author_id = path_id("user_id", user_id)
+    author_id = UserId(path_id("user_id", user_id))
     page = page_params(20)
     found = current_feed().posts.by_author(
         author_id, viewer_id=viewer, limit=page.limit, offset=page.offset, cursor=page.cursor
@@ -69,7 +70,7 @@ def posts(user_id: str) -> Response:
 def followers(user_id: str) -> Response:
     """Return who follows a user, the most recent follow first, if the caller may see it."""
     viewer = current_viewer()
-    followee_id = path_id("user_id", user_id)
+    followee_id = UserId(path_id("user_id", user_id))
     page = page_params(50)
     found = current_feed().users.followers(
         followee_id, viewer_id=viewer, limit=page.limit, offset=page.offset, cursor=page.cursor
@@ -81,7 +82,7 @@ def followers(user_id: str) -> Response:
 def following(user_id: str) -> Response:
     """Return whom a user follows, the most recent follow first, if the caller may see it."""
     viewer = current_viewer()
-    follower_id = path_id("user_id", user_id)
+    follower_id = UserId(path_id("user_id", user_id))
     page = page_params(50)
     found = current_feed().users.following(
         follower_id, viewer_id=viewer, limit=page.limit, offset=page.offset, cursor=page.cursor

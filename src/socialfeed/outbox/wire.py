@@ -47,6 +47,7 @@ from typing import (
     Any,
     Final,
     Literal,
+    NewType,
     NoReturn,
     TypeGuard,
     Union,
@@ -263,6 +264,8 @@ def _tuple(inner: _Converter) -> _Converter:
 
 def _converter_for(hint: object) -> _Converter:
     """Return the converter of a field type, or raise TypeError if JSON cannot carry it."""
+    if isinstance(hint, NewType):
+        return _converter_for(hint.__supertype__)  # an id type is its int on the wire
     if hint in _SIMPLE:
         return _SIMPLE[hint]
     origin, args = get_origin(hint), get_args(hint)

@@ -1,4 +1,16 @@
-"""The services a `SocialFeed` facade hands out, one per area."""
+"""The services a `SocialFeed` facade hands out, one per area.
+
+Every method orders its arguments by one rule. An action takes the acting
+user first, then what it acts on, then its data:
+``comments.add(author_id, post_id, content)``. A read of someone's or
+something's object takes the object first and the reader as the
+keyword-only ``viewer_id``: ``stories.get(story_id, viewer_id=...)``. A list
+of one's own things takes its owner first: ``feed.home(user_id)``. Where two
+ids of one kind could be swapped unnoticed, the second is keyword-only
+(``notifications.notify(actor_id, recipient_id=..., kind=...)``); ids of
+different kinds have different types (`socialfeed.ids`), so a type checker
+catches those swapped.
+"""
 
 from socialfeed.services.accounts import AccountService
 from socialfeed.services.blocks import BlockService, MuteService

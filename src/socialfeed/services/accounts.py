@@ -17,6 +17,7 @@ from socialfeed.events import (
     UserLoggedIn,
     UserRegistered,
 )
+from socialfeed.ids import UserId
 from socialfeed.models import Session, User
 from socialfeed.security import PasswordHasher, hash_token, new_token
 from socialfeed.services._context import Context
@@ -109,7 +110,7 @@ class AccountService(Service):
         self._act(work)
         return Session(token=token, user_id=user_id, expires_at=expires_at)
 
-    def authenticate(self, token: str) -> int:
+    def authenticate(self, token: str) -> UserId:
         """Return the id of the user a session token belongs to.
 
         Raises `AuthenticationError` when the token is unknown, expired,
@@ -119,7 +120,7 @@ class AccountService(Service):
         user_id = self._read(lambda uow: uow.sessions.user_id_for(hash_token(token), now))
         if user_id is None:
             raise AuthenticationError(_INVALID_TOKEN)
-        return user_id
+        return UserId(user_id)
 
     def revoke_session(self, token: str) -> None:
         """End one session (log out). An unknown token raises `AuthenticationError`."""
@@ -129,11 +130,12 @@ class AccountService(Service):
             user_id = uow.sessions.delete(hash_token(token))
             if user_id is None:
                 raise AuthenticationError(_INVALID_TOKEN)
-            return None, [SessionRevoked(occurred_at=now, user_id=user_id, all_sessions=False)]
+            revoked = SessionRevoked(occurred_at=now, user_id=UserId(user_id), all_sessions=False)
+            return None, [revoked]
 
         self._act(work)
 
-    def revoke_all_sessions(self, user_id: int) -> int:
+    def revoke_all_sessions(self, user_id: UserId) -> int:
         """End every session of a user and return how many there were."""
         now = self._clock.now()
 
@@ -153,7 +155,7 @@ class AccountService(Service):
         now = self._clock.now()
         return self._write(lambda uow: uow.sessions.delete_expired(now))
 
-    def change_password(self, user_id: int, old_password: str, new_password: str) -> None:
+    def change_password(self, user_id: UserId, old_password: str, new_password: str) -> None:
         """Replace a user's password after checking the old one.
 
         Existing sessions stay valid; call `revoke_all_sessions` as well
@@ -179,7 +181,7 @@ class AccountService(Service):
 
         self._act(work)
 
-    def deactivate(self, user_id: int) -> None:
+    def deactivate(self, user_id: UserId) -> None:
         """Deactivate a user: they cannot log in, and every session of theirs ends."""
         now = self._clock.now()
 
@@ -192,7 +194,7 @@ class AccountService(Service):
 
         self._act(work)
 
-    def delete(self, user_id: int) -> None:
+    def delete(self, user_id: UserId) -> None:
         """Delete a user and everything that belongs to them, in one transaction.
 
         Their posts (with the comments and likes on them), their comments and
@@ -239,12 +241,12 @@ class AccountService(Service):
 
         return self._act(work)
 
-    def _verify(self, credentials: Credentials | None, password: str) -> int:
+    def _verify(self, credentials: Credentials | None, password: str) -> UserId:
         stored = credentials.password_hash if credentials is not None else None
         matches = self._hasher.verify(stored, password)
         if credentials is None or not matches or not credentials.is_active:
             raise AuthenticationError(_INVALID_CREDENTIALS)
-        return credentials.user_id
+        return UserId(credentials.user_id)
 
 
 def _login_key(login: str) -> str | None:

@@ -14,6 +14,7 @@ from socialfeed.events import (
     UserUnblocked,
     UserUnmuted,
 )
+from socialfeed.ids import CommentId, PostId, UserId
 from socialfeed.models import Mute, Page, User
 from socialfeed.pagination import DEFAULT_LIMIT, PageRequest, Position, page_of
 from socialfeed.services._lookups import (
@@ -43,7 +44,7 @@ class BlockService(Service):
     restores no follow or request; the notifications show again.
     """
 
-    def block(self, blocker_id: int, blocked_id: int) -> None:
+    def block(self, blocker_id: UserId, blocked_id: UserId) -> None:
         """Block a user; blocking them again changes nothing and sends nothing."""
         if blocker_id == blocked_id:
             raise SelfActionError("blocked_id", "Cannot block yourself")
@@ -67,15 +68,18 @@ class BlockService(Service):
             events += [
                 PostUnliked(
                     occurred_at=now,
-                    user_id=like.user_id,
-                    post_id=like.post_id,
-                    post_author_id=like.post_author_id,
+                    user_id=UserId(like.user_id),
+                    post_id=PostId(like.post_id),
+                    post_author_id=UserId(like.post_author_id),
                 )
                 for like in removed.likes
             ]
             events += [
                 CommentDeleted(
-                    occurred_at=now, comment_id=comment_id, post_id=post_id, deleted_by=blocker_id
+                    occurred_at=now,
+                    comment_id=CommentId(comment_id),
+                    post_id=PostId(post_id),
+                    deleted_by=blocker_id,
                 )
                 for comment_id, post_id in removed.comments
             ]
@@ -83,7 +87,7 @@ class BlockService(Service):
 
         self._act(work)
 
-    def unblock(self, blocker_id: int, blocked_id: int) -> None:
+    def unblock(self, blocker_id: UserId, blocked_id: UserId) -> None:
         """Lift a block; lifting one that does not exist changes nothing and sends nothing."""
         now = self._clock.now()
 
@@ -97,7 +101,7 @@ class BlockService(Service):
 
         self._act(work)
 
-    def is_blocking(self, blocker_id: int, blocked_id: int) -> bool:
+    def is_blocking(self, blocker_id: UserId, blocked_id: UserId) -> bool:
         """Tell whether ``blocker_id`` blocks ``blocked_id``."""
         if not (is_id(blocker_id) and is_id(blocked_id)):
             return False
@@ -105,7 +109,7 @@ class BlockService(Service):
 
     def list(
         self,
-        user_id: int,
+        user_id: UserId,
         *,
         limit: int = DEFAULT_LIMIT,
         cursor: str | None = None,
@@ -127,7 +131,7 @@ class MuteService(Service):
     Nothing is shown to the muted user, and nothing else changes between the two.
     """
 
-    def mute(self, muter_id: int, muted_id: int, *, until: datetime | None = None) -> None:
+    def mute(self, muter_id: UserId, muted_id: UserId, *, until: datetime | None = None) -> None:
         """Mute a user until ``until`` (a future time) or until unmuted; muting again updates it."""
         if muter_id == muted_id:
             raise SelfActionError("muted_id", "Cannot mute yourself")
@@ -145,7 +149,7 @@ class MuteService(Service):
 
         self._act(work)
 
-    def unmute(self, muter_id: int, muted_id: int) -> None:
+    def unmute(self, muter_id: UserId, muted_id: UserId) -> None:
         """Lift a mute; lifting one that does not exist changes nothing and sends nothing."""
         now = self._clock.now()
 
@@ -157,7 +161,7 @@ class MuteService(Service):
 
         self._act(work)
 
-    def is_muting(self, muter_id: int, muted_id: int) -> bool:
+    def is_muting(self, muter_id: UserId, muted_id: UserId) -> bool:
         """Tell whether a mute of ``muted_id`` by ``muter_id`` runs now."""
         if not (is_id(muter_id) and is_id(muted_id)):
             return False
@@ -166,7 +170,7 @@ class MuteService(Service):
 
     def list(
         self,
-        user_id: int,
+        user_id: UserId,
         *,
         limit: int = DEFAULT_LIMIT,
         cursor: str | None = None,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from socialfeed import validation
 from socialfeed.events import CommentAdded, CommentDeleted, Event
+from socialfeed.ids import CommentId, PostId, UserId
 from socialfeed.models import Comment, Page
 from socialfeed.pagination import DEFAULT_LIMIT, PageRequest, Position, page_of
 from socialfeed.services._lookups import require_comment, require_held, require_post
@@ -17,7 +18,7 @@ __all__ = ["CommentService"]
 class CommentService(Service):
     """Adding, listing and deleting comments."""
 
-    def add(self, post_id: int, author_id: int, content: str) -> Comment:
+    def add(self, author_id: UserId, post_id: PostId, content: str) -> Comment:
         """Comment on a post: 1 to 2,200 characters once trimmed."""
         text = validation.comment_content(content)
         now = self._clock.now()
@@ -42,9 +43,9 @@ class CommentService(Service):
 
     def for_post(
         self,
-        post_id: int,
+        post_id: PostId,
         *,
-        viewer_id: int | None = None,
+        viewer_id: UserId | None = None,
         limit: int = DEFAULT_LIMIT,
         cursor: str | None = None,
         offset: int = 0,
@@ -58,7 +59,7 @@ class CommentService(Service):
 
         return page_of(self._read(work), page, lambda c: Position(c.created_at, c.id))
 
-    def delete(self, comment_id: int, user_id: int) -> None:
+    def delete(self, user_id: UserId, comment_id: CommentId) -> None:
         """Delete a comment. Its author and the post's author may."""
         now = self._clock.now()
 

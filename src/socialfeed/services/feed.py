@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from socialfeed.ids import UserId
 from socialfeed.models import FeedItem, Page
 from socialfeed.pagination import DEFAULT_LIMIT, PageRequest, page_of
 from socialfeed.services._lookups import require_ids, require_locked, require_users_of
@@ -31,7 +32,7 @@ class FeedService(Service):
 
     def home(
         self,
-        user_id: int,
+        user_id: UserId,
         *,
         limit: int = DEFAULT_LIMIT,
         cursor: str | None = None,
@@ -51,7 +52,7 @@ class FeedService(Service):
 
         return page_of(self._read(work), page, lambda item: post_position(item.post))
 
-    def rebuild_timeline(self, user_id: int) -> int:
+    def rebuild_timeline(self, user_id: UserId) -> int:
         """Regenerate a user's timeline from the posts; return how many entries it was given.
 
         The timeline gets the ``Settings.timeline_backfill`` newest posts of

@@ -11,6 +11,7 @@ from socialfeed.events import (
     FollowRequestRejected,
     FollowRequestWithdrawn,
 )
+from socialfeed.ids import UserId
 from socialfeed.models import Page, User
 from socialfeed.pagination import DEFAULT_LIMIT, PageRequest
 from socialfeed.services._lookups import is_id, lock_users, require_locked, require_user, user_page
@@ -27,7 +28,7 @@ class FollowRequestService(Service):
     `FollowService.follow` makes a request when the account is private.
     """
 
-    def approve(self, owner_id: int, requester_id: int) -> None:
+    def approve(self, owner_id: UserId, requester_id: UserId) -> None:
         """Approve a request: the requester now follows the owner.
 
         One action, one signal: ``follow_request_approved``, not also
@@ -44,7 +45,7 @@ class FollowRequestService(Service):
 
         self._act(work)
 
-    def reject(self, owner_id: int, requester_id: int) -> None:
+    def reject(self, owner_id: UserId, requester_id: UserId) -> None:
         """Reject a request; the requester may ask again later."""
         now = self._clock.now()
 
@@ -57,7 +58,7 @@ class FollowRequestService(Service):
 
         self._act(work)
 
-    def withdraw(self, requester_id: int, owner_id: int) -> None:
+    def withdraw(self, requester_id: UserId, owner_id: UserId) -> None:
         """Take back your own request."""
         now = self._clock.now()
 
@@ -74,7 +75,7 @@ class FollowRequestService(Service):
 
     def incoming(
         self,
-        owner_id: int,
+        owner_id: UserId,
         *,
         limit: int = DEFAULT_LIMIT,
         cursor: str | None = None,
@@ -91,7 +92,7 @@ class FollowRequestService(Service):
 
     def outgoing(
         self,
-        requester_id: int,
+        requester_id: UserId,
         *,
         limit: int = DEFAULT_LIMIT,
         cursor: str | None = None,

@@ -10,6 +10,7 @@ from socialfeed.errors import (
     SelfActionError,
 )
 from socialfeed.events import Event, FollowRequested, UserFollowed, UserUnfollowed
+from socialfeed.ids import UserId
 from socialfeed.models import FollowOutcome
 from socialfeed.services._lookups import is_id, require_locked
 from socialfeed.services._service import Service
@@ -22,7 +23,7 @@ __all__ = ["FollowService"]
 class FollowService(Service):
     """Following and unfollowing."""
 
-    def follow(self, follower_id: int, followee_id: int) -> FollowOutcome:
+    def follow(self, follower_id: UserId, followee_id: UserId) -> FollowOutcome:
         """Follow a user, or ask to when their account is private.
 
         Returns ``"following"``, or ``"requested"`` when a follow request was
@@ -59,7 +60,7 @@ class FollowService(Service):
 
         return self._act(work)
 
-    def unfollow(self, follower_id: int, followee_id: int) -> None:
+    def unfollow(self, follower_id: UserId, followee_id: UserId) -> None:
         """Stop following a user; `NotFollowingError` if not following them."""
         if follower_id == followee_id:
             raise SelfActionError("followee_id", "Cannot unfollow yourself")
@@ -76,7 +77,7 @@ class FollowService(Service):
 
         self._act(work)
 
-    def is_following(self, follower_id: int, followee_id: int) -> bool:
+    def is_following(self, follower_id: UserId, followee_id: UserId) -> bool:
         """Tell whether ``follower_id`` follows ``followee_id``."""
         if not (is_id(follower_id) and is_id(followee_id)):
             return False

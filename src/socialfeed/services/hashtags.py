@@ -8,6 +8,7 @@ from datetime import timedelta
 from socialfeed import text, validation
 from socialfeed.errors import ValidationError
 from socialfeed.events import Event, HashtagsExtracted
+from socialfeed.ids import PostId, UserId
 from socialfeed.models import Hashtag, Page, Post, TrendingHashtag
 from socialfeed.pagination import DEFAULT_LIMIT, PageRequest, page_of
 from socialfeed.services._lookups import lock_users, require_locked_post, require_post
@@ -21,7 +22,7 @@ __all__ = ["HashtagService", "normalize_tag"]
 class HashtagService(Service):
     """Posts by hashtag. The index is kept by `HashtagHandler`."""
 
-    def index_post(self, post_id: int) -> tuple[str, ...]:
+    def index_post(self, post_id: PostId) -> tuple[str, ...]:
         """Make the post's hashtag links match its current content; return its tags.
 
         It reads the content itself rather than trusting an event's copy, so a
@@ -59,7 +60,7 @@ class HashtagService(Service):
         self,
         tag: str,
         *,
-        viewer_id: int | None = None,
+        viewer_id: UserId | None = None,
         limit: int = DEFAULT_LIMIT,
         cursor: str | None = None,
         offset: int = 0,

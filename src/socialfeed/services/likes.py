@@ -6,6 +6,7 @@ from collections.abc import Collection
 
 from socialfeed.errors import NotFoundError, StorageConflictError
 from socialfeed.events import Event, PostLiked, PostUnliked
+from socialfeed.ids import PostId, UserId
 from socialfeed.models import LikeState, Page, User
 from socialfeed.pagination import DEFAULT_LIMIT, PageRequest
 from socialfeed.services._lookups import (
@@ -24,30 +25,31 @@ __all__ = ["LikeService"]
 class LikeService(Service):
     """Likes on posts. Liking twice is not an error and never makes a second like."""
 
-    def like(self, user_id: int, post_id: int) -> LikeState:
+    def like(self, user_id: UserId, post_id: PostId) -> LikeState:
         """Like a post; a post already liked stays liked, and no signal is sent."""
         return self._change(user_id, post_id, like=True)
 
-    def unlike(self, user_id: int, post_id: int) -> LikeState:
+    def unlike(self, user_id: UserId, post_id: PostId) -> LikeState:
         """Take back a like; a post not liked stays not liked, and no signal is sent."""
         return self._change(user_id, post_id, like=False)
 
-    def toggle(self, user_id: int, post_id: int) -> LikeState:
+    def toggle(self, user_id: UserId, post_id: PostId) -> LikeState:
         """Like the post if the user does not like it yet, otherwise unlike it, atomically."""
         return self._change(user_id, post_id, like=None)
 
-    def liked_post_ids(self, user_id: int, post_ids: Collection[int]) -> frozenset[int]:
+    def liked_post_ids(self, user_id: UserId, post_ids: Collection[PostId]) -> frozenset[PostId]:
         """Return which of ``post_ids`` the user likes, in one query however many there are."""
         if not is_id(user_id):
             return frozenset()
         ids = {post_id for post_id in post_ids if is_id(post_id)}
-        return frozenset(self._read(lambda uow: uow.likes.liked_post_ids(user_id, ids)))
+        liked = self._read(lambda uow: uow.likes.liked_post_ids(user_id, ids))
+        return frozenset(PostId(post_id) for post_id in liked)
 
     def likers(
         self,
-        post_id: int,
+        post_id: PostId,
         *,
-        viewer_id: int | None = None,
+        viewer_id: UserId | None = None,
         limit: int = DEFAULT_LIMIT,
         cursor: str | None = None,
         offset: int = 0,
@@ -61,7 +63,7 @@ class LikeService(Service):
 
         return user_page(self._read(work), page)
 
-    def _change(self, user_id: int, post_id: int, *, like: bool | None) -> LikeState:
+    def _change(self, user_id: UserId, post_id: PostId, *, like: bool | None) -> LikeState:
         now = self._clock.now()
 
         def work(uow: UnitOfWork) -> tuple[LikeState, list[Event]]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from socialfeed import validation
 from socialfeed.errors import BlockedError, SelfActionError
 from socialfeed.events import Event, MessageSent, MessagesRead
+from socialfeed.ids import UserId
 from socialfeed.models import Conversation, Message, Page
 from socialfeed.pagination import DEFAULT_LIMIT, PageRequest, Position, page_of
 from socialfeed.services._lookups import require_ids, require_user, require_users_of
@@ -25,7 +26,7 @@ class MessageService(Service):
     messages not counted; they show again after an unblock.
     """
 
-    def send(self, sender_id: int, receiver_id: int, content: str) -> Message:
+    def send(self, sender_id: UserId, receiver_id: UserId, content: str) -> Message:
         """Send a message of 1 to 1,000 characters to another user.
 
         Across a block nothing is sent: a user who blocked the sender is not
@@ -54,7 +55,7 @@ class MessageService(Service):
 
     def conversations(
         self,
-        user_id: int,
+        user_id: UserId,
         *,
         limit: int = DEFAULT_LIMIT,
         cursor: str | None = None,
@@ -81,8 +82,8 @@ class MessageService(Service):
 
     def conversation(
         self,
-        user_id: int,
-        other_id: int,
+        user_id: UserId,
+        other_id: UserId,
         *,
         limit: int = DEFAULT_LIMIT,
         cursor: str | None = None,
@@ -100,7 +101,7 @@ class MessageService(Service):
 
         return page_of(self._read(work), page, lambda m: Position(m.created_at, m.id))
 
-    def mark_read(self, reader_id: int, sender_id: int) -> int:
+    def mark_read(self, reader_id: UserId, sender_id: UserId) -> int:
         """Mark every unread message from ``sender_id`` to the reader read; return how many.
 
         Refuses what `conversation` refuses: one's own id (`SelfActionError`)
@@ -125,7 +126,7 @@ class MessageService(Service):
 
         return self._act(work)
 
-    def unread_count(self, user_id: int) -> int:
+    def unread_count(self, user_id: UserId) -> int:
         """Count the unread messages sent to a user, for a badge."""
 
         require_ids(user_id)

@@ -10,6 +10,7 @@ from typing import Protocol
 from socialfeed import text, validation
 from socialfeed.errors import NotFoundError, ValidationError
 from socialfeed.events import AllNotificationsRead, Event, NotificationCreated, NotificationRead
+from socialfeed.ids import CommentId, NotificationId, PostId, UserId
 from socialfeed.models import Notification, NotificationGroup, NotificationKind, Page, Post, User
 from socialfeed.pagination import DEFAULT_LIMIT, PageRequest, Position, page_of
 from socialfeed.services._context import Context
@@ -81,13 +82,13 @@ class NotificationService(Service):
 
     def notify(
         self,
-        recipient_id: int,
-        actor_id: int,
-        kind: NotificationKind,
+        actor_id: UserId,
         *,
+        recipient_id: UserId,
+        kind: NotificationKind,
         event_id: uuid.UUID,
-        post_id: int | None = None,
-        comment_id: int | None = None,
+        post_id: PostId | None = None,
+        comment_id: CommentId | None = None,
         occurred_at: datetime | None = None,
     ) -> Notification | None:
         """Store a notification keyed by ``event_id``; return it if the recipient may see it now.
@@ -122,7 +123,7 @@ class NotificationService(Service):
                 return None, []
             created = NotificationCreated(
                 occurred_at=now,
-                notification_id=row.id,
+                notification_id=NotificationId(row.id),
                 recipient_id=recipient_id,
                 actor_id=actor_id,
                 kind=kind,
@@ -136,12 +137,12 @@ class NotificationService(Service):
 
     def notify_mentions(
         self,
-        actor_id: int,
+        actor_id: UserId,
         content: str | None,
         *,
         event_id: uuid.UUID,
-        post_id: int,
-        comment_id: int | None = None,
+        post_id: PostId,
+        comment_id: CommentId | None = None,
         occurred_at: datetime | None = None,
     ) -> list[Notification]:
         """Notify every user ``@mentioned`` in ``content`` who existed at ``occurred_at``.
@@ -160,9 +161,9 @@ class NotificationService(Service):
         for recipient_id in dict.fromkeys(found.values()):
             try:
                 notification = self.notify(
-                    recipient_id,
                     actor_id,
-                    "mention",
+                    recipient_id=UserId(recipient_id),
+                    kind="mention",
                     event_id=event_id,
                     post_id=post_id,
                     comment_id=comment_id,
@@ -178,7 +179,7 @@ class NotificationService(Service):
 
     def list(
         self,
-        user_id: int,
+        user_id: UserId,
         *,
         limit: int = DEFAULT_LIMIT,
         cursor: str | None = None,
@@ -198,7 +199,7 @@ class NotificationService(Service):
 
     def grouped(
         self,
-        user_id: int,
+        user_id: UserId,
         *,
         limit: int = DEFAULT_LIMIT,
         cursor: str | None = None,
@@ -221,20 +222,20 @@ class NotificationService(Service):
             return [
                 NotificationGroup(
                     kind=row.kind,
-                    post_id=row.post_id,
+                    post_id=_post_id(row.post_id),
                     actors=row.actor_usernames,
                     total=row.total,
                     unread=row.unread,
                     latest_at=row.latest_at,
                     message=self._renderer.render_group(row.kind, row.actor_usernames, row.total),
-                    latest_id=row.latest_id,
+                    latest_id=NotificationId(row.latest_id),
                 )
                 for row in rows
             ]
 
         return page_of(self._read(work), page, lambda g: Position(g.latest_at, g.latest_id))
 
-    def unread_count(self, user_id: int) -> int:
+    def unread_count(self, user_id: UserId) -> int:
         """Count a user's unread notifications, for a badge."""
         require_ids(user_id)
 
@@ -246,7 +247,7 @@ class NotificationService(Service):
 
         return self._read(work)
 
-    def mark_read(self, notification_id: int, user_id: int) -> None:
+    def mark_read(self, user_id: UserId, notification_id: NotificationId) -> None:
         """Mark one notification read. It must be the user's own: anyone else gets NotFoundError."""
         now = self._clock.now()
 
@@ -262,7 +263,7 @@ class NotificationService(Service):
 
         self._act(work)
 
-    def mark_all_read(self, user_id: int) -> int:
+    def mark_all_read(self, user_id: UserId) -> int:
         """Mark all of a user's notifications read; return how many were unread.
 
         Like `mark_read`, it sends its signal only when something changed.
@@ -282,18 +283,23 @@ class NotificationService(Service):
         return self._act(work)
 
     def _render(self, row: NotificationRow) -> Notification:
+        # The storage's rows hold plain ints; the model names what each id is.
         return Notification(
-            id=row.id,
-            recipient_id=row.recipient_id,
-            actor_id=row.actor_id,
+            id=NotificationId(row.id),
+            recipient_id=UserId(row.recipient_id),
+            actor_id=UserId(row.actor_id),
             actor_username=row.actor_username,
             kind=row.kind,
-            post_id=row.post_id,
-            comment_id=row.comment_id,
+            post_id=_post_id(row.post_id),
+            comment_id=None if row.comment_id is None else CommentId(row.comment_id),
             message=self._renderer.render(row.kind, row.actor_username),
             is_read=row.is_read,
             created_at=row.created_at,
         )
+
+
+def _post_id(post_id: int | None) -> PostId | None:
+    return None if post_id is None else PostId(post_id)
 
 
 def _visible(uow: UnitOfWork, new: NewNotification, post: Post | None, now: datetime) -> bool:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from socialfeed import validation
 from socialfeed.events import Event, PostCreated, PostDeleted, PostEdited
+from socialfeed.ids import PostId, UserId
 from socialfeed.models import Page, Post
 from socialfeed.pagination import DEFAULT_LIMIT, PageRequest, Position, page_of
 from socialfeed.services._lookups import (
@@ -22,7 +23,7 @@ class PostService(Service):
     """Posts and their authors' rights over them."""
 
     def create(
-        self, author_id: int, *, content: str | None = None, image_url: str | None = None
+        self, author_id: UserId, *, content: str | None = None, image_url: str | None = None
     ) -> Post:
         """Publish a post with content (at most 2,200 characters), an image URL, or both."""
         text, url = validation.post_body(content, image_url)
@@ -38,11 +39,11 @@ class PostService(Service):
 
         return self._act(work)
 
-    def get(self, post_id: int, *, viewer_id: int | None = None) -> Post:
+    def get(self, post_id: PostId, *, viewer_id: UserId | None = None) -> Post:
         """Return a post; `NotFoundError` if there is none or the viewer may not see it."""
         return self._read(lambda uow: require_visible_post(uow, post_id, viewer_id))
 
-    def edit(self, post_id: int, editor_id: int, content: str | None) -> Post:
+    def edit(self, editor_id: UserId, post_id: PostId, content: str | None) -> Post:
         """Replace a post's content. Only its author may; a post keeps content or an image."""
         now = self._clock.now()
 
@@ -60,7 +61,7 @@ class PostService(Service):
 
         return self._act(work)
 
-    def delete(self, post_id: int, user_id: int) -> None:
+    def delete(self, user_id: UserId, post_id: PostId) -> None:
         """Delete a post with its comments and likes. Only its author may."""
         now = self._clock.now()
 
@@ -78,9 +79,9 @@ class PostService(Service):
 
     def by_author(
         self,
-        author_id: int,
+        author_id: UserId,
         *,
-        viewer_id: int | None = None,
+        viewer_id: UserId | None = None,
         limit: int = DEFAULT_LIMIT,
         cursor: str | None = None,
         offset: int = 0,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from socialfeed import validation
 from socialfeed.errors import ValidationError
+from socialfeed.ids import UserId
 from socialfeed.models import Hashtag, User
 from socialfeed.pagination import DEFAULT_LIMIT, PageRequest
 from socialfeed.services._service import Service
@@ -24,7 +25,7 @@ class SearchService(Service):
         self,
         query: str,
         *,
-        viewer_id: int | None = None,
+        viewer_id: UserId | None = None,
         limit: int = DEFAULT_LIMIT,
         offset: int = 0,
     ) -> tuple[User, ...]:

@@ -9,6 +9,7 @@ import attrs
 from socialfeed import validation
 from socialfeed.errors import NotFoundError, PermissionDeniedError
 from socialfeed.events import Event, StoryCreated, StoryDeleted, StoryViewed
+from socialfeed.ids import StoryId, UserId
 from socialfeed.models import Page, Story, StoryGroup, StoryItem, StoryViewer
 from socialfeed.pagination import DEFAULT_LIMIT, PageRequest, Position, page_of
 from socialfeed.services._lookups import is_id, require_user
@@ -30,7 +31,7 @@ class StoryService(Service):
     """
 
     def create(
-        self, author_id: int, *, content: str | None = None, image_url: str | None = None
+        self, author_id: UserId, *, content: str | None = None, image_url: str | None = None
     ) -> Story:
         """Post a story with text (at most 2,200 characters), an image URL, or both."""
         text, url = validation.post_body(content, image_url, kind="story")
@@ -44,12 +45,12 @@ class StoryService(Service):
 
         return self._act(work)
 
-    def get(self, story_id: int, viewer_id: int) -> Story:
+    def get(self, story_id: StoryId, *, viewer_id: UserId) -> Story:
         """Return a story; expired ones only to their author."""
         now = self._clock.now()
         return self._read(lambda uow: _require_story(uow, story_id, viewer_id, now))
 
-    def delete(self, story_id: int, user_id: int) -> None:
+    def delete(self, user_id: UserId, story_id: StoryId) -> None:
         """Delete a story. Only its author may."""
         now = self._clock.now()
 
@@ -62,7 +63,7 @@ class StoryService(Service):
 
         self._act(work)
 
-    def active(self, author_id: int, *, viewer_id: int | None = None) -> tuple[Story, ...]:
+    def active(self, author_id: UserId, *, viewer_id: UserId | None = None) -> tuple[Story, ...]:
         """Return a user's unexpired stories, newest first, if the viewer may see them."""
         now = self._clock.now()
 
@@ -72,23 +73,23 @@ class StoryService(Service):
 
         return tuple(self._read(work))
 
-    def feed(self, viewer_id: int) -> tuple[StoryGroup, ...]:
-        """Return the active stories of the people the viewer follows, and their own.
+    def feed(self, user_id: UserId) -> tuple[StoryGroup, ...]:
+        """Return the active stories of the people the user follows, and their own.
 
         Stories are grouped by author, newest first within a group. Authors
-        with a story the viewer has not seen come first; within each part,
-        the author with the newest story leads. The viewer's own stories
+        with a story the user has not seen come first; within each part,
+        the author with the newest story leads. The user's own stories
         count as seen.
         """
         now = self._clock.now()
 
         def work(uow: UnitOfWork) -> list[StoryItem]:
-            require_user(uow, viewer_id)
-            return uow.stories.feed(viewer_id, now)
+            require_user(uow, user_id)
+            return uow.stories.feed(user_id, now)
 
-        by_author: dict[int, list[StoryItem]] = {}
+        by_author: dict[UserId, list[StoryItem]] = {}
         for item in self._read(work):
-            own = item.story.author_id == viewer_id
+            own = item.story.author_id == user_id
             by_author.setdefault(item.story.author_id, []).append(
                 attrs.evolve(item, seen=True) if own else item
             )
@@ -98,7 +99,7 @@ class StoryService(Service):
         ]
         return tuple(sorted(groups, key=lambda group: not group.has_unseen))
 
-    def view(self, story_id: int, viewer_id: int) -> None:
+    def view(self, viewer_id: UserId, story_id: StoryId) -> None:
         """Record that a user saw a story; seeing it again, or your own, records nothing."""
         now = self._clock.now()
 
@@ -116,9 +117,9 @@ class StoryService(Service):
 
     def viewers(
         self,
-        story_id: int,
-        user_id: int,
+        story_id: StoryId,
         *,
+        viewer_id: UserId,
         limit: int = DEFAULT_LIMIT,
         cursor: str | None = None,
         offset: int = 0,
@@ -128,10 +129,10 @@ class StoryService(Service):
         now = self._clock.now()
 
         def work(uow: UnitOfWork) -> list[StoryViewer]:
-            story = _require_story(uow, story_id, user_id, now)
-            if story.author_id != user_id:
+            story = _require_story(uow, story_id, viewer_id, now)
+            if story.author_id != viewer_id:
                 raise PermissionDeniedError("Not your story")
-            return uow.stories.viewers(story_id, page, user_id)
+            return uow.stories.viewers(story_id, page, viewer_id)
 
         return page_of(self._read(work), page, lambda v: Position(v.viewed_at, v.user.id))
 

@@ -7,6 +7,7 @@ from collections.abc import Callable, Mapping
 from socialfeed import validation
 from socialfeed.errors import NotFoundError, ValidationError
 from socialfeed.events import Event, ProfileUpdated, VisibilityChanged
+from socialfeed.ids import UserId
 from socialfeed.models import Page, User
 from socialfeed.pagination import DEFAULT_LIMIT, PageRequest
 from socialfeed.services._lookups import require_locked, require_user, user_page
@@ -28,7 +29,7 @@ PROFILE_FIELDS = frozenset({"full_name", "bio", "profile_image_url"})
 class UserService(Service):
     """Public profiles and who follows whom."""
 
-    def get(self, user_id: int, *, viewer_id: int | None = None) -> User:
+    def get(self, user_id: UserId, *, viewer_id: UserId | None = None) -> User:
         """Return a user's profile; `NotFoundError` if there is none.
 
         A user who blocked the viewer does not exist for them. A private
@@ -36,7 +37,7 @@ class UserService(Service):
         """
         return self._read(lambda uow: require_profile(uow, user_id, viewer_id))
 
-    def get_by_username(self, username: str, *, viewer_id: int | None = None) -> User:
+    def get_by_username(self, username: str, *, viewer_id: UserId | None = None) -> User:
         """Return the user with this username, compared case-insensitively.
 
         Blanks around it are ignored, as `AccountService.login` ignores them.
@@ -54,7 +55,7 @@ class UserService(Service):
 
         return self._read(work)
 
-    def set_private(self, user_id: int, is_private: bool) -> None:
+    def set_private(self, user_id: UserId, is_private: bool) -> None:
         """Make an account private or public.
 
         Going private keeps every existing follower. Going public approves
@@ -78,19 +79,20 @@ class UserService(Service):
             # their tags takes it first (`HashtagRepository`).
             uow.hashtags.count_author(user_id, -1 if is_private else +1)
             approved = [] if is_private else uow.follow_requests.requester_ids(user_id)
+            approved_ids = tuple(UserId(requester_id) for requester_id in approved)
             for requester_id in approved:
                 approve_request(uow, requester_id, user_id, now, self._timelines)
             changed = VisibilityChanged(
                 occurred_at=now,
                 user_id=user_id,
                 is_private=is_private,
-                approved_requester_ids=tuple(approved),
+                approved_requester_ids=approved_ids,
             )
             return None, [changed]
 
         self._act(work)
 
-    def update_profile(self, user_id: int, changes: Mapping[str, object]) -> User:
+    def update_profile(self, user_id: UserId, changes: Mapping[str, object]) -> User:
         """Change ``full_name``, ``bio`` and/or ``profile_image_url``; return the user.
 
         ``changes`` is typically a request body: only the keys present are
@@ -114,9 +116,9 @@ class UserService(Service):
 
     def followers(
         self,
-        user_id: int,
+        user_id: UserId,
         *,
-        viewer_id: int | None = None,
+        viewer_id: UserId | None = None,
         limit: int = DEFAULT_LIMIT,
         cursor: str | None = None,
         offset: int = 0,
@@ -132,9 +134,9 @@ class UserService(Service):
 
     def following(
         self,
-        user_id: int,
+        user_id: UserId,
         *,
-        viewer_id: int | None = None,
+        viewer_id: UserId | None = None,
         limit: int = DEFAULT_LIMIT,
         cursor: str | None = None,
         offset: int = 0,

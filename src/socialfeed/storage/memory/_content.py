@@ -8,6 +8,7 @@ from datetime import datetime
 
 import attrs
 
+from socialfeed.ids import CommentId, HashtagId, PostId, UserId
 from socialfeed.models import Comment, FeedItem, Hashtag, LikeState, Post, TrendingHashtag
 from socialfeed.pagination import PageRequest, Position
 from socialfeed.storage.base import FollowEntry
@@ -19,8 +20,8 @@ class Posts(Repository):
         self, author_id: int, content: str | None, image_url: str | None, created_at: datetime
     ) -> Post:
         post = Post(
-            id=self._next_id("posts"),
-            author_id=author_id,
+            id=PostId(self._next_id("posts")),
+            author_id=UserId(author_id),
             author_username=self._t.users[author_id].username,
             content=content,
             image_url=image_url,
@@ -65,9 +66,9 @@ class Posts(Repository):
 class Comments(Repository):
     def add(self, post_id: int, author_id: int, content: str, created_at: datetime) -> Comment:
         comment = Comment(
-            id=self._next_id("comments"),
-            post_id=post_id,
-            author_id=author_id,
+            id=CommentId(self._next_id("comments")),
+            post_id=PostId(post_id),
+            author_id=UserId(author_id),
             author_username=self._t.users[author_id].username,
             content=content,
             created_at=created_at,
@@ -172,7 +173,7 @@ class Hashtags(Repository):
         tag_id = self._t.hashtag_names.get(name)
         if tag_id is None:
             tag_id = self._next_id("hashtags")
-            self._j.set(self._t.hashtags, tag_id, Hashtag(tag_id, name, 0))
+            self._j.set(self._t.hashtags, tag_id, Hashtag(HashtagId(tag_id), name, 0))
             self._j.set(self._t.hashtag_names, name, tag_id)
         return tag_id
 

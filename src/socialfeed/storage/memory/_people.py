@@ -9,6 +9,7 @@ from typing import Any, cast
 import attrs
 
 from socialfeed.errors import ConflictError
+from socialfeed.ids import UserId
 from socialfeed.models import User
 from socialfeed.pagination import PageRequest
 from socialfeed.storage.base import Credentials, FollowEntry, NewUser
@@ -23,7 +24,7 @@ class Users(Repository):
         if new.username_key in self._t.username_keys:
             raise ConflictError("Username already taken", field="username")
         user = User(
-            id=self._next_id("users"),
+            id=UserId(self._next_id("users")),
             username=new.username,
             email=new.email,
             full_name=new.full_name,
@@ -115,8 +116,8 @@ class Users(Repository):
             self._delete_post(post_id)
         for comment_id in [c.id for c in t.comments.values() if c.author_id == user_id]:
             self._delete_comment(comment_id)
-        for liker, post_id in [key for key in t.likes if key[0] == user_id]:
-            self._remove_like(liker, post_id)
+        for liker, liked_id in [key for key in t.likes if key[0] == user_id]:
+            self._remove_like(liker, liked_id)
         for follower, followee in [key for key in t.follows if user_id in key]:
             self._remove_follow(follower, followee)
         self._delete_notifications(lambda n: user_id in (n.recipient_id, n.actor_id))

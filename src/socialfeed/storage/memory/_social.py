@@ -8,6 +8,7 @@ from datetime import datetime
 
 import attrs
 
+from socialfeed.ids import MessageId, StoryId, UserId
 from socialfeed.models import Conversation, Message, Story, StoryItem, StoryViewer
 from socialfeed.pagination import PageRequest, Position
 from socialfeed.storage.base import NewNotification, NotificationGroupRow, NotificationRow
@@ -24,8 +25,8 @@ class Stories(Repository):
         expires_at: datetime,
     ) -> Story:
         story = Story(
-            id=self._next_id("stories"),
-            author_id=author_id,
+            id=StoryId(self._next_id("stories")),
+            author_id=UserId(author_id),
             author_username=self._t.users[author_id].username,
             content=content,
             image_url=image_url,
@@ -78,9 +79,9 @@ def _active_newest_first(stories: list[Story], now: datetime) -> list[Story]:
 class Messages(Repository):
     def add(self, sender_id: int, receiver_id: int, content: str, created_at: datetime) -> Message:
         message = Message(
-            id=self._next_id("messages"),
-            sender_id=sender_id,
-            receiver_id=receiver_id,
+            id=MessageId(self._next_id("messages")),
+            sender_id=UserId(sender_id),
+            receiver_id=UserId(receiver_id),
             content=content,
             is_read=False,
             created_at=created_at,
@@ -96,7 +97,7 @@ class Messages(Repository):
         return newest_first(between, lambda m: Position(m.created_at, m.id), page)
 
     def conversations(self, user_id: int, page: PageRequest) -> list[Conversation]:
-        last: dict[int, Message] = {}
+        last: dict[UserId, Message] = {}
         unread: defaultdict[int, int] = defaultdict(int)
         for m in self._t.messages.values():
             if user_id not in (m.sender_id, m.receiver_id):

@@ -21,6 +21,7 @@ from sqlalchemy import (
 )
 
 from socialfeed.errors import NotFoundError
+from socialfeed.ids import MessageId, UserId
 from socialfeed.models import Conversation, Message, Story, StoryItem, StoryViewer
 from socialfeed.pagination import PageRequest
 from socialfeed.storage.sql._common import (
@@ -182,7 +183,14 @@ class SQLMessages(Repository):
             _end_conversations(self._conn.dialect.name),
             {"low_user_id": low, "high_user_id": high, "message_id": message_id, "at": created_at},
         )
-        return Message(message_id, sender_id, receiver_id, content, False, created_at)
+        return Message(
+            MessageId(message_id),
+            UserId(sender_id),
+            UserId(receiver_id),
+            content,
+            False,
+            created_at,
+        )
 
     def conversation(self, user_id: int, other_id: int, page: PageRequest) -> list[Message]:
         params = {

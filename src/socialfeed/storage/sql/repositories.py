@@ -11,7 +11,8 @@ from __future__ import annotations
 
 from sqlalchemy import Connection
 
-from socialfeed.storage.sql._content import SQLComments, SQLHashtags, SQLLikes, SQLPosts
+from socialfeed.storage.sql._content import SQLComments, SQLLikes, SQLPosts
+from socialfeed.storage.sql._hashtags import SQLHashtags
 from socialfeed.storage.sql._notifications import SQLNotifications
 from socialfeed.storage.sql._outbox import SQLOutbox
 from socialfeed.storage.sql._people import SQLFollows, SQLSessions, SQLUsers
