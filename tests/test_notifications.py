@@ -406,6 +406,54 @@ def test_mark_read_by_anyone_else_is_not_found(
     assert feed.notifications.unread_count(bob.id) == 1
 
 
+def test_mark_read_of_a_hidden_notification_is_not_found(
+    feed: SocialFeed, events: EventRecorder, post: Post, alice: User, bob: User
+) -> None:
+    """A notification hidden by a mute reads as not found to mark_read, and stays unread."""
+    feed.likes.like(alice.id, post.id)
+    (note,) = inbox(feed, bob)
+    feed.mutes.mute(bob.id, alice.id)
+    events.clear()
+
+    with unchanged(feed, events), pytest.raises(NotFoundError) as info:
+        feed.notifications.mark_read(bob.id, note.id)
+
+    assert info.value.entity == "notification"
+    feed.mutes.unmute(bob.id, alice.id)
+    assert [n.is_read for n in inbox(feed, bob)] == [False]
+
+
+def test_mark_all_read_leaves_hidden_notifications_unread(
+    feed: SocialFeed, events: EventRecorder, post: Post, alice: User, bob: User, carol: User
+) -> None:
+    """mark_all_read marks only what the user may see; a hidden one shows again, unread."""
+    feed.likes.like(alice.id, post.id)
+    feed.likes.like(carol.id, post.id)
+    feed.mutes.mute(bob.id, alice.id)
+    assert feed.notifications.unread_count(bob.id) == 1
+    events.clear()
+
+    assert feed.notifications.mark_all_read(bob.id) == 1
+
+    assert events.only(AllNotificationsRead).count == 1
+    feed.mutes.unmute(bob.id, alice.id)
+    unread = {n.actor_id: not n.is_read for n in inbox(feed, bob)}
+    assert unread == {alice.id: True, carol.id: False}
+    assert feed.notifications.unread_count(bob.id) == 1
+
+
+def test_mark_all_read_with_only_hidden_notifications_sends_nothing(
+    feed: SocialFeed, events: EventRecorder, post: Post, alice: User, bob: User
+) -> None:
+    """With every unread notification hidden, mark_all_read returns 0 and changes nothing."""
+    feed.likes.like(alice.id, post.id)
+    feed.mutes.mute(bob.id, alice.id)
+    events.clear()
+
+    with unchanged(feed, events):
+        assert feed.notifications.mark_all_read(bob.id) == 0
+
+
 @pytest.mark.parametrize("notification_id", [999_999, 0, -1, 2**63])
 def test_mark_read_of_an_unknown_notification_is_not_found(
     feed: SocialFeed, events: EventRecorder, post: Post, bob: User, notification_id: NotificationId

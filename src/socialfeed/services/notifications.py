@@ -248,12 +248,20 @@ class NotificationService(Service):
         return self._read(work)
 
     def mark_read(self, user_id: UserId, notification_id: NotificationId) -> None:
-        """Mark one notification read. It must be the user's own: anyone else gets NotFoundError."""
+        """Mark one notification read.
+
+        It must be the user's own and one they may see now (see `list`):
+        anyone else, or a notification hidden by a block, a mute or a cause
+        that is gone, gets NotFoundError, as the lists would not show it.
+        """
         now = self._clock.now()
 
         def work(uow: UnitOfWork) -> tuple[None, list[Event]]:
             row = uow.notifications.get(notification_id) if is_id(notification_id) else None
             if row is None or row.recipient_id != user_id:
+                raise NotFoundError("notification")
+            post = require_post(uow, row.post_id) if row.post_id is not None else None
+            if not _visible(uow, row, post, now):
                 raise NotFoundError("notification")
             if not uow.notifications.mark_read(notification_id):
                 return None, []
@@ -264,15 +272,18 @@ class NotificationService(Service):
         self._act(work)
 
     def mark_all_read(self, user_id: UserId) -> int:
-        """Mark all of a user's notifications read; return how many were unread.
+        """Mark all the notifications the user may see now read; return how many were unread.
 
-        Like `mark_read`, it sends its signal only when something changed.
+        The count is `unread_count`'s: hidden notifications (a block, a mute,
+        a cause that is gone) stay as they were, so one that shows again
+        later is unread, never seen. Like `mark_read`, it sends its signal
+        only when something changed.
         """
         require_ids(user_id)
         now = self._clock.now()
 
         def work(uow: UnitOfWork) -> tuple[int, list[Event]]:
-            count = uow.notifications.mark_all_read(user_id)
+            count = uow.notifications.mark_all_read(user_id, now)
             if not count:
                 # Asked after the update: a deletion of the user that took
                 # their notifications before it is seen here, not read as 0.
@@ -302,7 +313,9 @@ def _post_id(post_id: int | None) -> PostId | None:
     return None if post_id is None else PostId(post_id)
 
 
-def _visible(uow: UnitOfWork, new: NewNotification, post: Post | None, now: datetime) -> bool:
+def _visible(
+    uow: UnitOfWork, new: NewNotification | NotificationRow, post: Post | None, now: datetime
+) -> bool:
     """Whether the recipient may see it now: the rule of the reads (NotificationRepository)."""
     if uow.mutes.blocked_or_muted(new.recipient_id, new.actor_id, now):
         return False
@@ -313,7 +326,7 @@ def _visible(uow: UnitOfWork, new: NewNotification, post: Post | None, now: date
     return can_see_content(uow, new.recipient_id, require_user(uow, post.author_id))
 
 
-def _cause_holds(uow: UnitOfWork, new: NewNotification) -> bool:
+def _cause_holds(uow: UnitOfWork, new: NewNotification | NotificationRow) -> bool:
     """Whether the like is still there, or the actor still follows the recipient."""
     if new.kind == "like" and new.post_id is not None:
         return bool(uow.likes.liked_post_ids(new.actor_id, [new.post_id]))

@@ -214,6 +214,9 @@ class NotificationRepository(Protocol):
         """Mark one notification read; ``False`` if it already was."""
         ...
 
-    def mark_all_read(self, recipient_id: int) -> int:
-        """Mark all of a user's notifications read, hidden ones too; return how many were unread."""
+    def mark_all_read(self, recipient_id: int, now: datetime) -> int:
+        """Mark the user's notifications they may see at ``now`` read; return how many were unread.
+
+        The rule of `for_recipient`: hidden ones stay as they are.
+        """
         ...

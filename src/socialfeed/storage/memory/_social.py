@@ -205,12 +205,8 @@ class Notifications(Repository):
         self._j.set(self._t.notifications, notification_id, attrs.evolve(row, is_read=True))
         return True
 
-    def mark_all_read(self, recipient_id: int) -> int:
-        unread = [
-            n
-            for n in self._t.notifications.values()
-            if n.recipient_id == recipient_id and not n.is_read
-        ]
+    def mark_all_read(self, recipient_id: int, now: datetime) -> int:
+        unread = [n for n in self._visible(recipient_id, now) if not n.is_read]
         for row in unread:
             self._j.set(self._t.notifications, row.id, attrs.evolve(row, is_read=True))
         return len(unread)

@@ -212,10 +212,14 @@ class SQLNotifications(Repository):
         )
         return result.rowcount == 1
 
-    def mark_all_read(self, recipient_id: int) -> int:
+    def mark_all_read(self, recipient_id: int, now: datetime) -> int:
         result = self._conn.execute(
             update(notifications)
-            .where(notifications.c.recipient_id == recipient_id, ~notifications.c.is_read)
+            .where(
+                notifications.c.recipient_id == recipient_id,
+                ~notifications.c.is_read,
+                may_see(recipient_id, now),
+            )
             .values(is_read=true())
         )
         return result.rowcount
