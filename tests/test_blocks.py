@@ -494,17 +494,39 @@ def test_a_block_hides_the_conversation_from_both_and_its_unread_count(
     feed.blocks.block(alice.id, bob.id)
     events.clear()
 
-    for me, other in ((alice, bob), (bob, alice)):
-        assert feed.messages.conversation(me.id, other.id).items == ()
+    assert feed.messages.conversation(alice.id, bob.id).items == ()
     assert [c.other_user_id for c in feed.messages.conversations(alice.id).items] == [carol.id]
     assert feed.messages.conversations(bob.id).items == ()
     assert feed.messages.unread_count(alice.id) == 1
     assert feed.messages.unread_count(bob.id) == 0
     with unchanged(feed, events):
-        assert feed.messages.mark_read(bob.id, alice.id) == 0
+        assert feed.messages.mark_read(alice.id, bob.id) == 0
 
     feed.blocks.unblock(alice.id, bob.id)
 
     assert len(feed.messages.conversation(bob.id, alice.id).items) == 3
     assert feed.messages.unread_count(bob.id) == 2
     assert [c.unread_count for c in feed.messages.conversations(bob.id).items] == [2]
+
+
+def test_to_the_blocked_user_the_blocker_s_conversation_reads_as_not_found(
+    feed: SocialFeed, events: EventRecorder, alice: User, bob: User
+) -> None:
+    """The blocked user reading or marking the blocker's conversation gets NotFoundError("user").
+
+    The same answer as for a user who does not exist, so that neither call tells a block.
+    """
+    feed.messages.send(alice.id, bob.id, "hi bob")
+    feed.blocks.block(alice.id, bob.id)
+    events.clear()
+
+    with unchanged(feed, events):
+        for read in (
+            lambda: feed.messages.conversation(bob.id, alice.id),
+            lambda: feed.messages.mark_read(bob.id, alice.id),
+            lambda: feed.messages.conversation(bob.id, UserId(999_999)),
+            lambda: feed.messages.mark_read(bob.id, UserId(999_999)),
+        ):
+            with pytest.raises(NotFoundError) as raised:
+                read()
+            assert raised.value.entity == "user"

@@ -718,10 +718,10 @@ class SocialFeedMachine(RuleBasedStateMachine):
         if r == s:
             assert self.refused(SelfActionError, act).field == "sender_id"
             return
-        if r not in self.model.users or s not in self.model.users:
-            self.refused(NotFoundError, act)
+        if r not in self.model.users or self.model.hides_profile(s, r):
+            self.refused(NotFoundError, act)  # a blocker reads as a user who does not exist
             return
-        # Across a block the conversation is hidden, and reading it marks nothing.
+        # Across the reader's own block the conversation is hidden: reading it marks nothing.
         unread = self.model.unread_from(r, s)
         count = self.accepted(MessagesRead if unread else None, act)
         assert count == len(unread)
@@ -764,8 +764,8 @@ class SocialFeedMachine(RuleBasedStateMachine):
         if user_id not in self.model.users:
             self.refused(NotFoundError, act)
             return
-        # Hidden ones too: they show again, read, once what hides them ends.
-        unread = [n for n in self.model.notifications if n.recipient == user_id and not n.read]
+        # Only those the user may see: hidden ones show again, unread, once what hides them ends.
+        unread = [n for n in self.model.notifications_of(user_id) if not n.read]
         assert self.accepted(AllNotificationsRead if unread else None, act) == len(unread)
         for notification in unread:
             notification.read = True
@@ -897,6 +897,10 @@ class SocialFeedMachine(RuleBasedStateMachine):
                 m.receiver for m in model.messages.values() if m.sender == user_id
             }
             for other in sorted(others):
+                if model.hides_profile(other, user_id):
+                    with pytest.raises(NotFoundError):
+                        self.feed.messages.conversation(UserId(user_id), UserId(other))
+                    continue
                 between = self.feed.messages.conversation(
                     UserId(user_id), UserId(other), limit=MAX_LIMIT
                 ).items

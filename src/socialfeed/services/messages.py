@@ -97,15 +97,20 @@ class MessageService(Service):
 
         def work(uow: UnitOfWork) -> list[Message]:
             rows = uow.messages.conversation(user_id, other_id, page)
-            return require_users_of(uow, rows, user_id, other_id)
+            if not rows:
+                # Empty, or hidden by a block: to the blocked user, the
+                # blocker reads as not found, like a user who does not exist.
+                require_user(uow, user_id)
+                require_profile(uow, other_id, user_id)
+            return rows
 
         return page_of(self._read(work), page, lambda m: Position(m.created_at, m.id))
 
     def mark_read(self, reader_id: UserId, sender_id: UserId) -> int:
         """Mark every unread message from ``sender_id`` to the reader read; return how many.
 
-        Refuses what `conversation` refuses: one's own id (`SelfActionError`)
-        and a user that does not exist (`NotFoundError`).
+        Refuses what `conversation` refuses: one's own id (`SelfActionError`),
+        and a user that does not exist or blocked the reader (`NotFoundError`).
         """
         if reader_id == sender_id:
             raise SelfActionError("sender_id", "A conversation needs two people")
@@ -118,7 +123,7 @@ class MessageService(Service):
                 # Asked after the update, which waits for a deletion of either
                 # user that holds their messages: it then finds them gone.
                 require_user(uow, reader_id)
-                require_user(uow, sender_id)
+                require_profile(uow, sender_id, reader_id)
                 return count, []
             return count, [
                 MessagesRead(occurred_at=now, reader_id=reader_id, sender_id=sender_id, count=count)
