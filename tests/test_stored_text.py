@@ -118,6 +118,10 @@ DISGUISING: Final = {
     "zero-width space": "\u200b",
     "word joiner": "\u2060",
     "BOM": "\ufeff",
+    "Hangul filler": "\u3164",
+    "Hangul choseong filler": "\u115f",
+    "combining grapheme joiner": "\u034f",
+    "language tag": "\U000e0001",
 }
 
 

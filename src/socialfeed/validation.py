@@ -99,7 +99,8 @@ def username(value: str) -> str:
     name = _normal(value)
     if not 1 <= len(name) <= MAX_USERNAME_LENGTH:
         raise ValidationError("username", length_rule)
-    if not all(ch.isalnum() or ch in "._" for ch in name):
+    # The Hangul fillers are letters to Unicode, but print as nothing.
+    if not all((ch.isalnum() and ch not in _INVISIBLE) or ch in "._" for ch in name):
         raise ValidationError("username", "may contain only letters, digits, '.' and '_'")
     return name
 
@@ -208,6 +209,11 @@ _BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u20
 _INVISIBLE = frozenset(
     "\u180e\u200b\u2060\u2061\u2062\u2063\u2064\ufeff\ufff9\ufffa\ufffb"
     "\u206a\u206b\u206c\u206d\u206e\u206f"
+    # Hangul fillers and the grapheme joiner: default-ignorable, they print
+    # as nothing, the classic way to make a name look blank.
+    "\u115f\u1160\u3164\uffa0\u034f"
+    # The deprecated language tag (the emoji flag tags, U+E0020-E007F, stay).
+    "\U000e0001"
 )
 
 
