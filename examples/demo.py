@@ -43,18 +43,14 @@ def seed(feed: SocialFeed) -> None:
         "chloe", "chloe@example.com", DEMO_PASSWORD, full_name="Chloé Martin"
     )
 
-    for follower, followee in [
-        (demo, ana),
-        (demo, ben),
-        (ana, demo),
-        (ben, demo),
-        (ben, ana),
-        (ana, chloe),
-        (chloe, demo),
-    ]:
-        feed.follows.follow(follower.id, followee.id)
+    # The four follow each other, so the demo account's feed shows everyone's posts.
+    users = [demo, ana, ben, chloe]
+    for follower in users:
+        for followee in users:
+            if follower is not followee:
+                feed.follows.follow(follower.id, followee.id)
 
-    # An image post from someone the demo account follows, so its feed shows one.
+    # Image posts from accounts the demo account follows, so its feed shows them.
     swim = feed.posts.create(
         ana.id,
         content="Sunrise swim at the harbour #sea #morning",

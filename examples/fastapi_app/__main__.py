@@ -8,16 +8,50 @@ with a small demo world first, unless it is already there.
 from __future__ import annotations
 
 import argparse
+import json
 import socket
 from collections.abc import Callable, Sequence
 from typing import Any
 
+import h11
 import uvicorn
+from uvicorn.protocols.http.h11_impl import H11Protocol
 
 from examples import demo
 from examples.fastapi_app.app import create_app, feed_from_environment
+from examples.fastapi_app.guards import HEADERS_TOO_LARGE, MAX_HEADER_BYTES
 
 __all__ = ["SERVER_LIMITS", "main"]
+
+
+class _H11Protocol(H11Protocol):
+    """Uvicorn's h11 connection, answering a head past the limit as the app does: 431 JSON.
+
+    A head sent whole reaches the app, whose guard counts it. One still
+    arriving when it passes ``h11_max_incomplete_event_size`` is refused by h11
+    first, which uvicorn answers with a plain-text 400; this answers it 431.
+    """
+
+    def send_400_response(self, msg: str) -> None:
+        """Answer 431 JSON if h11 gave up on a head too long, else as uvicorn does."""
+        received, _ = self.conn.trailing_data
+        if self.conn.their_state is not h11.ERROR or len(received) <= MAX_HEADER_BYTES:
+            super().send_400_response(msg)
+            return
+        body = json.dumps({"detail": HEADERS_TOO_LARGE}, separators=(",", ":")).encode()
+        headers = [
+            (b"content-type", b"application/json"),
+            (b"content-length", str(len(body)).encode()),
+            (b"connection", b"close"),
+        ]
+        self.transport.write(
+            self.conn.send(h11.Response(status_code=431, headers=headers, reason=HEADERS_TOO_LARGE))
+            or b""
+        )
+        self.transport.write(self.conn.send(h11.Data(data=body)) or b"")
+        self.transport.write(self.conn.send(h11.EndOfMessage()) or b"")
+        self.transport.close()
+
 
 # --8<-- [start:limits]
 #: What uvicorn allows each client, written out rather than left to its defaults.
@@ -32,9 +66,10 @@ SERVER_LIMITS: dict[str, Any] = {
     "limit_concurrency": 1000,
     # Seconds an idle keep-alive connection stays open after a response.
     "timeout_keep_alive": 5,
-    # The h11 parser, whose limit below bounds the request line and headers.
-    "http": "h11",
-    "h11_max_incomplete_event_size": 16 * 1024,
+    # The h11 parser, whose limit below bounds a request line and headers still
+    # arriving (answered 431); the app's guard bounds one received whole alike.
+    "http": _H11Protocol,
+    "h11_max_incomplete_event_size": MAX_HEADER_BYTES,
 }
 # --8<-- [end:limits]
 

@@ -1,4 +1,4 @@
-"""Checks on a request's framing that run before the app reads it: body size and credentials.
+"""Checks on a request's framing that run before the app reads it: sizes and credentials.
 
 They are ASGI middleware, so that they answer before any route decodes a body
 or looks up a token: a 10 MB body is refused from its ``Content-Length``
@@ -16,9 +16,12 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 __all__ = [
     "BODY_TOO_LARGE",
+    "HEADERS_TOO_LARGE",
     "MAX_BODY_BYTES",
+    "MAX_HEADER_BYTES",
     "ONE_CREDENTIAL",
     "RequestGuard",
+    "head_size",
     "several_credentials",
 ]
 
@@ -28,6 +31,27 @@ __all__ = [
 MAX_BODY_BYTES = 64 * 1024
 BODY_TOO_LARGE = f"Request body too large: at most {MAX_BODY_BYTES} bytes"
 ONE_CREDENTIAL = "Send one Authorization header with one credential"
+#: The largest request line and headers accepted, in bytes, counted as sent:
+#: ``METHOD target HTTP/1.1``, each ``Name: value`` and every CRLF, the blank
+#: line's included. A larger head is 431, as the Flask example answers it.
+MAX_HEADER_BYTES = 16 * 1024
+HEADERS_TOO_LARGE = "Request Header Fields Too Large"
+
+
+def head_size(scope: Scope) -> int:
+    """Count the bytes of a request's line and headers, as a client writes them.
+
+    The server has parsed them already, so this counts them back from the
+    scope: ``METHOD target HTTP/x\\r\\n``, ``name: value\\r\\n`` for each
+    header and the closing ``\\r\\n``.
+    """
+    target = len(scope.get("raw_path") or scope["path"].encode())
+    query = scope.get("query_string", b"")
+    if query:
+        target += 1 + len(query)
+    line = len(scope["method"]) + 1 + target + len(" HTTP/") + len(scope["http_version"]) + 2
+    headers = sum(len(name) + 2 + len(value) + 2 for name, value in scope["headers"])
+    return line + headers + 2
 
 
 def several_credentials(values: Iterable[str]) -> bool:
@@ -42,7 +66,11 @@ def several_credentials(values: Iterable[str]) -> bool:
 
 
 class RequestGuard:
-    """Answer 413 to a body larger than :data:`MAX_BODY_BYTES` and 400 to several credentials."""
+    """Refuse a request before the app reads it: 431, 413 or 400.
+
+    431 for a head over :data:`MAX_HEADER_BYTES`, 413 for a body over
+    :data:`MAX_BODY_BYTES` and 400 for several credentials.
+    """
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -51,6 +79,9 @@ class RequestGuard:
         """Check the headers, then count the body's bytes as the app reads them."""
         if scope["type"] != "http":
             await self.app(scope, receive, send)
+            return
+        if head_size(scope) > MAX_HEADER_BYTES:
+            await _answer(send, 431, HEADERS_TOO_LARGE, close=True)
             return
         headers = [(name.lower(), value) for name, value in scope["headers"]]
         lengths = [value for name, value in headers if name == b"content-length"]

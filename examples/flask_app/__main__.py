@@ -18,12 +18,14 @@ from typing import Any
 # waitress ships no type information.
 from waitress import create_server  # type: ignore[import-untyped]
 from waitress.channel import HTTPChannel  # type: ignore[import-untyped]
+from waitress.parser import HTTPRequestParser  # type: ignore[import-untyped]
 from waitress.task import ErrorTask  # type: ignore[import-untyped]
+from waitress.utilities import RequestEntityTooLarge  # type: ignore[import-untyped]
 
 from examples import demo
 from examples.flask_app.app import create_app
 from examples.flask_app.extension import current_feed, feed_from_environment
-from examples.flask_app.guards import BODY_TOO_LARGE, MAX_BODY_BYTES
+from examples.flask_app.guards import BODY_TOO_LARGE, MAX_BODY_BYTES, MAX_HEADER_BYTES
 
 __all__ = ["SERVER_LIMITS", "main"]
 
@@ -43,12 +45,33 @@ SERVER_LIMITS: dict[str, Any] = {
     # Seconds of silence before a connection is closed, checked every cleanup_interval.
     "channel_timeout": 30,
     "cleanup_interval": 10,
-    # The request line and headers (waitress answers 431 past it), as uvicorn's h11 limit.
-    "max_request_header_size": 16 * 1024,
-    # A larger body is refused from its Content-Length, or as it arrives when chunked.
-    "max_request_body_size": MAX_BODY_BYTES,
+    # The request line and headers, past which waitress answers 431, as the
+    # FastAPI example does. Waitress refuses a head that *reaches* its setting.
+    "max_request_header_size": MAX_HEADER_BYTES + 1,
+    # Waitress also refuses a body that reaches its setting, and counts a chunked
+    # body's framing with it; _Parser holds the body itself to MAX_BODY_BYTES, so
+    # this only bounds what the framing of a chunked body may add.
+    "max_request_body_size": 8 * MAX_BODY_BYTES,
 }
 # --8<-- [end:limits]
+
+
+class _Parser(HTTPRequestParser):  # type: ignore[misc]
+    """Waitress's request parser, refusing (413) a body of more than MAX_BODY_BYTES exactly.
+
+    A ``Content-Length`` over it is refused once the headers are read, before the
+    body is; a chunked body, once what it decoded so far passes it.
+    """
+
+    def received(self, data: bytes) -> int:
+        consumed: int = super().received(data)
+        error: object = getattr(self, "error", None)
+        if error is None and self.headers_finished:
+            size = len(self.body_rcv) if self.chunked and self.body_rcv else self.content_length
+            if size > MAX_BODY_BYTES:
+                self.error = RequestEntityTooLarge(f"exceeds max_body of {MAX_BODY_BYTES}")
+                self.completed = True
+        return consumed
 
 
 class _JSONErrorTask(ErrorTask):  # type: ignore[misc]
@@ -69,6 +92,7 @@ class _Channel(HTTPChannel):  # type: ignore[misc]
     """A waitress connection whose own error answers are JSON."""
 
     error_task_class = _JSONErrorTask
+    parser_class = _Parser
 
 
 def main(argv: Sequence[str] | None = None) -> None:

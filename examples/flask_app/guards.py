@@ -13,7 +13,13 @@ from werkzeug.exceptions import RequestEntityTooLarge
 
 from examples.flask_app.errors import error_response
 
-__all__ = ["BODY_TOO_LARGE", "MAX_BODY_BYTES", "ONE_CREDENTIAL", "install_guards"]
+__all__ = [
+    "BODY_TOO_LARGE",
+    "MAX_BODY_BYTES",
+    "MAX_HEADER_BYTES",
+    "ONE_CREDENTIAL",
+    "install_guards",
+]
 
 #: The largest request body accepted, in bytes. The largest valid body is a
 #: post of 2,200 characters with a 2,048-character image URL: about 51 KB even
@@ -21,6 +27,9 @@ __all__ = ["BODY_TOO_LARGE", "MAX_BODY_BYTES", "ONE_CREDENTIAL", "install_guards
 MAX_BODY_BYTES = 64 * 1024
 BODY_TOO_LARGE = f"Request body too large: at most {MAX_BODY_BYTES} bytes"
 ONE_CREDENTIAL = "Send one Authorization header with one credential"
+#: The largest request line and headers accepted, CRLFs included: waitress
+#: answers 431 past it (see ``__main__.py``), as the FastAPI example does.
+MAX_HEADER_BYTES = 16 * 1024
 
 
 def _check_request() -> Response | None:

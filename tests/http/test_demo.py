@@ -14,6 +14,9 @@ import pytest
 from tests.http.conftest import FRAMEWORKS
 from tests.http.test_servers import ROOT, free_port, wait_until_answering
 
+#: The demo world's users, who all follow each other.
+DEMO_WORLD = ("demo", "ana", "ben", "chloe")
+
 
 @pytest.mark.parametrize("framework", FRAMEWORKS)
 def test_demo_serves_a_demo_account_that_logs_in(tmp_path: Path, framework: str) -> None:
@@ -53,6 +56,23 @@ def test_demo_serves_a_demo_account_that_logs_in(tmp_path: Path, framework: str)
                 assert any(post["content"] and not post["image_url"] for post in feed.json())
                 users = client.get("/api/search/users", params={"q": "demo"}).json()
                 assert [user["username"] for user in users] == ["demo"]
+                # As the READMEs say, the four users follow each other; so the
+                # demo account's feed has a post by each (chloe's is an image post).
+                authors = {post["author_username"] for post in feed.json()}
+                assert authors == set(DEMO_WORLD), feed.json()
+                assert any(
+                    post["author_username"] == "chloe" and post["image_url"] for post in feed.json()
+                ), feed.json()
+                ids = {
+                    user["username"]: user["id"]
+                    for name in DEMO_WORLD
+                    for user in client.get("/api/search/users", params={"q": name}).json()
+                }
+                for name, user_id in ids.items():
+                    following = client.get(f"/api/users/{user_id}/following", headers=auth)
+                    assert following.status_code == 200, following.text
+                    followed = {user["username"] for user in following.json()}
+                    assert followed == set(DEMO_WORLD) - {name}, (name, followed)
         finally:
             process.terminate()
             process.wait(timeout=10)

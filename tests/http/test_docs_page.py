@@ -26,3 +26,14 @@ def test_docs_use_only_local_assets(api: ApiClient) -> None:
         served = api.request("GET", url)
         assert served.status == 200, (url, served.status)
         assert served.body, url
+
+
+def test_docs_assets_serve_only_what_docs_loads(api: ApiClient) -> None:
+    """Swagger UI's own index page and Petstore initializer are not served, nor any other file."""
+    if api.framework == "flask":  # no docs page, so no assets either
+        assert api.request("GET", "/docs-assets/index.html").status == 404
+        return
+    for name in ["swagger-ui-bundle.js", "swagger-ui.css", "favicon-32x32.png"]:
+        assert api.request("GET", f"/docs-assets/{name}").status == 200, name
+    for name in ["index.html", "swagger-initializer.js", "swagger-ui.js", "", "../README.md"]:
+        assert api.request("GET", f"/docs-assets/{name}").status == 404, name

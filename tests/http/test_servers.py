@@ -16,7 +16,7 @@ import httpx
 import pytest
 from attrs import frozen
 
-from examples.flask_app.guards import BODY_TOO_LARGE, MAX_BODY_BYTES
+from examples.flask_app.guards import BODY_TOO_LARGE, MAX_BODY_BYTES, MAX_HEADER_BYTES
 from socialfeed import SocialFeed
 from tests.http.conftest import FRAMEWORKS
 from tests.support import PASSWORD
@@ -178,6 +178,67 @@ def test_server_refuses_a_chunked_body_past_the_limit(server: Server) -> None:
     status, body = _raw_exchange(server.url, head, chunks)
 
     assert (status, json.loads(body)) == (413, {"detail": BODY_TOO_LARGE})
+
+
+def _login_body(size: int) -> bytes:
+    """A login body of exactly ``size`` bytes: JSON padded with spaces."""
+    body = json.dumps({"email": "nobody@example.com", "password": PASSWORD}).encode()
+    return body + b" " * (size - len(body))
+
+
+@pytest.mark.parametrize("chunked", [False, True], ids=["content-length", "chunked"])
+def test_server_takes_a_body_of_the_limit_and_refuses_one_byte_more(
+    server: Server, chunked: bool
+) -> None:
+    """A body of exactly MAX_BODY_BYTES reaches the route; one byte more is 413, however framed."""
+    for size, expected in [(MAX_BODY_BYTES, 401), (MAX_BODY_BYTES + 1, 413)]:
+        body = _login_body(size)
+        head = b"POST /api/auth/login HTTP/1.1\r\nHost: test\r\nContent-Type: application/json\r\n"
+        if chunked:
+            head += b"Transfer-Encoding: chunked\r\n\r\n"
+            pieces = [body[start : start + 1000] for start in range(0, len(body), 1000)]
+            chunks = [b"%x\r\n%b\r\n" % (len(piece), piece) for piece in pieces]
+            chunks.append(b"0\r\n\r\n")
+        else:
+            head += b"Content-Length: %d\r\n\r\n" % size
+            chunks = [body]
+
+        status, answer = _raw_exchange(server.url, head, chunks)
+
+        assert status == expected, (size, answer)
+        if expected == 413:
+            assert json.loads(answer) == {"detail": BODY_TOO_LARGE}
+        else:
+            assert json.loads(answer) == {"detail": "Invalid credentials"}
+
+
+def _head(size: int) -> bytes:
+    """A GET whose request line and headers, CRLFs included, are exactly ``size`` bytes."""
+    start = b"GET /api/users/1 HTTP/1.1\r\nHost: test\r\nX-Pad: "
+    return start + b"a" * (size - len(start) - 4) + b"\r\n\r\n"
+
+
+def test_server_takes_headers_of_the_limit_and_refuses_one_byte_more(server: Server) -> None:
+    """A head of exactly MAX_HEADER_BYTES is answered; past it, 431 in the API's shape."""
+    status, _ = _raw_exchange(server.url, _head(MAX_HEADER_BYTES))
+    assert status == 404
+
+    too_large = (431, {"detail": "Request Header Fields Too Large"})
+    status, body = _raw_exchange(server.url, _head(MAX_HEADER_BYTES + 1))
+    assert (status, json.loads(body)) == too_large
+    # 100,000 bytes sent in one write, then in pieces the server sees arrive.
+    head = _head(100_000)
+    status, body = _raw_exchange(server.url, head)
+    assert (status, json.loads(body)) == too_large
+    pieces = [head[start : start + 4096] for start in range(0, len(head), 4096)]
+    status, body = _raw_exchange(server.url, b"", _trickled(pieces))
+    assert (status, json.loads(body)) == too_large
+
+
+def _trickled(pieces: list[bytes]) -> Iterator[bytes]:
+    for piece in pieces:
+        time.sleep(0.01)
+        yield piece
 
 
 @pytest.mark.slow
