@@ -8,7 +8,8 @@ bounded and derandomized so that CI stays quick and stable.
 The schema is loaded when the module is collected (``schemathesis.pytest.from_fixture``
 would defer that, but schemathesis 4.32 cannot run it under pytest 9: it sets
 ``Node._nodeid``, which pytest 9 no longer has), so the app and its facade are
-module-level; the fixture below seeds them once.
+module-level; the fixture below seeds them once, and each chain of linked calls
+runs on a facade seeded afresh.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ import schemathesis
 from hypothesis import HealthCheck, settings
 
 from examples.fastapi_app import create_app
-from socialfeed import ManualClock
+from socialfeed import ManualClock, SocialFeed
 from socialfeed.storage import MemoryStorage
 from tests.http.conftest import new_feed
 from tests.support import PASSWORD, SCALE
@@ -39,7 +40,8 @@ STATEFUL_STEPS = 8
 # relies on; the HTTP tests cover them.
 DESTRUCTIVE = ["POST /api/auth/logout", "DELETE /api/users/me"]
 
-FEED = new_feed(MemoryStorage(), ManualClock(datetime(2026, 1, 1, tzinfo=UTC)))
+START = datetime(2026, 1, 1, tzinfo=UTC)
+FEED = new_feed(MemoryStorage(), ManualClock(START))
 CONFIG = schemathesis.Config.from_dict(
     {
         # The coverage phase enumerates boundary values without regard to max_examples.
@@ -50,22 +52,28 @@ CONFIG = schemathesis.Config.from_dict(
         "generation": {"max-examples": MAX_EXAMPLES, "deterministic": True},
     }
 )
-schema = schemathesis.openapi.from_asgi("/openapi.json", create_app(FEED), config=CONFIG).exclude(
+APP = create_app(FEED)
+schema = schemathesis.openapi.from_asgi("/openapi.json", APP, config=CONFIG).exclude(
     name=DESTRUCTIVE
 )
 
 
+def seed(feed: SocialFeed) -> str:
+    """Give alice a post, a comment, a story, a follower and a message; return her token."""
+    alice = feed.accounts.register("alice", "alice@example.com", PASSWORD)
+    bob = feed.accounts.create_profile("bob")
+    post = feed.posts.create(alice.id, content="hello #world")
+    feed.comments.add(bob.id, post.id, "hi")
+    feed.stories.create(alice.id, content="story")
+    feed.messages.send(bob.id, alice.id, "hello alice")
+    feed.follows.follow(bob.id, alice.id)
+    return feed.accounts.login("alice", PASSWORD).token
+
+
 @pytest.fixture(scope="module")
 def token() -> str:
-    """A bearer token of alice's, who has a post, a comment, a story, a follower and a message."""
-    alice = FEED.accounts.register("alice", "alice@example.com", PASSWORD)
-    bob = FEED.accounts.create_profile("bob")
-    post = FEED.posts.create(alice.id, content="hello #world")
-    FEED.comments.add(bob.id, post.id, "hi")
-    FEED.stories.create(alice.id, content="story")
-    FEED.messages.send(bob.id, alice.id, "hello alice")
-    FEED.follows.follow(bob.id, alice.id)
-    return FEED.accounts.login("alice", PASSWORD).token
+    """A bearer token of alice's, in the module's seeded facade."""
+    return seed(FEED)
 
 
 @schema.parametrize()
@@ -88,10 +96,27 @@ def test_linked_calls_never_get_a_server_error(token: str) -> None:
     ``{post_id}`` elsewhere, and so on) and walks them as a state machine.
     """
     headers = {"Authorization": f"Bearer {token}"}
+
+    def setup(self: APIStateMachine) -> None:
+        # Each chain starts from the same freshly seeded world: schemathesis
+        # draws the next request from the responses so far, so a world that
+        # kept earlier chains' rows made one choice of data lead to different
+        # draws, which Hypothesis reports as a flaky strategy.
+        fresh = new_feed(MemoryStorage(), ManualClock(START))
+        headers["Authorization"] = f"Bearer {seed(fresh)}"
+        APP.state.feed = fresh
+
+    def teardown(self: APIStateMachine) -> None:
+        APP.state.feed = FEED
+
     workflow: type[APIStateMachine] = type(
         "AuthenticatedWorkflow",
         (schema.as_state_machine(),),
-        {"get_call_kwargs": lambda self, case: {"headers": headers}},
+        {
+            "get_call_kwargs": lambda self, case: {"headers": headers},
+            "setup": setup,
+            "teardown": teardown,
+        },
     )
     workflow.run(
         settings=settings(
