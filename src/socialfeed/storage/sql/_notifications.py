@@ -19,7 +19,6 @@ from sqlalchemy import (
     and_,
     bindparam,
     case,
-    exists,
     func,
     literal,
     literal_column,
@@ -77,9 +76,20 @@ def may_see(
     takes its notifications with it.)
     """
     n = notifications.c
-    like_holds = exists().where(likes.c.user_id == n.actor_id, likes.c.post_id == n.post_id)
-    follow_holds = exists().where(
-        follows.c.follower_id == n.actor_id, follows.c.followee_id == n.recipient_id
+    # The like and the follow are read by their keys, as scalar subqueries:
+    # PostgreSQL turns an EXISTS under OR into a hash of the whole table,
+    # built on every read, where a page needs a few index lookups.
+    like_holds = (
+        select(likes.c.user_id)
+        .where(likes.c.user_id == n.actor_id, likes.c.post_id == n.post_id)
+        .scalar_subquery()
+        .is_not(None)
+    )
+    follow_holds = (
+        select(follows.c.follower_id)
+        .where(follows.c.follower_id == n.actor_id, follows.c.followee_id == n.recipient_id)
+        .scalar_subquery()
+        .is_not(None)
     )
     post_visible = (
         select(posts.c.id)
